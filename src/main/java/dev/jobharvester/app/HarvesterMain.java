@@ -1,0 +1,58 @@
+package dev.jobharvester.app;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+/** The command line: {@code run} (the default), {@code demo}, {@code simulator}. */
+public final class HarvesterMain {
+
+    private static final String USAGE = """
+            usage: java -jar job-harvester.jar [command] [--config FILE]
+
+            commands:
+              run         run the pipelines in routes/ until stopped (the default)
+              demo        start a simulated TensorPool, harvest three jobs into demo-output/, print what happened
+              simulator   serve the simulated platform APIs until stopped [--port N] [--large-file-bytes N]
+
+            --config FILE  the settings file (default: config/application.properties)
+            """;
+
+    private HarvesterMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        System.exit(run(args));
+    }
+
+    static int run(String[] args) throws Exception {
+        String command = args.length > 0 && !args[0].startsWith("--") ? args[0] : "run";
+        String[] options = args.length > 0 && !args[0].startsWith("--") ? Arrays.copyOfRange(args, 1, args.length) : args;
+        CommandLine line;
+        try {
+            line = CommandLine.parse(options);
+        } catch (IllegalArgumentException e) {
+            System.err.println("job-harvester: " + e.getMessage() + "\n\n" + USAGE);
+            return ExitCodes.CONFIG;
+        }
+        Path config = Path.of(line.option("config", Harvester.DEFAULT_CONFIG.toString()));
+        if (!command.equals("simulator") && !command.equals("help") && !Files.isRegularFile(config)) {
+            System.err.println("job-harvester: no settings file at " + config.toAbsolutePath()
+                    + " (run from the project folder, or pass --config FILE)");
+            return ExitCodes.CONFIG;
+        }
+        return switch (command) {
+            case "run" -> Daemon.run(config);
+            case "demo" -> Demo.run(config);
+            case "simulator" -> SimulatorCommand.run(line);
+            case "help" -> {
+                System.out.print(USAGE);
+                yield ExitCodes.OK;
+            }
+            default -> {
+                System.err.println("job-harvester: unknown command '" + command + "'\n\n" + USAGE);
+                yield ExitCodes.CONFIG;
+            }
+        };
+    }
+}

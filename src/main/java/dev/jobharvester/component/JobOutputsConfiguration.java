@@ -1,0 +1,144 @@
+package dev.jobharvester.component;
+
+import dev.jobharvester.ledger.Ledger;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.Locale;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.apache.camel.spi.Metadata;
+import org.apache.camel.spi.UriParam;
+import org.apache.camel.spi.UriParams;
+import org.apache.camel.spi.UriPath;
+
+/** The options of a job-outputs endpoint. */
+@UriParams
+public class JobOutputsConfiguration {
+
+    @UriPath(description = "The platform the jobs run on: tensorpool.")
+    @Metadata(required = true)
+    private String provider;
+    @UriParam(description = "The platform's API base URL; the default is the platform's public API. Point it at the"
+                            + " simulator to try a pipeline without a platform account.")
+    private String apiUrl;
+    @UriParam(label = "security", secret = true, description = "The platform API key. It is sent to the API host only,"
+                                                               + " never to the storage URLs files are fetched from.")
+    private String apiKey;
+    @UriParam(description = "Comma-separated ids of the jobs to harvest.")
+    private String jobIds;
+    @UriParam(description = "Comma-separated terminal states, in the platform's spelling, whose outputs are harvested."
+                            + " The default is the success state only (TensorPool: completed); add error to also"
+                            + " harvest the outputs of jobs whose code failed.")
+    private String harvestStates;
+    @UriParam(defaultValue = "data", description = "Where the ledger of delivered files is kept.")
+    private String dataDir = "data";
+    @UriParam(description = "The ledger's name: its file is dataDir/ledger/{ledgerName}.jsonl. Defaults to the route id,"
+                            + " so two routes never share one by accident; keep it when renaming a route.")
+    private String ledgerName;
+    @UriParam(label = "advanced", description = "A Ledger bean to use instead of the file ledger.")
+    private Ledger ledger;
+    @UriParam(label = "advanced", defaultValue = "10000", description = "Milliseconds to wait for a TCP connection.")
+    private long connectTimeout = 10_000;
+    @UriParam(label = "advanced", defaultValue = "60000",
+              description = "Milliseconds a read may wait for the next bytes before the connection counts as dead.")
+    private long readTimeout = 60_000;
+
+    /** The configured ids, trimmed, without blanks or repeats. */
+    public Set<String> jobIdSet() {
+        return split(jobIds, false);
+    }
+
+    /** The configured harvest states in lower case, or empty for the provider's default. */
+    public Set<String> harvestStateSet() {
+        return split(harvestStates, true);
+    }
+
+    private static Set<String> split(String list, boolean lowerCase) {
+        if (list == null || list.isBlank()) {
+            return Set.of();
+        }
+        return Arrays.stream(list.split(",")).map(String::trim).filter(s -> !s.isEmpty())
+                .map(s -> lowerCase ? s.toLowerCase(Locale.ROOT) : s)
+                .collect(Collectors.toCollection(LinkedHashSet::new));
+    }
+
+    public String getProvider() {
+        return provider;
+    }
+
+    public void setProvider(String provider) {
+        this.provider = provider;
+    }
+
+    public String getApiUrl() {
+        return apiUrl;
+    }
+
+    public void setApiUrl(String apiUrl) {
+        this.apiUrl = apiUrl;
+    }
+
+    public String getApiKey() {
+        return apiKey;
+    }
+
+    public void setApiKey(String apiKey) {
+        this.apiKey = apiKey;
+    }
+
+    public String getJobIds() {
+        return jobIds;
+    }
+
+    public void setJobIds(String jobIds) {
+        this.jobIds = jobIds;
+    }
+
+    public String getHarvestStates() {
+        return harvestStates;
+    }
+
+    public void setHarvestStates(String harvestStates) {
+        this.harvestStates = harvestStates;
+    }
+
+    public String getDataDir() {
+        return dataDir;
+    }
+
+    public void setDataDir(String dataDir) {
+        this.dataDir = dataDir;
+    }
+
+    public String getLedgerName() {
+        return ledgerName;
+    }
+
+    public void setLedgerName(String ledgerName) {
+        this.ledgerName = ledgerName;
+    }
+
+    public Ledger getLedger() {
+        return ledger;
+    }
+
+    public void setLedger(Ledger ledger) {
+        this.ledger = ledger;
+    }
+
+    public long getConnectTimeout() {
+        return connectTimeout;
+    }
+
+    public void setConnectTimeout(long connectTimeout) {
+        this.connectTimeout = connectTimeout;
+    }
+
+    public long getReadTimeout() {
+        return readTimeout;
+    }
+
+    public void setReadTimeout(long readTimeout) {
+        this.readTimeout = readTimeout;
+    }
+}

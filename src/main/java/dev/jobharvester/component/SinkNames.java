@@ -1,0 +1,73 @@
+package dev.jobharvester.component;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The names files get in the sink, {@code provider/jobId/path}. They are also the ledger's keys, so they must be
+ * stable and must never leave the job's folder.
+ */
+public final class SinkNames {
+
+    public static final String MANIFEST = "_manifest.json";
+
+    private SinkNames() {
+    }
+
+    /** {@code provider/jobId}, with the job id made safe as one path segment. */
+    public static String jobKey(String provider, String jobId) {
+        return provider + "/" + segment(jobId);
+    }
+
+    /** The job key of a file key, or null when the key has no file part. */
+    public static String jobKeyOf(String fileKey) {
+        int first = fileKey.indexOf('/');
+        int second = first < 0 ? -1 : fileKey.indexOf('/', first + 1);
+        return second < 0 ? null : fileKey.substring(0, second);
+    }
+
+    /**
+     * The relative path normalised to forward slashes without empty or {@code .} segments.
+     *
+     * @throws IllegalArgumentException when the path is empty, climbs out with {@code ..}, holds control characters,
+     *                                  or is the manifest's own name
+     */
+    public static String relativePath(String path) {
+        StringBuilder out = new StringBuilder();
+        for (String part : path.replace('\\', '/').split("/")) {
+            if (part.isEmpty() || part.equals(".")) {
+                continue;
+            }
+            if (part.equals("..")) {
+                throw new IllegalArgumentException("path '" + printable(path) + "' climbs out of the job folder");
+            }
+            if (part.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+                throw new IllegalArgumentException("path '" + printable(path) + "' holds control characters");
+            }
+            out.append(out.length() == 0 ? "" : "/").append(part);
+        }
+        if (out.length() == 0) {
+            throw new IllegalArgumentException("path '" + printable(path) + "' names no file");
+        }
+        if (out.toString().equals(MANIFEST)) {
+            throw new IllegalArgumentException("path '" + MANIFEST + "' is reserved for the harvester's manifest");
+        }
+        return out.toString();
+    }
+
+    /** Percent-encodes everything but letters, digits, {@code -}, {@code _} and inner dots, so the id stays one segment. */
+    static String segment(String id) {
+        StringBuilder out = new StringBuilder();
+        byte[] bytes = id.getBytes(StandardCharsets.UTF_8);
+        for (int i = 0; i < bytes.length; i++) {
+            int b = bytes[i] & 0xff;
+            boolean plain = (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9') || b == '-'
+                    || b == '_' || (b == '.' && i > 0);
+            out.append(plain ? String.valueOf((char) b) : String.format("%%%02X", b));
+        }
+        return out.toString();
+    }
+
+    private static String printable(String text) {
+        return text.replaceAll("\\p{Cntrl}", "?");
+    }
+}

@@ -1,0 +1,85 @@
+package dev.jobharvester.provider;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.util.function.Function;
+import org.apache.hc.client5.http.classic.methods.HttpGet;
+import org.apache.hc.client5.http.config.RequestConfig;
+import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
+import org.apache.hc.core5.http.ClassicHttpResponse;
+import org.apache.hc.core5.http.HttpEntity;
+import org.apache.hc.core5.http.HttpHeaders;
+
+/**
+ * Calls one platform's JSON API. The API key is sent on requests to the API base URL only, and redirects are not
+ * followed, so the key cannot travel to another host.
+ */
+public class ApiClient {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final RequestConfig NO_REDIRECTS = RequestConfig.custom().setRedirectsEnabled(false).build();
+
+    private final String provider;
+    private final CloseableHttpClient http;
+    private final String baseUrl;
+    private final String authorization;
+    private final Function<JsonNode, String> errorMessage;
+
+    /**
+     * @param authorization the whole {@code Authorization} header value (scheme included), or null for none
+     * @param errorMessage  reads the human message out of the platform's error body
+     */
+    public ApiClient(String provider, CloseableHttpClient http, String baseUrl, String authorization,
+            Function<JsonNode, String> errorMessage) {
+        this.provider = provider;
+        this.http = http;
+        this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+        this.authorization = authorization;
+        this.errorMessage = errorMessage;
+    }
+
+    /** GETs {@code baseUrl + path} and parses the JSON answer; any non-2xx answer is a ProviderException. */
+    public JsonNode get(String jobId, String path) throws IOException {
+        HttpGet get = new HttpGet(URI.create(baseUrl + path));
+        get.setConfig(NO_REDIRECTS);
+        get.setHeader(HttpHeaders.ACCEPT, "application/json");
+        if (authorization != null) {
+            get.setHeader(HttpHeaders.AUTHORIZATION, authorization);
+        }
+        return http.execute(get, response -> parse(jobId, path, response));
+    }
+
+    private JsonNode parse(String jobId, String path, ClassicHttpResponse response) throws IOException {
+        int status = response.getCode();
+        JsonNode body = readJson(response.getEntity());
+        if (status / 100 != 2) {
+            String message = body == null ? null : errorMessage.apply(body);
+            throw new ProviderException(provider, jobId, "GET " + path + " answered " + status
+                    + (message == null || message.isBlank() ? "" : ": " + message), status);
+        }
+        if (body == null) {
+            throw new ProviderException(provider, jobId, "GET " + path + " answered " + status
+                    + " with a body that is not JSON");
+        }
+        return body;
+    }
+
+    private static JsonNode readJson(HttpEntity entity) {
+        if (entity == null) {
+            return null;
+        }
+        try (InputStream in = entity.getContent()) {
+            JsonNode node = JSON.readTree(in);
+            return node == null || node.isMissingNode() ? null : node;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    public String provider() {
+        return provider;
+    }
+}

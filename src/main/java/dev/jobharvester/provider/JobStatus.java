@@ -1,0 +1,8 @@
+package dev.jobharvester.provider;
+
+/**
+ * A job's state as the harvester sees it, with the platform's own name for it: users choose what to harvest by
+ * the names their platform uses ({@code error} on TensorPool, {@code FAILED} on Archetype AI).
+ */
+public record JobStatus(JobState state, String providerState) {
+}

@@ -1,0 +1,63 @@
+package dev.jobharvester.sim;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A job's life as a sequence of states, each lasting a number of status requests; the last state stays. Counting
+ * requests instead of seconds keeps tests exact on a slow machine.
+ */
+public final class JobScript {
+
+    private final List<String> states = new ArrayList<>();
+    private final List<Integer> polls = new ArrayList<>();
+    private int served;
+
+    private JobScript() {
+    }
+
+    /** A job that is already in {@code state}. */
+    public static JobScript always(String state) {
+        return new JobScript().then(state, Integer.MAX_VALUE);
+    }
+
+    /** A job in {@code state} for the next {@code statusRequests} status requests. */
+    public static JobScript start(String state, int statusRequests) {
+        return new JobScript().then(state, statusRequests);
+    }
+
+    public JobScript then(String state, int statusRequests) {
+        states.add(state);
+        polls.add(statusRequests);
+        return this;
+    }
+
+    /** Ends the script in {@code state}, for good. */
+    public JobScript thenStays(String state) {
+        return then(state, Integer.MAX_VALUE);
+    }
+
+    /** The state a status request sees now; advances the script. */
+    public synchronized String nextStatus() {
+        String state = current();
+        served++;
+        return state;
+    }
+
+    /** The state the script ends in. */
+    public synchronized String finalState() {
+        return states.get(states.size() - 1);
+    }
+
+    /** The state now, without advancing. */
+    public synchronized String current() {
+        long bound = 0;
+        for (int i = 0; i < states.size(); i++) {
+            bound += polls.get(i);
+            if (served < bound) {
+                return states.get(i);
+            }
+        }
+        return states.get(states.size() - 1);
+    }
+}

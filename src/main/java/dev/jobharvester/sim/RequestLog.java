@@ -1,0 +1,45 @@
+package dev.jobharvester.sim;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Predicate;
+
+/** Every request the simulator answered, so tests can count downloads and check what each host was sent. */
+public final class RequestLog {
+
+    /**
+     * @param host          {@code api} or {@code storage}
+     * @param path          the decoded request path
+     * @param authorization the Authorization header, or null
+     * @param rawRequest    the request line's URI and all header values, to search for leaked secrets
+     */
+    public record Entry(Instant at, String host, String method, String path, String query, String authorization,
+            String range, int status, String rawRequest) {
+    }
+
+    private final List<Entry> entries = new CopyOnWriteArrayList<>();
+
+    void add(Entry entry) {
+        entries.add(entry);
+    }
+
+    public List<Entry> entries() {
+        return List.copyOf(entries);
+    }
+
+    public List<Entry> matching(Predicate<Entry> filter) {
+        return entries.stream().filter(filter).toList();
+    }
+
+    /** Successful downloads (200 or 206) of one file from the storage host. */
+    public long downloads(String provider, String jobId, String path) {
+        String objectPath = "/" + Simulator.BUCKET + "/" + provider + "/" + jobId + "/" + path;
+        return entries.stream().filter(e -> e.host().equals("storage") && e.path().equals(objectPath)
+                && (e.status() == 200 || e.status() == 206)).count();
+    }
+
+    public void clear() {
+        entries.clear();
+    }
+}

@@ -1,0 +1,64 @@
+package dev.jobharvester.sim;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One output file of a simulated job, with optional faults: a bandwidth cap, and an abort after some bytes for the
+ * first few downloads.
+ */
+public final class SimFile {
+
+    private final String path;
+    private final GeneratedContent content;
+    private volatile long bytesPerSecond;
+    private volatile long abortAfterBytes = -1;
+    private final AtomicInteger abortsLeft = new AtomicInteger();
+
+    public SimFile(String path, long size, long seed) {
+        this.path = path;
+        this.content = new GeneratedContent(seed, size);
+    }
+
+    /** A file whose content is derived from its path, so equal paths in different tests mean equal bytes. */
+    public static SimFile of(String path, long size) {
+        return new SimFile(path, size, path.hashCode() * 31L + size);
+    }
+
+    public String path() {
+        return path;
+    }
+
+    public long size() {
+        return content.size();
+    }
+
+    public GeneratedContent content() {
+        return content;
+    }
+
+    public String sha256() {
+        return content.sha256();
+    }
+
+    /** Serves this file at no more than the given rate (0 for no cap). */
+    public SimFile throttle(long bytesPerSecond) {
+        this.bytesPerSecond = bytesPerSecond;
+        return this;
+    }
+
+    /** Breaks the connection after {@code bytes} bytes on each of the next {@code times} downloads. */
+    public SimFile abortAfter(long bytes, int times) {
+        this.abortAfterBytes = bytes;
+        this.abortsLeft.set(times);
+        return this;
+    }
+
+    long bytesPerSecond() {
+        return bytesPerSecond;
+    }
+
+    /** The byte count after which this download must break, or -1; counts the download as one of the aborted. */
+    long takeAbortPoint() {
+        return abortsLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0 ? abortAfterBytes : -1;
+    }
+}

@@ -1,0 +1,325 @@
+package dev.jobharvester.sim;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * A stand-in for the platforms: their job APIs on one host and an S3-like storage host on another, both on
+ * 127.0.0.1. Storage URLs are signed and really expire; a request that carries an Authorization header as well
+ * as a signature is refused, as S3 does. Everything answered is kept in a {@link RequestLog}.
+ */
+public final class Simulator implements AutoCloseable {
+
+    public static final String BUCKET = "outputs";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int CHUNK = 64 * 1024;
+
+    private final Map<String, SimulatedApi> apis = new LinkedHashMap<>();
+    private final Map<String, Map<String, SimJob>> jobs = new ConcurrentHashMap<>();
+    private final RequestLog log = new RequestLog();
+    private final byte[] signingKey = new byte[32];
+    private volatile Duration urlTtl = Duration.ofHours(1);
+    private HttpServer apiHost;
+    private HttpServer storageHost;
+    private ExecutorService executor;
+
+    public Simulator(SimulatedApi... platforms) {
+        for (SimulatedApi api : platforms) {
+            apis.put(api.name(), api);
+            jobs.put(api.name(), new ConcurrentHashMap<>());
+        }
+        new SecureRandom().nextBytes(signingKey);
+    }
+
+    /** A simulator of every platform, each accepting the key {@code sim-<platform>-key}. */
+    public static Simulator allPlatforms() {
+        return new Simulator(new TensorPoolApi("sim-tensorpool-key"));
+    }
+
+    /** Starts both hosts on free ports of 127.0.0.1 ({@code apiPort} 0 for any). */
+    public Simulator start(int apiPort) throws IOException {
+        executor = Executors.newCachedThreadPool(daemonThreads());
+        InetAddress loopback = InetAddress.getLoopbackAddress();
+        apiHost = HttpServer.create(new InetSocketAddress(loopback, apiPort), 256);
+        storageHost = HttpServer.create(new InetSocketAddress(loopback, 0), 256);
+        apiHost.createContext("/", this::serveApi);
+        storageHost.createContext("/", this::serveStorage);
+        apiHost.setExecutor(executor);
+        storageHost.setExecutor(executor);
+        apiHost.start();
+        storageHost.start();
+        return this;
+    }
+
+    public Simulator start() throws IOException {
+        return start(0);
+    }
+
+    @Override
+    public void close() {
+        if (apiHost != null) {
+            apiHost.stop(0);
+            storageHost.stop(0);
+            executor.shutdownNow();
+        }
+    }
+
+    public String apiUrl(String platform) {
+        return "http://127.0.0.1:" + apiHost.getAddress().getPort() + "/" + platform;
+    }
+
+    public String apiKey(String platform) {
+        return api(platform).apiKey();
+    }
+
+    public int storagePort() {
+        return storageHost.getAddress().getPort();
+    }
+
+    public RequestLog requests() {
+        return log;
+    }
+
+    /** How long storage URLs handed out from now on stay valid. */
+    public void urlTtl(Duration ttl) {
+        this.urlTtl = ttl;
+    }
+
+    public SimJob addJob(String platform, SimJob job) {
+        api(platform);
+        jobs.get(platform).put(job.id(), job);
+        return job;
+    }
+
+    public SimJob job(String platform, String id) {
+        return jobs.get(platform).get(id);
+    }
+
+    public List<SimJob> jobs(String platform) {
+        return new ArrayList<>(jobs.get(platform).values());
+    }
+
+    private SimulatedApi api(String platform) {
+        SimulatedApi api = apis.get(platform);
+        if (api == null) {
+            throw new IllegalArgumentException("the simulator does not speak " + platform);
+        }
+        return api;
+    }
+
+    /** A signed storage URL for one output file, valid for the current URL lifetime. */
+    public String presign(String platform, String jobId, String path) {
+        String objectPath = "/" + BUCKET + "/" + platform + "/" + jobId + "/" + path;
+        long date = Instant.now().getEpochSecond();
+        long expires = urlTtl.toSeconds();
+        StringBuilder encodedPath = new StringBuilder();
+        for (String segment : objectPath.substring(1).split("/")) {
+            encodedPath.append('/').append(URLEncoder.encode(segment, StandardCharsets.UTF_8).replace("+", "%20"));
+        }
+        return "http://127.0.0.1:" + storagePort() + encodedPath + "?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date="
+                + date + "&X-Amz-Expires=" + expires + "&X-Amz-Signature=" + sign(objectPath, date, expires);
+    }
+
+    private String sign(String objectPath, long date, long expires) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(signingKey, "HmacSHA256"));
+            byte[] digest = mac.doFinal((objectPath + "\n" + date + "\n" + expires).getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public ObjectNode object() {
+        return JSON.createObjectNode();
+    }
+
+    public void json(HttpExchange exchange, int status, ObjectNode body) throws IOException {
+        byte[] bytes = JSON.writeValueAsBytes(body);
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        respond(exchange, status, bytes);
+    }
+
+    private void respond(HttpExchange exchange, int status, byte[] bytes) throws IOException {
+        record(exchange, status);
+        exchange.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    private void serveApi(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            String path = exchange.getRequestURI().getPath();
+            int slash = path.indexOf('/', 1);
+            String platform = slash < 0 ? path.substring(1) : path.substring(1, slash);
+            SimulatedApi api = apis.get(platform);
+            if (api == null) {
+                json(exchange, 404, object().put("detail", "Not Found"));
+                return;
+            }
+            api.handle(exchange, slash < 0 ? "/" : path.substring(slash), this);
+        }
+    }
+
+    private void serveStorage(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            Map<String, String> query = query(exchange.getRequestURI().getRawQuery());
+            String objectPath = exchange.getRequestURI().getPath();
+            String[] parts = objectPath.split("/", 5);
+            SimJob job = parts.length == 5 && parts[1].equals(BUCKET) && jobs.containsKey(parts[2])
+                    ? job(parts[2], parts[3]) : null;
+            SimFile file = job == null ? null : job.files().stream().filter(f -> f.path().equals(parts[4]))
+                    .findFirst().orElse(null);
+            if (exchange.getRequestHeaders().containsKey("Authorization")) {
+                s3Error(exchange, 400, "InvalidArgument", "Only one auth mechanism allowed");
+            } else if (!query.containsKey("X-Amz-Signature")) {
+                s3Error(exchange, 403, "AccessDenied", "Access Denied");
+            } else if (!validSignature(objectPath, query)) {
+                s3Error(exchange, 403, "SignatureDoesNotMatch", "The request signature we calculated does not match");
+            } else if (Instant.now().getEpochSecond() > Long.parseLong(query.get("X-Amz-Date"))
+                    + Long.parseLong(query.get("X-Amz-Expires"))) {
+                s3Error(exchange, 403, "AccessDenied", "Request has expired");
+            } else if (file == null) {
+                s3Error(exchange, 404, "NoSuchKey", "The specified key does not exist.");
+            } else {
+                sendFile(exchange, file);
+            }
+        }
+    }
+
+    private boolean validSignature(String objectPath, Map<String, String> query) {
+        try {
+            return sign(objectPath, Long.parseLong(query.get("X-Amz-Date")), Long.parseLong(query.get("X-Amz-Expires")))
+                    .equals(query.get("X-Amz-Signature"));
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    private void s3Error(HttpExchange exchange, int status, String code, String message) throws IOException {
+        exchange.getResponseHeaders().set("Content-Type", "application/xml");
+        respond(exchange, status, ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>" + code
+                + "</Code><Message>" + message + "</Message></Error>").getBytes(StandardCharsets.UTF_8));
+    }
+
+    private void sendFile(HttpExchange exchange, SimFile file) throws IOException {
+        long size = file.size();
+        long start = 0;
+        int status = 200;
+        String range = exchange.getRequestHeaders().getFirst("Range");
+        if (range != null && range.matches("bytes=\\d+-")) {
+            start = Long.parseLong(range.substring(6, range.length() - 1));
+            if (start >= size) {
+                exchange.getResponseHeaders().set("Content-Range", "bytes */" + size);
+                respond(exchange, 416, new byte[0]);
+                return;
+            }
+            status = 206;
+            exchange.getResponseHeaders().set("Content-Range", "bytes " + start + "-" + (size - 1) + "/" + size);
+        }
+        exchange.getResponseHeaders().set("Content-Type", "application/octet-stream");
+        exchange.getResponseHeaders().set("Accept-Ranges", "bytes");
+        boolean head = exchange.getRequestMethod().equals("HEAD");
+        record(exchange, status);
+        exchange.sendResponseHeaders(status, head ? -1 : size - start == 0 ? -1 : size - start);
+        if (head) {
+            return;
+        }
+        long abortAt = file.takeAbortPoint();
+        long rate = file.bytesPerSecond();
+        long sent = 0;
+        long began = System.nanoTime();
+        byte[] buffer = new byte[rate > 0 ? (int) Math.max(1, Math.min(CHUNK, rate / 20)) : CHUNK];
+        try (InputStream in = file.content().open(start); OutputStream out = exchange.getResponseBody()) {
+            for (int n = in.read(buffer); n > 0; n = in.read(buffer)) {
+                if (abortAt >= 0 && sent + n > abortAt) {
+                    out.write(buffer, 0, (int) (abortAt - sent));
+                    out.flush();
+                    // Closing with bytes missing makes the server drop the connection mid-body.
+                    return;
+                }
+                out.write(buffer, 0, n);
+                sent += n;
+                if (rate > 0) {
+                    pace(began, sent, rate);
+                }
+            }
+        } catch (IOException e) {
+            // The client went away; nothing to answer.
+        }
+    }
+
+    private static void pace(long began, long sent, long rate) {
+        long due = began + sent * 1_000_000_000L / rate;
+        long wait = due - System.nanoTime();
+        if (wait > 0) {
+            try {
+                Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void record(HttpExchange exchange, int status) {
+        StringBuilder raw = new StringBuilder(exchange.getRequestURI().toString());
+        exchange.getRequestHeaders().forEach((name, values) -> raw.append('\n').append(name).append(": ").append(values));
+        String host = exchange.getHttpContext().getServer() == apiHost ? "api" : "storage";
+        log.add(new RequestLog.Entry(Instant.now(), host, exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
+                exchange.getRequestURI().getRawQuery(), exchange.getRequestHeaders().getFirst("Authorization"),
+                exchange.getRequestHeaders().getFirst("Range"), status, raw.toString()));
+    }
+
+    private static Map<String, String> query(String raw) {
+        Map<String, String> params = new HashMap<>();
+        if (raw != null) {
+            for (String pair : raw.split("&")) {
+                int eq = pair.indexOf('=');
+                if (eq > 0) {
+                    params.put(URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
+                            URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+                }
+            }
+        }
+        return params;
+    }
+
+    private static ThreadFactory daemonThreads() {
+        AtomicInteger count = new AtomicInteger();
+        return runnable -> {
+            Thread thread = new Thread(runnable, "simulator-" + count.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+}
