@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Queue;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangePropertyKey;
@@ -40,7 +39,8 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
 
     private final JobProvider provider;
     private final Map<String, TrackedJob> jobs = new ConcurrentHashMap<>();
-    private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+    /** Files handed to the route and not finished yet, by ledger key; the body is absent for a manifest. */
+    private final Map<String, DownloadStream> inFlight = new ConcurrentHashMap<>();
     private Ledger ledger;
 
     public JobOutputsConsumer(JobOutputsEndpoint endpoint, Processor processor) {
@@ -62,6 +62,14 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
         getEndpoint().getCamelContext().getStreamCachingStrategy().setDenyClasses(DownloadStream.class);
         configuration.jobIdSet().forEach(this::addJob);
         super.doStart();
+    }
+
+    @Override
+    protected void doStop() throws Exception {
+        super.doStop();
+        // Reached when the graceful shutdown timed out: cut the downloads still running, so their exchanges fail
+        // (their temp files never get a final name) and the next start fetches them again.
+        inFlight.values().forEach(IOHelper::close);
     }
 
     private String ledgerName(JobOutputsConfiguration configuration) {
@@ -149,7 +157,7 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
         }
         job.expected = expected;
         expected.forEach((path, file) -> {
-            if (!ledger.isDelivered(job.jobKey, path) && inFlight.add(job.jobKey + "/" + path)) {
+            if (!ledger.isDelivered(job.jobKey, path) && !inFlight.containsKey(job.jobKey + "/" + path)) {
                 files.add(fileExchange(job, path, file));
             }
         });
@@ -158,13 +166,14 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
 
     private boolean hasFilesInFlight(TrackedJob job) {
         String prefix = job.jobKey + "/";
-        return inFlight.stream().anyMatch(key -> key.startsWith(prefix));
+        return inFlight.keySet().stream().anyMatch(key -> key.startsWith(prefix));
     }
 
     private Exchange fileExchange(TrackedJob job, String path, OutputFile file) {
         String key = job.jobKey + "/" + path;
         DownloadStream body = new DownloadStream(getEndpoint().getComponent().httpClient(getEndpoint().getConfiguration()),
                 file.location(), key, file.size());
+        inFlight.put(key, body);
         Exchange exchange = createExchange(job, path, JobOutputsConstants.KIND_FILE);
         Message in = exchange.getIn();
         in.setBody(body);

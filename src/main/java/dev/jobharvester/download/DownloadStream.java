@@ -27,11 +27,13 @@ public class DownloadStream extends InputStream {
     private final long promisedSize;
     private final MessageDigest sha256;
 
+    private HttpGet request;
     private ClassicHttpResponse response;
     private InputStream body;
     private long expectedSize = -1;
     private long count;
     private boolean complete;
+    private volatile boolean closed;
     private String hex;
 
     /**
@@ -87,6 +89,9 @@ public class DownloadStream extends InputStream {
         if (complete) {
             return -1;
         }
+        if (closed) {
+            throw new IOException(label + ": the download was stopped after " + count + " bytes");
+        }
         if (body == null) {
             open();
         }
@@ -108,8 +113,8 @@ public class DownloadStream extends InputStream {
     }
 
     private void open() throws IOException {
-        HttpGet get = new HttpGet(location);
-        response = http.executeOpen(null, get, null);
+        request = new HttpGet(location);
+        response = http.executeOpen(null, request, null);
         int status = response.getCode();
         HttpEntity entity = response.getEntity();
         if (status != 200 || entity == null) {
@@ -125,6 +130,10 @@ public class DownloadStream extends InputStream {
         }
         expectedSize = promisedSize >= 0 ? promisedSize : contentLength;
         body = entity.getContent();
+        if (closed) {
+            close();
+            throw new IOException(label + ": the download was stopped before it started");
+        }
     }
 
     private void finish() throws IOException {
@@ -145,11 +154,22 @@ public class DownloadStream extends InputStream {
 
     @Override
     public void close() throws IOException {
+        closed = true;
+        boolean cut = request != null && !complete;
+        if (cut) {
+            // Closing an unfinished response would read the rest of the body to keep the connection: cut it instead.
+            request.cancel();
+        }
         if (response != null) {
             ClassicHttpResponse open = response;
             response = null;
-            // Closing an unfinished response drops the connection rather than draining gigabytes into the pool.
-            open.close();
+            try {
+                open.close();
+            } catch (IOException e) {
+                if (!cut) {
+                    throw e;
+                }
+            }
         }
     }
 

@@ -192,28 +192,32 @@ public final class Simulator implements AutoCloseable {
     }
 
     private void serveStorage(HttpExchange exchange) throws IOException {
-        try (exchange) {
-            Map<String, String> query = query(exchange.getRequestURI().getRawQuery());
-            String objectPath = exchange.getRequestURI().getPath();
-            String[] parts = objectPath.split("/", 5);
-            SimJob job = parts.length == 5 && parts[1].equals(BUCKET) && jobs.containsKey(parts[2])
-                    ? job(parts[2], parts[3]) : null;
-            SimFile file = job == null ? null : job.files().stream().filter(f -> f.path().equals(parts[4]))
-                    .findFirst().orElse(null);
-            if (exchange.getRequestHeaders().containsKey("Authorization")) {
-                s3Error(exchange, 400, "InvalidArgument", "Only one auth mechanism allowed");
-            } else if (!query.containsKey("X-Amz-Signature")) {
-                s3Error(exchange, 403, "AccessDenied", "Access Denied");
-            } else if (!validSignature(objectPath, query)) {
-                s3Error(exchange, 403, "SignatureDoesNotMatch", "The request signature we calculated does not match");
-            } else if (Instant.now().getEpochSecond() > Long.parseLong(query.get("X-Amz-Date"))
-                    + Long.parseLong(query.get("X-Amz-Expires"))) {
-                s3Error(exchange, 403, "AccessDenied", "Request has expired");
-            } else if (file == null) {
-                s3Error(exchange, 404, "NoSuchKey", "The specified key does not exist.");
-            } else {
-                sendFile(exchange, file);
-            }
+        // Not try-with-resources: a dropped connection must leave the exchange unclosed, so the server cuts the socket.
+        answerStorage(exchange);
+        exchange.close();
+    }
+
+    private void answerStorage(HttpExchange exchange) throws IOException {
+        Map<String, String> query = query(exchange.getRequestURI().getRawQuery());
+        String objectPath = exchange.getRequestURI().getPath();
+        String[] parts = objectPath.split("/", 5);
+        SimJob job = parts.length == 5 && parts[1].equals(BUCKET) && jobs.containsKey(parts[2])
+                ? job(parts[2], parts[3]) : null;
+        SimFile file = job == null ? null : job.files().stream().filter(f -> f.path().equals(parts[4]))
+                .findFirst().orElse(null);
+        if (exchange.getRequestHeaders().containsKey("Authorization")) {
+            s3Error(exchange, 400, "InvalidArgument", "Only one auth mechanism allowed");
+        } else if (!query.containsKey("X-Amz-Signature")) {
+            s3Error(exchange, 403, "AccessDenied", "Access Denied");
+        } else if (!validSignature(objectPath, query)) {
+            s3Error(exchange, 403, "SignatureDoesNotMatch", "The request signature we calculated does not match");
+        } else if (Instant.now().getEpochSecond() > Long.parseLong(query.get("X-Amz-Date"))
+                + Long.parseLong(query.get("X-Amz-Expires"))) {
+            s3Error(exchange, 403, "AccessDenied", "Request has expired");
+        } else if (file == null) {
+            s3Error(exchange, 404, "NoSuchKey", "The specified key does not exist.");
+        } else {
+            sendFile(exchange, file);
         }
     }
 
@@ -260,13 +264,14 @@ public final class Simulator implements AutoCloseable {
         long sent = 0;
         long began = System.nanoTime();
         byte[] buffer = new byte[rate > 0 ? (int) Math.max(1, Math.min(CHUNK, rate / 20)) : CHUNK];
-        try (InputStream in = file.content().open(start); OutputStream out = exchange.getResponseBody()) {
+        OutputStream out = exchange.getResponseBody();
+        try (InputStream in = file.content().open(start)) {
             for (int n = in.read(buffer); n > 0; n = in.read(buffer)) {
                 if (abortAt >= 0 && sent + n > abortAt) {
                     out.write(buffer, 0, (int) (abortAt - sent));
                     out.flush();
-                    // Closing with bytes missing makes the server drop the connection mid-body.
-                    return;
+                    // An exception out of the handler makes the server close the socket mid-body.
+                    throw new IllegalStateException("simulated connection drop after " + abortAt + " bytes");
                 }
                 out.write(buffer, 0, n);
                 sent += n;
@@ -274,6 +279,7 @@ public final class Simulator implements AutoCloseable {
                     pace(began, sent, rate);
                 }
             }
+            out.close();
         } catch (IOException e) {
             // The client went away; nothing to answer.
         }

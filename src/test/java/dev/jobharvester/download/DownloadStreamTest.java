@@ -1,0 +1,97 @@
+package dev.jobharvester.download;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.jobharvester.sim.JobScript;
+import dev.jobharvester.sim.SimFile;
+import dev.jobharvester.sim.SimJob;
+import dev.jobharvester.sim.Simulator;
+import dev.jobharvester.sim.TensorPoolApi;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URI;
+import java.time.Duration;
+import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The download stream against the simulator's storage host. */
+class DownloadStreamTest {
+
+    private Simulator simulator;
+    private CloseableHttpClient http;
+    private SimFile file;
+
+    @BeforeEach
+    void start() throws IOException {
+        simulator = Simulator.allPlatforms().start();
+        // A short read timeout: a test that waits for it has failed anyway.
+        http = HttpClients.create(2_000, 5_000, 4);
+        file = SimFile.of("dir/data.bin", 1_000_000);
+        simulator.addJob(TensorPoolApi.NAME, SimJob.of("job", JobScript.always("completed"), file));
+    }
+
+    @AfterEach
+    void stop() throws IOException {
+        http.close();
+        simulator.close();
+    }
+
+    private DownloadStream download(long promisedSize) {
+        URI url = URI.create(simulator.presign(TensorPoolApi.NAME, "job", file.path()));
+        return new DownloadStream(http, url, "tensorpool/job/dir/data.bin", promisedSize);
+    }
+
+    @Test
+    void opensOnFirstReadAndTakesTheSha256OnTheWay() throws IOException {
+        try (DownloadStream stream = download(-1)) {
+            assertThat(simulator.requests().entries()).isEmpty();
+            assertThat(stream.isOpened()).isFalse();
+            stream.transferTo(OutputStream.nullOutputStream());
+            assertThat(stream.isComplete()).isTrue();
+            assertThat(stream.bytesRead()).isEqualTo(file.size());
+            assertThat(stream.sha256()).isEqualTo(file.sha256());
+        }
+    }
+
+    @Test
+    void aDroppedConnectionFailsTheReadPromptly() {
+        file.abortAfter(300_000, 1);
+        long began = System.nanoTime();
+        assertThatThrownBy(() -> {
+            try (InputStream stream = download(-1)) {
+                stream.transferTo(OutputStream.nullOutputStream());
+            }
+        }).isInstanceOf(IOException.class);
+        assertThat(Duration.ofNanos(System.nanoTime() - began)).isLessThan(Duration.ofSeconds(4));
+    }
+
+    @Test
+    void aSizeThatDiffersFromTheListingIsRefusedBeforeAnyByteIsPassedOn() {
+        assertThatThrownBy(() -> download(999).read(new byte[10])).isInstanceOf(IOException.class)
+                .hasMessageContaining("listed 999 bytes but storage sends 1000000");
+    }
+
+    @Test
+    void anExpiredUrlFailsWithStoragesReasonAndWithoutTheSignature() throws Exception {
+        simulator.urlTtl(Duration.ofSeconds(-1));
+        DownloadStream stream = download(-1);
+        assertThatThrownBy(() -> stream.read(new byte[10])).isInstanceOf(IOException.class)
+                .hasMessageContaining("403").hasMessageContaining("Request has expired")
+                .hasMessageNotContaining("X-Amz-Signature");
+    }
+
+    @Test
+    void closingFromAnotherThreadStopsTheDownload() throws IOException {
+        file.throttle(100_000);
+        DownloadStream stream = download(-1);
+        assertThat(stream.read(new byte[100])).isPositive();
+        stream.close();
+        assertThatThrownBy(() -> stream.transferTo(OutputStream.nullOutputStream())).isInstanceOf(IOException.class)
+                .hasMessageContaining("stopped");
+        assertThat(stream.isComplete()).isFalse();
+    }
+}
