@@ -1,0 +1,93 @@
+package dev.jobharvester.component;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.jobharvester.download.DownloadStream;
+import dev.jobharvester.sim.JobScript;
+import dev.jobharvester.sim.SimFile;
+import dev.jobharvester.sim.SimJob;
+import dev.jobharvester.sim.Simulator;
+import dev.jobharvester.sim.TensorPoolApi;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
+import org.apache.camel.builder.RouteBuilder;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The component in a plain CamelContext, with Camel's defaults (stream caching on). */
+class JobOutputsComponentTest {
+
+    @TempDir
+    Path dir;
+    private Simulator simulator;
+    private CamelContext context;
+
+    @BeforeEach
+    void start() throws Exception {
+        simulator = Simulator.allPlatforms().start();
+        simulator.addJob(TensorPoolApi.NAME, SimJob.of("j1", JobScript.always("completed"),
+                SimFile.of("a.bin", 200_000), SimFile.of("b/c.txt", 1_000)));
+        context = new DefaultCamelContext();
+        context.setStreamCaching(true);
+    }
+
+    @AfterEach
+    void stop() {
+        context.stop();
+        simulator.close();
+    }
+
+    private String uri(String extra) {
+        return "job-outputs:tensorpool?apiUrl=" + simulator.apiUrl(TensorPoolApi.NAME) + "&apiKey="
+                + simulator.apiKey(TensorPoolApi.NAME) + "&jobIds=j1&delay=100&dataDir=" + dir + extra;
+    }
+
+    @Test
+    void theSinkReadsTheDownloadItselfEvenWithStreamCachingOn() throws Exception {
+        List<String> seen = new CopyOnWriteArrayList<>();
+        context.addRoutes(new RouteBuilder() {
+            @Override
+            public void configure() {
+                from(uri("")).routeId("probe")
+                        .process(e -> seen.add(e.getIn().getHeader(JobOutputsConstants.KIND) + " "
+                                + e.getIn().getBody().getClass().getSimpleName() + " "
+                                + e.getIn().getHeader(Exchange.FILE_NAME)))
+                        .to("file:" + dir.resolve("out"));
+            }
+        });
+        context.start();
+        await().until(() -> seen.size() == 3);
+        assertThat(seen).containsExactly(
+                "file " + DownloadStream.class.getSimpleName() + " tensorpool/j1/a.bin",
+                "file " + DownloadStream.class.getSimpleName() + " tensorpool/j1/b/c.txt",
+                "manifest byte[] tensorpool/j1/_manifest.json");
+    }
+
+
+    @Test
+    void aRouteWithoutAnIdIsRefusedBecauseTheLedgerIsKeptPerRoute() throws Exception {
+        context.addRoutes(new RouteBuilder() {
+            @Override
+            public void configure() {
+                from(uri("")).to("file:" + dir.resolve("out"));
+            }
+        });
+        assertThatThrownBy(context::start).hasStackTraceContaining("give the route an id");
+    }
+
+    @Test
+    void anUnknownProviderAndAnUnknownOptionAreNamed() throws Exception {
+        assertThatThrownBy(() -> context.getEndpoint("job-outputs:tensorpol?jobIds=x&apiKey=k").start())
+                .hasStackTraceContaining("unknown provider 'tensorpol'; known providers: tensorpool");
+        assertThatThrownBy(() -> context.getEndpoint("job-outputs:tensorpool?jobId=x"))
+                .hasMessageContaining("jobId");
+    }
+}

@@ -1,0 +1,35 @@
+package dev.jobharvester.component;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+
+class SinkNamesTest {
+
+    @Test
+    void pathsAreNormalisedInsideTheJobFolder() {
+        assertThat(SinkNames.relativePath("a/b/c.txt")).isEqualTo("a/b/c.txt");
+        assertThat(SinkNames.relativePath("/abs/./x//y.bin")).isEqualTo("abs/x/y.bin");
+        assertThat(SinkNames.relativePath("win\\style\\z.txt")).isEqualTo("win/style/z.txt");
+    }
+
+    @Test
+    void pathsThatLeaveTheJobFolderOrHideControlCharactersAreRefused() {
+        assertThatThrownBy(() -> SinkNames.relativePath("../etc/passwd")).hasMessageContaining("climbs out");
+        assertThatThrownBy(() -> SinkNames.relativePath("a/../../b")).hasMessageContaining("climbs out");
+        assertThatThrownBy(() -> SinkNames.relativePath("bad\u0000name")).hasMessageContaining("control characters")
+                .hasMessageNotContaining("\u0000");
+        assertThatThrownBy(() -> SinkNames.relativePath("./")).hasMessageContaining("names no file");
+        assertThatThrownBy(() -> SinkNames.relativePath("_manifest.json")).hasMessageContaining("reserved");
+    }
+
+    @Test
+    void aJobIdStaysOneSafeSegment() {
+        assertThat(SinkNames.jobKey("tensorpool", "job-42_a.b")).isEqualTo("tensorpool/job-42_a.b");
+        assertThat(SinkNames.jobKey("tensorpool", "../x")).isEqualTo("tensorpool/%2E.%2Fx");
+        assertThat(SinkNames.jobKey("tensorpool", "..")).doesNotContain("/..").isEqualTo("tensorpool/%2E.");
+        assertThat(SinkNames.jobKeyOf("tensorpool/j1/a/b.txt")).isEqualTo("tensorpool/j1");
+        assertThat(SinkNames.jobKeyOf("plain")).isNull();
+    }
+}

@@ -1,0 +1,124 @@
+package dev.jobharvester.ledger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FileLedgerTest {
+
+    @TempDir
+    Path dir;
+
+    private FileLedger open() {
+        FileLedger ledger = new FileLedger(dir.resolve("ledger").resolve("route.jsonl"));
+        ledger.start();
+        return ledger;
+    }
+
+    private static DeliveredFile file(String path, long size) {
+        return new DeliveredFile("tensorpool/j1", path, size, "ab".repeat(32), path, Instant.parse("2026-11-23T10:00:00Z"));
+    }
+
+    @Test
+    void whatWasRecordedSurvivesARestart() {
+        FileLedger ledger = open();
+        ledger.delivered(file("a/b.txt", 10));
+        ledger.delivered(file("c.bin", 20));
+        ledger.stop();
+
+        FileLedger again = open();
+        assertThat(again.isDelivered("tensorpool/j1", "a/b.txt")).isTrue();
+        assertThat(again.contains("tensorpool/j1/c.bin")).isTrue();
+        assertThat(again.isDelivered("tensorpool/j1", "d.txt")).isFalse();
+        assertThat(again.deliveredFiles("tensorpool/j1")).containsExactly(file("a/b.txt", 10), file("c.bin", 20));
+    }
+
+    @Test
+    void aCompleteJobKeepsOnlyItsCompletionAndStillAnswersForItsFiles() {
+        FileLedger ledger = open();
+        ledger.delivered(file("a.txt", 1));
+        ledger.jobComplete("tensorpool/j1");
+        assertThat(ledger.isJobComplete("tensorpool/j1")).isTrue();
+        assertThat(ledger.contains("tensorpool/j1/_manifest.json")).isTrue();
+        assertThat(ledger.isDelivered("tensorpool/j1", "a.txt")).isTrue();
+        assertThat(ledger.deliveredFiles("tensorpool/j1")).isEmpty();
+        ledger.stop();
+        assertThat(open().isJobComplete("tensorpool/j1")).isTrue();
+    }
+
+    @Test
+    void aLineCutShortByACrashIsDroppedAndTheRestKept() throws IOException {
+        FileLedger ledger = open();
+        ledger.delivered(file("kept.txt", 1));
+        ledger.stop();
+        Files.writeString(ledger.file(), "{\"op\":\"file\",\"job\":\"tensorpool/j1\",\"pa", StandardCharsets.UTF_8,
+                StandardOpenOption.APPEND);
+
+        FileLedger again = open();
+        assertThat(again.isDelivered("tensorpool/j1", "kept.txt")).isTrue();
+        again.delivered(file("next.txt", 2));
+        again.stop();
+        assertThat(open().deliveredFiles("tensorpool/j1")).extracting(DeliveredFile::path)
+                .containsExactly("kept.txt", "next.txt");
+    }
+
+    @Test
+    void aDamagedLineInTheMiddleStopsTheStartWithItsLineNumber() throws IOException {
+        Path file = dir.resolve("ledger").resolve("route.jsonl");
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, "{\"op\":\"key\",\"key\":\"x\"}\nnot json\n{\"op\":\"key\",\"key\":\"y\"}\n");
+        FileLedger ledger = new FileLedger(file);
+        assertThatThrownBy(ledger::start).hasStackTraceContaining("damaged at line 2");
+    }
+
+    @Test
+    void behavesAsAnIdempotentRepository() {
+        FileLedger ledger = open();
+        assertThat(ledger.add("plain-key")).isTrue();
+        assertThat(ledger.add("plain-key")).isFalse();
+        assertThat(ledger.add("tensorpool/j2/x.txt")).isTrue();
+        assertThat(ledger.isDelivered("tensorpool/j2", "x.txt")).isTrue();
+        assertThat(ledger.remove("tensorpool/j2/x.txt")).isTrue();
+        assertThat(ledger.contains("tensorpool/j2/x.txt")).isFalse();
+        ledger.stop();
+        FileLedger again = open();
+        assertThat(again.contains("plain-key")).isTrue();
+        assertThat(again.contains("tensorpool/j2/x.txt")).isFalse();
+    }
+
+    @Test
+    void removingTheManifestKeyHarvestsTheJobAgain() {
+        FileLedger ledger = open();
+        ledger.delivered(file("a.txt", 1));
+        ledger.jobComplete("tensorpool/j1");
+        assertThat(ledger.remove("tensorpool/j1/a.txt")).as("a single file of a complete job").isFalse();
+        assertThat(ledger.remove("tensorpool/j1/_manifest.json")).isTrue();
+        assertThat(ledger.isJobComplete("tensorpool/j1")).isFalse();
+        assertThat(ledger.isDelivered("tensorpool/j1", "a.txt")).isFalse();
+    }
+
+    @Test
+    void manyFinishedJobsAreCompactedAtStart() throws IOException {
+        FileLedger ledger = open();
+        for (int job = 0; job < 3_000; job++) {
+            for (int f = 0; f < 4; f++) {
+                ledger.delivered(new DeliveredFile("tensorpool/j" + job, "f" + f, 1, "00", "f" + f, Instant.EPOCH));
+            }
+            ledger.jobComplete("tensorpool/j" + job);
+        }
+        ledger.stop();
+        long before = Files.lines(ledger.file()).count();
+        FileLedger again = open();
+        assertThat(Files.lines(again.file()).count()).isEqualTo(3_000).isLessThan(before);
+        assertThat(again.isJobComplete("tensorpool/j2999")).isTrue();
+        assertThat(again.isDelivered("tensorpool/j17", "f3")).isTrue();
+    }
+}

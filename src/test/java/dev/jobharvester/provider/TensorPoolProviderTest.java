@@ -1,0 +1,93 @@
+package dev.jobharvester.provider;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.jobharvester.download.HttpClients;
+import dev.jobharvester.sim.JobScript;
+import dev.jobharvester.sim.SimFile;
+import dev.jobharvester.sim.SimJob;
+import dev.jobharvester.sim.Simulator;
+import dev.jobharvester.sim.TensorPoolApi;
+import java.io.IOException;
+import java.util.List;
+import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The TensorPool adapter against the simulated API. */
+class TensorPoolProviderTest {
+
+    private Simulator simulator;
+    private CloseableHttpClient http;
+    private JobProvider provider;
+
+    @BeforeEach
+    void start() throws IOException {
+        simulator = Simulator.allPlatforms().start();
+        http = HttpClients.create(2_000, 5_000, 4);
+        provider = Providers.create(TensorPoolApi.NAME, simulator.apiUrl(TensorPoolApi.NAME),
+                simulator.apiKey(TensorPoolApi.NAME), http);
+    }
+
+    @AfterEach
+    void stop() throws IOException {
+        http.close();
+        simulator.close();
+    }
+
+    @Test
+    void mapsEveryDocumentedStateAndCanceledHasOneL() throws IOException {
+        List<String> states = List.of("pending", "running", "canceling", "completed", "error", "failed", "canceled");
+        List<JobState> expected = List.of(JobState.PENDING, JobState.RUNNING, JobState.RUNNING, JobState.SUCCEEDED,
+                JobState.FAILED, JobState.FAILED, JobState.CANCELED);
+        for (int i = 0; i < states.size(); i++) {
+            simulator.addJob(TensorPoolApi.NAME, SimJob.of("j" + i, JobScript.always(states.get(i))));
+            assertThat(provider.status("j" + i)).isEqualTo(new JobStatus(expected.get(i), states.get(i)));
+        }
+        assertThat(provider.terminalStates()).containsExactlyInAnyOrder("completed", "error", "failed", "canceled");
+    }
+
+    @Test
+    void anUnknownStateIsTreatedAsStillRunning() throws IOException {
+        simulator.addJob(TensorPoolApi.NAME, SimJob.of("odd", JobScript.always("hibernating")));
+        assertThat(provider.status("odd")).isEqualTo(new JobStatus(JobState.RUNNING, "hibernating"));
+    }
+
+    @Test
+    void aLiveJobOffersRsyncAndIsWaitedOnNotPulled() throws IOException {
+        simulator.addJob(TensorPoolApi.NAME, SimJob.of("live", JobScript.always("running"), SimFile.of("a", 1)));
+        assertThat(provider.outputs("live")).isEmpty();
+    }
+
+    @Test
+    void anEmptyMapIsAJobWithoutOutputs() throws IOException {
+        simulator.addJob(TensorPoolApi.NAME, SimJob.of("none", JobScript.always("completed")));
+        assertThat(provider.outputs("none")).hasValue(List.of());
+    }
+
+    @Test
+    void listsEveryFileWithItsPresignedUrl() throws IOException {
+        simulator.addJob(TensorPoolApi.NAME, SimJob.of("two", JobScript.always("completed"),
+                SimFile.of("x/y.bin", 10), SimFile.of("z.txt", 20)));
+        List<OutputFile> files = provider.outputs("two").orElseThrow();
+        assertThat(files).extracting(OutputFile::path).containsExactly("x/y.bin", "z.txt");
+        assertThat(files).allSatisfy(f -> assertThat(f.location().getQuery()).contains("X-Amz-Signature="));
+    }
+
+    @Test
+    void aWrongKeyGivesOneClearMessageWithoutTheKey() {
+        simulator.addJob(TensorPoolApi.NAME, SimJob.of("j", JobScript.always("completed")));
+        JobProvider wrong = Providers.create(TensorPoolApi.NAME, simulator.apiUrl(TensorPoolApi.NAME), "not-the-key", http);
+        assertThatThrownBy(() -> wrong.status("j")).isInstanceOf(ProviderException.class)
+                .hasMessage("tensorpool job j: GET /job/info/j answered 401: Invalid or missing API key")
+                .hasMessageNotContaining("not-the-key");
+    }
+
+    @Test
+    void anUnknownJobIsNamed() {
+        assertThatThrownBy(() -> provider.status("nope")).hasMessage(
+                "tensorpool job nope: GET /job/info/nope answered 404: Job not found");
+    }
+}
