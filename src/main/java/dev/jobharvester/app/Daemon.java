@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import org.apache.camel.main.Main;
+import org.apache.logging.log4j.LogManager;
 
 /** Runs the pipelines in the foreground until SIGTERM or Ctrl-C, then stops gracefully. */
 final class Daemon {
@@ -22,6 +23,7 @@ final class Daemon {
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             main.stop();
+            LogManager.shutdown();
             stopped.countDown();
         }, "job-harvester-shutdown"));
         stopped.await();

@@ -1,6 +1,5 @@
 package dev.jobharvester.component;
 
-import dev.jobharvester.ledger.Ledger;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.Locale;
@@ -35,8 +34,6 @@ public class JobOutputsConfiguration {
     @UriParam(description = "The ledger's name: its file is dataDir/ledger/{ledgerName}.jsonl. Defaults to the route id,"
                             + " so two routes never share one by accident; keep it when renaming a route.")
     private String ledgerName;
-    @UriParam(label = "advanced", description = "A Ledger bean to use instead of the file ledger.")
-    private Ledger ledger;
     @UriParam(label = "advanced", defaultValue = "10000", description = "Milliseconds to wait for a TCP connection.")
     private long connectTimeout = 10_000;
     @UriParam(label = "advanced", defaultValue = "60000",
@@ -116,14 +113,6 @@ public class JobOutputsConfiguration {
 
     public void setLedgerName(String ledgerName) {
         this.ledgerName = ledgerName;
-    }
-
-    public Ledger getLedger() {
-        return ledger;
-    }
-
-    public void setLedger(Ledger ledger) {
-        this.ledger = ledger;
     }
 
     public long getConnectTimeout() {

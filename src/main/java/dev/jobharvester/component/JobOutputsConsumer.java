@@ -56,8 +56,7 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
     @Override
     protected void doStart() throws Exception {
         JobOutputsConfiguration configuration = getEndpoint().getConfiguration();
-        ledger = configuration.getLedger() != null ? configuration.getLedger()
-                : getEndpoint().getComponent().fileLedger(configuration.getDataDir(), ledgerName(configuration));
+        ledger = getEndpoint().getComponent().fileLedger(configuration.getDataDir(), ledgerName(configuration));
         // Stream caching would pull every file into memory or a spool file before the sink sees it.
         getEndpoint().getCamelContext().getStreamCachingStrategy().setDenyClasses(DownloadStream.class);
         configuration.jobIdSet().forEach(this::addJob);

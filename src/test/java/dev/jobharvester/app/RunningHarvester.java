@@ -28,7 +28,6 @@ final class RunningHarvester implements AutoCloseable {
         settings.put("harvester.output-dir", output(dir).toString());
         settings.put("harvester.data-dir", dir.resolve("data").toString());
         settings.put("harvester.poll-delay", "100");
-        settings.put("camel.main.jmx-enabled", "false");
         return settings;
     }
 

@@ -8,6 +8,7 @@ import dev.jobharvester.sim.SimFile;
 import dev.jobharvester.sim.SimJob;
 import dev.jobharvester.sim.Simulator;
 import dev.jobharvester.sim.TensorPoolApi;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,6 +16,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
+import javax.management.ObjectName;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -64,6 +66,9 @@ class TensorPoolPipelineTest {
                 3_000_000);
         watch.start();
         try (RunningHarvester harvester = RunningHarvester.start(settings())) {
+            assertThat(ManagementFactory.getPlatformMBeanServer().queryNames(new ObjectName(
+                    "org.apache.camel:context=job-harvester,type=routes,name=\"tensorpool-to-directory\""), null))
+                    .as("the route's MBean").hasSize(1);
             await().atMost(Duration.ofSeconds(60)).until(() -> Delivered.manifestPresent(output, completed)
                     && Delivered.manifestPresent(output, runningThenCompleted)
                     && statusRequests("tp-error") >= 2);
