@@ -2,7 +2,6 @@ package dev.jobharvester.component;
 
 import java.util.Arrays;
 import java.util.LinkedHashSet;
-import java.util.Locale;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.apache.camel.spi.Metadata;
@@ -42,20 +41,19 @@ public class JobOutputsConfiguration {
 
     /** The configured ids, trimmed, without blanks or repeats. */
     public Set<String> jobIdSet() {
-        return split(jobIds, false);
+        return split(jobIds);
     }
 
-    /** The configured harvest states in lower case, or empty for the provider's default. */
+    /** The configured harvest states as written, or empty for the provider's default. */
     public Set<String> harvestStateSet() {
-        return split(harvestStates, true);
+        return split(harvestStates);
     }
 
-    private static Set<String> split(String list, boolean lowerCase) {
+    private static Set<String> split(String list) {
         if (list == null || list.isBlank()) {
             return Set.of();
         }
         return Arrays.stream(list.split(",")).map(String::trim).filter(s -> !s.isEmpty())
-                .map(s -> lowerCase ? s.toLowerCase(Locale.ROOT) : s)
                 .collect(Collectors.toCollection(LinkedHashSet::new));
     }
 

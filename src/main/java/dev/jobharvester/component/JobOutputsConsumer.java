@@ -25,6 +25,7 @@ import org.apache.camel.Processor;
 import org.apache.camel.spi.Synchronization;
 import org.apache.camel.support.ScheduledBatchPollingConsumer;
 import org.apache.camel.util.IOHelper;
+import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +39,7 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
     private static final Logger LOG = LoggerFactory.getLogger(JobOutputsConsumer.class);
 
     private final JobProvider provider;
+    private final CloseableHttpClient http;
     private final Map<String, TrackedJob> jobs = new ConcurrentHashMap<>();
     /** Files handed to the route and not finished yet, by ledger key; the body is absent for a manifest. */
     private final Map<String, DownloadStream> inFlight = new ConcurrentHashMap<>();
@@ -46,6 +48,7 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
     public JobOutputsConsumer(JobOutputsEndpoint endpoint, Processor processor) {
         super(endpoint, processor);
         this.provider = endpoint.provider();
+        this.http = endpoint.getComponent().httpClient(endpoint.getConfiguration());
     }
 
     @Override
@@ -170,8 +173,7 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
 
     private Exchange fileExchange(TrackedJob job, String path, OutputFile file) {
         String key = job.jobKey + "/" + path;
-        DownloadStream body = new DownloadStream(getEndpoint().getComponent().httpClient(getEndpoint().getConfiguration()),
-                file.location(), key, file.size());
+        DownloadStream body = new DownloadStream(http, file.location(), key, file.size());
         inFlight.put(key, body);
         Exchange exchange = createExchange(job, path, JobOutputsConstants.KIND_FILE);
         Message in = exchange.getIn();

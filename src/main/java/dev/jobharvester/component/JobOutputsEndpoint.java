@@ -48,10 +48,14 @@ public class JobOutputsEndpoint extends ScheduledPollEndpoint {
         }
         provider = Providers.create(configuration.getProvider(), configuration.getApiUrl(), configuration.getApiKey(),
                 getComponent().httpClient(configuration));
-        harvestStates = configuration.harvestStateSet().isEmpty()
-                ? provider.defaultHarvestStates() : configuration.harvestStateSet();
-        Set<String> unknown = new TreeSet<>(harvestStates);
-        unknown.removeAll(provider.terminalStates());
+        harvestStates = new TreeSet<>();
+        Set<String> unknown = new TreeSet<>();
+        Set<String> configured = configuration.harvestStateSet();
+        for (String state : configured.isEmpty() ? provider.defaultHarvestStates() : configured) {
+            // Users may write a state in any case; the platform's own spelling is what its API answers.
+            provider.terminalStates().stream().filter(state::equalsIgnoreCase).findFirst()
+                    .ifPresentOrElse(harvestStates::add, () -> unknown.add(state));
+        }
         if (!unknown.isEmpty()) {
             throw new IllegalArgumentException("job-outputs:" + provider.name() + ": harvestStates " + unknown
                     + " are not terminal states of " + provider.name() + " (" + new TreeSet<>(provider.terminalStates())

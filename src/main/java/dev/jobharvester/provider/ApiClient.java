@@ -78,8 +78,4 @@ public class ApiClient {
             return null;
         }
     }
-
-    public String provider() {
-        return provider;
-    }
 }

@@ -92,7 +92,7 @@ class TensorPoolPipelineTest {
     @Test
     void errorJobsOutputsAreHarvestedWhenAskedFor() throws Exception {
         Map<String, String> settings = settings();
-        settings.put("tensorpool.harvest-states", "completed,error");
+        settings.put("tensorpool.harvest-states", "completed, ERROR");
         Path output = RunningHarvester.output(dir);
         try (RunningHarvester harvester = RunningHarvester.start(settings)) {
             await().atMost(Duration.ofSeconds(60)).until(() -> Delivered.manifestPresent(output, failed)
