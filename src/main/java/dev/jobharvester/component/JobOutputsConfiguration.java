@@ -13,7 +13,7 @@ import org.apache.camel.spi.UriPath;
 @UriParams
 public class JobOutputsConfiguration {
 
-    @UriPath(description = "The platform the jobs run on: tensorpool.")
+    @UriPath(description = "The platform the jobs run on: tensorpool, pixxel, archetype or chutes.")
     @Metadata(required = true)
     private String provider;
     @UriParam(description = "The platform's API base URL; the default is the platform's public API. Point it at the"
@@ -28,6 +28,34 @@ public class JobOutputsConfiguration {
                             + " The default is the success state only (TensorPool: completed); add error to also"
                             + " harvest the outputs of jobs whose code failed.")
     private String harvestStates;
+    @UriParam(description = "A directory watched for files of job ids (one per line, # starts a comment): each file"
+                            + " dropped there adds its jobs at the next poll and is then moved to inbox/.processed/."
+                            + " Write the file elsewhere and move it in, so a half-written list is never read.")
+    private String inbox;
+    @UriParam(description = "Also harvest every job the platform's job list shows (Pixxel, Archetype AI; TensorPool"
+                            + " and Chutes have no usable list).")
+    private boolean discover;
+    @UriParam(label = "discovery", description = "Discover only jobs in this state, in the platform's spelling.")
+    private String discoverStatus;
+    @UriParam(label = "discovery", description = "Discover only jobs created after this ISO-8601 instant, e.g."
+                                                 + " 2026-11-01T00:00:00Z.")
+    private String discoverCreatedAfter;
+    @UriParam(label = "pixxel", description = "Pixxel: the workflow the jobs belong to (required for Pixxel).")
+    private String workflowId;
+    @UriParam(description = "Unpack ZIP outputs (Pixxel's job package) and deliver each entry as a file of its own,"
+                            + " streaming; an entry whose name would leave the job's folder is refused. Off: the"
+                            + " ZIP is delivered as it is.")
+    private boolean unpackArchives;
+    @UriParam(label = "archetype", description = "Archetype AI: harvest only outputs of this port.")
+    private String portName;
+    @UriParam(label = "archetype", description = "Archetype AI: harvest only outputs of this input.")
+    private String inputId;
+    @UriParam(label = "archetype", defaultValue = "100", description = "Archetype AI: outputs asked for per page.")
+    private int pageSize = 100;
+    @UriParam(defaultValue = "5", description = "How many polls in a row the platform may answer a job with an error"
+                                               + " (such as Chutes' 500 on some failed jobs) before the job is given up"
+                                               + " and reported; 0 never gives up. Connection failures do not count.")
+    private int maxJobErrors = 5;
     @UriParam(defaultValue = "data", description = "Where the ledger of delivered files is kept.")
     private String dataDir = "data";
     @UriParam(description = "The ledger's name: its file is dataDir/ledger/{ledgerName}.jsonl. Defaults to the route id,"
@@ -55,6 +83,86 @@ public class JobOutputsConfiguration {
         }
         return Arrays.stream(list.split(",")).map(String::trim).filter(s -> !s.isEmpty())
                 .collect(Collectors.toCollection(LinkedHashSet::new));
+    }
+
+    public String getInbox() {
+        return inbox;
+    }
+
+    public void setInbox(String inbox) {
+        this.inbox = inbox;
+    }
+
+    public boolean isDiscover() {
+        return discover;
+    }
+
+    public void setDiscover(boolean discover) {
+        this.discover = discover;
+    }
+
+    public String getDiscoverStatus() {
+        return discoverStatus;
+    }
+
+    public void setDiscoverStatus(String discoverStatus) {
+        this.discoverStatus = discoverStatus;
+    }
+
+    public String getDiscoverCreatedAfter() {
+        return discoverCreatedAfter;
+    }
+
+    public void setDiscoverCreatedAfter(String discoverCreatedAfter) {
+        this.discoverCreatedAfter = discoverCreatedAfter;
+    }
+
+    public String getWorkflowId() {
+        return workflowId;
+    }
+
+    public void setWorkflowId(String workflowId) {
+        this.workflowId = workflowId;
+    }
+
+    public boolean isUnpackArchives() {
+        return unpackArchives;
+    }
+
+    public void setUnpackArchives(boolean unpackArchives) {
+        this.unpackArchives = unpackArchives;
+    }
+
+    public String getPortName() {
+        return portName;
+    }
+
+    public void setPortName(String portName) {
+        this.portName = portName;
+    }
+
+    public String getInputId() {
+        return inputId;
+    }
+
+    public void setInputId(String inputId) {
+        this.inputId = inputId;
+    }
+
+    public int getPageSize() {
+        return pageSize;
+    }
+
+    public void setPageSize(int pageSize) {
+        this.pageSize = pageSize;
+    }
+
+    public int getMaxJobErrors() {
+        return maxJobErrors;
+    }
+
+    public void setMaxJobErrors(int maxJobErrors) {
+        this.maxJobErrors = maxJobErrors;
     }
 
     public String getProvider() {

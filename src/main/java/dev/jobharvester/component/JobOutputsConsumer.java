@@ -1,27 +1,40 @@
 package dev.jobharvester.component;
 
 import dev.jobharvester.download.DownloadStream;
+import dev.jobharvester.download.VerifiedBody;
+import dev.jobharvester.download.ZipEntryBody;
 import dev.jobharvester.ledger.DeliveredFile;
+import dev.jobharvester.ledger.DeliveredFile.Kind;
 import dev.jobharvester.ledger.Ledger;
 import dev.jobharvester.ledger.Manifest;
+import dev.jobharvester.provider.DiscoveryFilter;
 import dev.jobharvester.provider.JobProvider;
 import dev.jobharvester.provider.JobStatus;
 import dev.jobharvester.provider.OutputFile;
+import dev.jobharvester.provider.OutputPage;
 import dev.jobharvester.provider.ProviderException;
+import java.io.Closeable;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.LinkedList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangePropertyKey;
 import org.apache.camel.Message;
 import org.apache.camel.Processor;
+import org.apache.camel.api.management.ManagedAttribute;
+import org.apache.camel.api.management.ManagedOperation;
+import org.apache.camel.api.management.ManagedResource;
 import org.apache.camel.spi.Synchronization;
 import org.apache.camel.support.ScheduledBatchPollingConsumer;
 import org.apache.camel.util.IOHelper;
@@ -30,25 +43,32 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Polls each tracked job until it reaches a terminal state, then emits one exchange per output file not yet in the
- * ledger and, once all are delivered, one exchange with the job's manifest. A file is recorded in the ledger only
- * when its exchange completed, so a failure or a crash means "fetch again", never "lost".
+ * Polls each tracked job until it reaches a terminal state, then lists its outputs page by page and emits one
+ * exchange per file not yet in the ledger, each page before the next is listed; once all are delivered, one
+ * exchange with the job's manifest. A file is recorded in the ledger only when its exchange completed, so a
+ * failure or a crash means "fetch again", never "lost".
  */
+@ManagedResource(description = "Harvests the outputs of finished jobs")
 public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
 
     private static final Logger LOG = LoggerFactory.getLogger(JobOutputsConsumer.class);
 
     private final JobProvider provider;
+    private final JobOutputsConfiguration configuration;
     private final CloseableHttpClient http;
     private final Map<String, TrackedJob> jobs = new ConcurrentHashMap<>();
-    /** Files handed to the route and not finished yet, by ledger key; the body is absent for a manifest. */
-    private final Map<String, DownloadStream> inFlight = new ConcurrentHashMap<>();
+    /** Downloads handed to the route and not finished yet, by ledger key. */
+    private final Map<String, Closeable> inFlight = new ConcurrentHashMap<>();
     private Ledger ledger;
+    private JobInbox inbox;
+    private DiscoveryFilter discovery;
 
     public JobOutputsConsumer(JobOutputsEndpoint endpoint, Processor processor) {
         super(endpoint, processor);
         this.provider = endpoint.provider();
-        this.http = endpoint.getComponent().httpClient(endpoint.getConfiguration());
+        this.configuration = endpoint.getConfiguration();
+        this.http = endpoint.getComponent().httpClient(configuration);
+        this.discovery = endpoint.discoveryFilter();
     }
 
     @Override
@@ -58,10 +78,12 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
 
     @Override
     protected void doStart() throws Exception {
-        JobOutputsConfiguration configuration = getEndpoint().getConfiguration();
-        ledger = getEndpoint().getComponent().fileLedger(configuration.getDataDir(), ledgerName(configuration));
+        ledger = getEndpoint().getComponent().fileLedger(configuration.getDataDir(), ledgerName());
+        inbox = configuration.getInbox() == null || configuration.getInbox().isBlank() ? null
+                : new JobInbox(java.nio.file.Path.of(configuration.getInbox()));
         // Stream caching would pull every file into memory or a spool file before the sink sees it.
-        getEndpoint().getCamelContext().getStreamCachingStrategy().setDenyClasses(DownloadStream.class);
+        getEndpoint().getCamelContext().getStreamCachingStrategy()
+                .setDenyClasses(DownloadStream.class, ZipEntryBody.class);
         configuration.jobIdSet().forEach(this::addJob);
         super.doStart();
     }
@@ -74,7 +96,7 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
         inFlight.values().forEach(IOHelper::close);
     }
 
-    private String ledgerName(JobOutputsConfiguration configuration) {
+    private String ledgerName() {
         if (configuration.getLedgerName() != null && !configuration.getLedgerName().isBlank()) {
             return configuration.getLedgerName();
         }
@@ -87,17 +109,44 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
     }
 
     /** Starts tracking a job; answers false when it is tracked already. */
+    @ManagedOperation(description = "Adds a job to harvest, by its id on the platform; false if it is tracked already")
     public boolean addJob(String jobId) {
-        return jobs.putIfAbsent(jobId, new TrackedJob(jobId, SinkNames.jobKey(provider.name(), jobId))) == null;
+        String id = jobId == null ? "" : jobId.trim();
+        if (id.isEmpty()) {
+            throw new IllegalArgumentException("a job id must not be empty");
+        }
+        boolean added = jobs.putIfAbsent(id, new TrackedJob(id, SinkNames.jobKey(provider.name(), id))) == null;
+        if (added) {
+            LOG.info("{} job {} added", provider.name(), id);
+        }
+        return added;
+    }
+
+    @ManagedAttribute(description = "Jobs tracked: waiting, being harvested, or done in this run")
+    public int getTrackedJobs() {
+        return jobs.size();
+    }
+
+    @ManagedAttribute(description = "Jobs done with in this run: harvested, not harvestable, or given up")
+    public long getFinishedJobs() {
+        return jobs.values().stream().filter(j -> j.finished).count();
     }
 
     @Override
     protected int poll() throws Exception {
         shutdownRunningTask = null;
         pendingExchanges = 0;
-        Queue<Object> files = new LinkedList<>();
-        List<TrackedJob> listed = new ArrayList<>();
-        for (TrackedJob job : jobs.values()) {
+        if (inbox != null) {
+            inbox.take().forEach(this::addJob);
+        }
+        if (discovery != null) {
+            discover();
+        }
+        int count = 0;
+        for (TrackedJob job : new ArrayList<>(jobs.values())) {
+            if (!isRunAllowed()) {
+                break;
+            }
             if (job.finished || hasFilesInFlight(job)) {
                 continue;
             }
@@ -106,64 +155,126 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
                 continue;
             }
             try {
-                if (plan(job, files)) {
-                    listed.add(job);
-                }
+                count += harvest(job);
+                job.errors = 0;
+            } catch (ProviderException e) {
+                platformError(job, e);
             } catch (IOException | RuntimeException e) {
                 LOG.warn("{} (will try again at the next poll)", e.getMessage());
             }
         }
-        int count = processBatch(files);
-        Queue<Object> manifests = new LinkedList<>();
-        for (TrackedJob job : listed) {
-            if (isStarted() && !hasFilesInFlight(job) && job.expected.keySet().stream()
-                    .allMatch(path -> ledger.isDelivered(job.jobKey, path))) {
-                manifests.add(manifestExchange(job));
-            }
-        }
-        return count + processBatch(manifests);
+        return count;
     }
 
-    /** Checks the job and queues its undelivered files; answers whether its outputs were listed. */
-    private boolean plan(TrackedJob job, Queue<Object> files) throws IOException {
-        if (job.terminal == null) {
-            JobStatus status = provider.status(job.jobId);
-            if (!status.providerState().equals(job.lastState)) {
-                LOG.info("{} job {} is {}", provider.name(), job.jobId, status.providerState());
-                job.lastState = status.providerState();
+    private void discover() {
+        try {
+            for (String id : provider.discover(discovery)) {
+                if (!jobs.containsKey(id) && !ledger.isJobComplete(SinkNames.jobKey(provider.name(), id))) {
+                    addJob(id);
+                }
             }
-            if (!status.state().isTerminal()) {
-                return false;
-            }
-            if (!getEndpoint().harvestStates().contains(status.providerState())) {
-                LOG.info("{} job {} ended '{}': not harvested (harvestStates={})", provider.name(), job.jobId,
-                        status.providerState(), getEndpoint().harvestStates());
-                job.finished = true;
-                return false;
-            }
-            job.terminal = status;
-            job.terminalSeenAt = Instant.now();
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("{}: discovery failed (will try again at the next poll): {}", provider.name(), e.getMessage());
         }
-        Optional<List<OutputFile>> outputs = provider.outputs(job.jobId);
-        if (outputs.isEmpty()) {
-            LOG.info("{} job {} does not hand out its outputs yet; waiting", provider.name(), job.jobId);
+    }
+
+    private void platformError(TrackedJob job, ProviderException e) {
+        job.errors++;
+        int max = configuration.getMaxJobErrors();
+        if (max > 0 && job.errors >= max) {
+            job.finished = true;
+            LOG.error("{} (given up after {} errors in a row; add the job again once the platform answers)",
+                    e.getMessage(), job.errors);
+        } else {
+            LOG.warn("{} (error {} in a row; will try again at the next poll)", e.getMessage(), job.errors);
+        }
+    }
+
+    /** Harvests what is undelivered of a job in a harvestable state, page by page; answers the exchanges sent. */
+    private int harvest(TrackedJob job) throws Exception {
+        if (!harvestable(job)) {
+            return 0;
+        }
+        int count = 0;
+        boolean allIn = true;
+        String page = null;
+        do {
+            Optional<OutputPage> listed = provider.outputs(job.jobId, page);
+            if (listed.isEmpty()) {
+                LOG.info("{} job {} does not hand out its outputs yet; waiting", provider.name(), job.jobId);
+                return count;
+            }
+            Queue<Object> batch = new LinkedList<>();
+            List<String> sent = new ArrayList<>();
+            for (OutputFile file : listed.get().files()) {
+                String path = sinkPath(job, file.path(), file.path());
+                if (path == null || ledger.isDelivered(job.jobKey, path)) {
+                    continue;
+                }
+                if (configuration.isUnpackArchives() && path.toLowerCase(Locale.ROOT).endsWith(".zip")) {
+                    count += unpack(job, path, file);
+                } else {
+                    batch.add(fileExchange(job, path, file));
+                }
+                sent.add(path);
+            }
+            count += processBatch(batch);
+            allIn &= sent.stream().allMatch(path -> ledger.isDelivered(job.jobKey, path));
+            page = listed.get().next();
+        } while (page != null && isBatchAllowed());
+        if (page == null && allIn && !hasFilesInFlight(job) && isRunAllowed()) {
+            Queue<Object> manifest = new LinkedList<>();
+            manifest.add(manifestExchange(job));
+            count += processBatch(manifest);
+        }
+        return count;
+    }
+
+    /** Checks the job's state; answers whether its outputs are to be harvested now. */
+    private boolean harvestable(TrackedJob job) throws IOException {
+        if (job.terminal != null) {
+            return true;
+        }
+        JobStatus status = provider.status(job.jobId);
+        boolean changed = !status.providerState().equals(job.lastState);
+        if (changed) {
+            LOG.info("{} job {} is {}", provider.name(), job.jobId, status.providerState());
+            job.lastState = status.providerState();
+        }
+        if (!status.state().isTerminal()) {
             return false;
         }
-        Map<String, OutputFile> expected = new LinkedHashMap<>();
-        for (OutputFile file : outputs.get()) {
-            try {
-                expected.put(SinkNames.relativePath(file.path()), file);
-            } catch (IllegalArgumentException e) {
-                throw new ProviderException(provider.name(), job.jobId, e.getMessage());
+        if (!getEndpoint().harvestStates().contains(status.providerState())) {
+            if (provider.reversibleStates().contains(status.providerState())) {
+                if (changed) {
+                    LOG.info("{} job {} ended '{}': not harvested, but still watched: it can be retried",
+                            provider.name(), job.jobId, status.providerState());
+                }
+                return false;
             }
+            LOG.info("{} job {} ended '{}': not harvested (harvestStates={})", provider.name(), job.jobId,
+                    status.providerState(), getEndpoint().harvestStates());
+            job.finished = true;
+            return false;
         }
-        job.expected = expected;
-        expected.forEach((path, file) -> {
-            if (!ledger.isDelivered(job.jobKey, path) && !inFlight.containsKey(job.jobKey + "/" + path)) {
-                files.add(fileExchange(job, path, file));
-            }
-        });
+        job.terminal = status;
+        job.terminalSeenAt = Instant.now();
         return true;
+    }
+
+    /** The file's path in the sink, or null when its name is refused (the refusal is recorded for the manifest). */
+    private String sinkPath(TrackedJob job, String name, String sourcePath) {
+        try {
+            return SinkNames.relativePath(name);
+        } catch (IllegalArgumentException e) {
+            String key = "_refused/" + SinkNames.segment(sourcePath);
+            if (!ledger.isDelivered(job.jobKey, key)) {
+                LOG.error("{} job {}: output refused, {}", provider.name(), job.jobId, e.getMessage());
+                ledger.delivered(new DeliveredFile(job.jobKey, key, Kind.REFUSED, -1, null, sourcePath,
+                        e.getMessage(), Instant.now()));
+            }
+            return null;
+        }
     }
 
     private boolean hasFilesInFlight(TrackedJob job) {
@@ -171,53 +282,132 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
         return inFlight.keySet().stream().anyMatch(key -> key.startsWith(prefix));
     }
 
+    private DownloadStream download(TrackedJob job, String key, OutputFile file) {
+        DownloadStream body = new DownloadStream(http, file, key, provider.downloadAuthorization(file),
+                stale -> provider.refresh(job.jobId, stale));
+        inFlight.put(key, body);
+        return body;
+    }
+
     private Exchange fileExchange(TrackedJob job, String path, OutputFile file) {
         String key = job.jobKey + "/" + path;
-        DownloadStream body = new DownloadStream(http, file.location(), key, file.size());
-        inFlight.put(key, body);
-        Exchange exchange = createExchange(job, path, JobOutputsConstants.KIND_FILE);
-        Message in = exchange.getIn();
-        in.setBody(body);
-        in.setHeader(JobOutputsConstants.SOURCE_PATH, file.path());
-        if (file.size() >= 0) {
-            in.setHeader(JobOutputsConstants.SIZE, file.size());
-        }
+        DownloadStream body = download(job, key, file);
+        Exchange exchange = fileExchange(job, path, file.path(), file.size(), body);
         exchange.getExchangeExtension().addOnCompletion(new Synchronization() {
             @Override
             public void onComplete(Exchange done) {
-                try {
-                    recordDelivered(job, path, file, body);
-                } finally {
-                    release(key, body);
-                }
+                release(key, body);
             }
 
             @Override
             public void onFailure(Exchange failed) {
                 release(key, body);
-                LOG.warn("{} not delivered (will be fetched again at the next poll): {}", key, cause(failed));
             }
         });
         return exchange;
     }
 
-    private void recordDelivered(TrackedJob job, String path, OutputFile file, DownloadStream body) {
+    /** An exchange for one file whose body the route reads; recorded in the ledger when the route succeeded. */
+    private Exchange fileExchange(TrackedJob job, String path, String sourcePath, long size, VerifiedBody body) {
+        Exchange exchange = createExchange(job, path, JobOutputsConstants.KIND_FILE);
+        Message in = exchange.getIn();
+        in.setBody(body);
+        in.setHeader(JobOutputsConstants.SOURCE_PATH, sourcePath);
+        if (size >= 0) {
+            in.setHeader(JobOutputsConstants.SIZE, size);
+        }
+        exchange.getExchangeExtension().addOnCompletion(new Synchronization() {
+            @Override
+            public void onComplete(Exchange done) {
+                recordDelivered(job, path, sourcePath, body);
+            }
+
+            @Override
+            public void onFailure(Exchange failed) {
+                LOG.warn("{}/{} not delivered (will be fetched again at the next poll): {}", job.jobKey, path,
+                        cause(failed));
+            }
+        });
+        return exchange;
+    }
+
+    private void recordDelivered(TrackedJob job, String path, String sourcePath, VerifiedBody body) {
         if (body.isComplete()) {
-            ledger.delivered(new DeliveredFile(job.jobKey, path, body.bytesRead(), body.sha256(), file.path(),
-                    Instant.now()));
+            ledger.delivered(DeliveredFile.file(job.jobKey, path, body.bytesRead(), body.sha256(), sourcePath));
         } else if (!body.isOpened()) {
             LOG.info("{}/{}: the route finished without reading the file; recorded as skipped by the route",
                     job.jobKey, path);
-            ledger.delivered(new DeliveredFile(job.jobKey, path, -1, null, file.path(), Instant.now()));
+            ledger.delivered(new DeliveredFile(job.jobKey, path, Kind.SKIPPED, -1, null, sourcePath, null,
+                    Instant.now()));
         } else {
             LOG.warn("{}/{}: the route stopped reading after {} bytes; not recorded, it will be fetched again",
                     job.jobKey, path, body.bytesRead());
         }
     }
 
-    private void release(String key, DownloadStream body) {
+    private void release(String key, Closeable body) {
         IOHelper.close(body);
         inFlight.remove(key);
+    }
+
+    /**
+     * Streams a ZIP and sends each entry as a file of its own, one at a time (the next entry's bytes follow the
+     * previous one's in the same download). Entries already delivered are read past; the archive itself is recorded
+     * once every entry is in.
+     */
+    private int unpack(TrackedJob job, String archivePath, OutputFile file) throws IOException {
+        String archiveKey = job.jobKey + "/" + archivePath;
+        DownloadStream archive = download(job, archiveKey, file);
+        int count = 0;
+        try (ZipInputStream zip = new ZipInputStream(archive)) {
+            for (ZipEntry entry = zip.getNextEntry(); entry != null; entry = zip.getNextEntry()) {
+                if (!isRunAllowed()) {
+                    return count;
+                }
+                String sourcePath = archivePath + "!/" + entry.getName();
+                String path = entry.isDirectory() ? null : sinkPath(job, entry.getName(), sourcePath);
+                if (path == null || ledger.isDelivered(job.jobKey, path)) {
+                    continue;
+                }
+                ZipEntryBody body = new ZipEntryBody(zip);
+                Exchange exchange = fileExchange(job, path, sourcePath, entry.getSize(), body);
+                processAndWait(exchange);
+                count++;
+                if (!body.isComplete()) {
+                    throw new IOException(job.jobKey + "/" + archivePath + ": stopped at entry " + path + ", which was"
+                            + " not delivered; the archive is fetched again at the next poll");
+                }
+            }
+            archive.transferTo(OutputStream.nullOutputStream());
+        } finally {
+            release(archiveKey, archive);
+        }
+        ledger.delivered(new DeliveredFile(job.jobKey, archivePath, Kind.ARCHIVE, archive.bytesRead(),
+                archive.sha256(), file.path(), null, Instant.now()));
+        return count;
+    }
+
+    /** Sends an exchange through the route and returns when the route is done with it, however it routes. */
+    private void processAndWait(Exchange exchange) throws IOException {
+        CountDownLatch done = new CountDownLatch(1);
+        exchange.getExchangeExtension().addOnCompletion(new Synchronization() {
+            @Override
+            public void onComplete(Exchange ignored) {
+                done.countDown();
+            }
+
+            @Override
+            public void onFailure(Exchange ignored) {
+                done.countDown();
+            }
+        });
+        getAsyncProcessor().process(exchange, defaultConsumerCallback(exchange, true));
+        try {
+            done.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while the route delivered an archive entry", e);
+        }
     }
 
     private Exchange manifestExchange(TrackedJob job) {
@@ -232,9 +422,9 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
             public void onComplete(Exchange done) {
                 ledger.jobComplete(job.jobKey);
                 job.finished = true;
-                long bytes = delivered.stream().filter(DeliveredFile::transferred).mapToLong(DeliveredFile::size).sum();
+                List<DeliveredFile> files = delivered.stream().filter(f -> f.kind() == Kind.FILE).toList();
                 LOG.info("{} job {} complete: {} files, {} bytes, manifest delivered", provider.name(), job.jobId,
-                        delivered.stream().filter(DeliveredFile::transferred).count(), bytes);
+                        files.size(), files.stream().mapToLong(DeliveredFile::size).sum());
             }
 
             @Override
@@ -291,7 +481,7 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
         private String lastState;
         private JobStatus terminal;
         private Instant terminalSeenAt;
-        private Map<String, OutputFile> expected = Map.of();
+        private int errors;
 
         private TrackedJob(String jobId, String jobKey) {
             this.jobId = jobId;

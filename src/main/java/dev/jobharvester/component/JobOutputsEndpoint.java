@@ -1,7 +1,11 @@
 package dev.jobharvester.component;
 
+import dev.jobharvester.provider.DiscoveryFilter;
 import dev.jobharvester.provider.JobProvider;
 import dev.jobharvester.provider.Providers;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
 import org.apache.camel.Category;
@@ -24,6 +28,7 @@ public class JobOutputsEndpoint extends ScheduledPollEndpoint {
     private final JobOutputsConfiguration configuration;
     private JobProvider provider;
     private Set<String> harvestStates;
+    private DiscoveryFilter discoveryFilter;
 
     public JobOutputsEndpoint(String uri, JobOutputsComponent component, JobOutputsConfiguration configuration) {
         super(uri, component);
@@ -42,12 +47,20 @@ public class JobOutputsEndpoint extends ScheduledPollEndpoint {
     @Override
     protected void doInit() throws Exception {
         super.doInit();
-        if (!configuration.jobIdSet().isEmpty() && (configuration.getApiKey() == null || configuration.getApiKey().isBlank())) {
-            throw new IllegalArgumentException("job-outputs:" + configuration.getProvider()
-                    + ": apiKey is empty; set it (from the environment, e.g. {{env:TENSORPOOL_KEY}})");
+        boolean hasWork = !configuration.jobIdSet().isEmpty() || configuration.isDiscover()
+                || configuration.getInbox() != null && !configuration.getInbox().isBlank();
+        if (hasWork && (configuration.getApiKey() == null || configuration.getApiKey().isBlank())) {
+            throw new IllegalArgumentException("job-outputs:" + configuration.getProvider() + ": apiKey is empty; set it"
+                    + " from the environment, e.g. {{env:" + configuration.getProvider().toUpperCase(Locale.ROOT)
+                    + "_KEY}}");
         }
-        provider = Providers.create(configuration.getProvider(), configuration.getApiUrl(), configuration.getApiKey(),
-                getComponent().httpClient(configuration));
+        provider = Providers.create(configuration, getComponent().httpClient(configuration));
+        if (configuration.isDiscover() && !provider.canDiscover()) {
+            throw new IllegalArgumentException("job-outputs:" + provider.name() + ": discover is not available: "
+                    + provider.name() + " has no usable job list; name the jobs with jobIds or an inbox");
+        }
+        discoveryFilter = configuration.isDiscover() ? new DiscoveryFilter(configuration.getDiscoverStatus(),
+                parseInstant("discoverCreatedAfter", configuration.getDiscoverCreatedAfter())) : null;
         harvestStates = new TreeSet<>();
         Set<String> unknown = new TreeSet<>();
         Set<String> configured = configuration.harvestStateSet();
@@ -61,6 +74,23 @@ public class JobOutputsEndpoint extends ScheduledPollEndpoint {
                     + " are not terminal states of " + provider.name() + " (" + new TreeSet<>(provider.terminalStates())
                     + ")");
         }
+    }
+
+    private Instant parseInstant(String option, String value) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        try {
+            return Instant.parse(value.trim());
+        } catch (DateTimeParseException e) {
+            throw new IllegalArgumentException("job-outputs:" + provider.name() + ": " + option + " '" + value
+                    + "' is not an ISO-8601 instant such as 2026-11-01T00:00:00Z");
+        }
+    }
+
+    /** What discovery takes, or null when the route does not discover. */
+    public DiscoveryFilter discoveryFilter() {
+        return discoveryFilter;
     }
 
     public JobProvider provider() {

@@ -55,7 +55,7 @@ public final class SinkNames {
     }
 
     /** Percent-encodes everything but letters, digits, {@code -}, {@code _} and inner dots, so the id stays one segment. */
-    static String segment(String id) {
+    public static String segment(String id) {
         StringBuilder out = new StringBuilder();
         byte[] bytes = id.getBytes(StandardCharsets.UTF_8);
         for (int i = 0; i < bytes.length; i++) {

@@ -1,80 +1,83 @@
 package dev.jobharvester.download;
 
+import dev.jobharvester.provider.OutputFile;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
 import org.apache.hc.client5.http.classic.methods.HttpGet;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.apache.hc.core5.http.ClassicHttpResponse;
 import org.apache.hc.core5.http.HttpEntity;
+import org.apache.hc.core5.http.HttpHeaders;
 
 /**
  * The body of a file exchange: the GET starts when the sink first reads, bytes pass straight from the socket to the
  * sink, and their count and SHA-256 are taken on the way. A body shorter or longer than promised fails the read,
- * so the sink never finishes a truncated file.
+ * so the sink never finishes a truncated file. A location past its expiry is not tried: the file is listed again.
  */
-public class DownloadStream extends InputStream {
+public class DownloadStream extends InputStream implements VerifiedBody {
 
+    /** A location this close to its expiry is refreshed first: the transfer should not start on a dying URL. */
+    static final Duration EXPIRY_MARGIN = Duration.ofSeconds(5);
     private static final int MAX_ERROR_TEXT = 512;
 
+    /** Lists a file again for a fresh location; empty when the platform no longer lists it. */
+    @FunctionalInterface
+    public interface Relister {
+        Optional<OutputFile> refresh(OutputFile stale) throws IOException;
+    }
+
     private final CloseableHttpClient http;
-    private final URI location;
     private final String label;
-    private final long promisedSize;
-    private final MessageDigest sha256;
+    private final String authorization;
+    private final Relister relister;
+    private final Sha256Count digest = new Sha256Count();
+    private OutputFile file;
 
     private HttpGet request;
     private ClassicHttpResponse response;
     private InputStream body;
     private long expectedSize = -1;
-    private long count;
     private boolean complete;
     private volatile boolean closed;
-    private String hex;
 
     /**
-     * @param label        what the file is, for messages ({@code provider/job/path}); never the URL's query
-     * @param promisedSize the size the platform listed, or -1
+     * @param label         what the file is, for messages ({@code provider/job/path}); never the URL's query
+     * @param authorization the Authorization header to send, or null for a presigned location
      */
-    public DownloadStream(CloseableHttpClient http, URI location, String label, long promisedSize) {
+    public DownloadStream(CloseableHttpClient http, OutputFile file, String label, String authorization,
+            Relister relister) {
         this.http = http;
-        this.location = location;
+        this.file = file;
         this.label = label;
-        this.promisedSize = promisedSize;
-        try {
-            this.sha256 = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-        }
+        this.authorization = authorization;
+        this.relister = relister;
     }
 
-    /** Whether the sink read at least one byte or the end. */
+    @Override
     public boolean isOpened() {
         return body != null;
     }
 
-    /** Whether every byte arrived and matched the promised length. */
+    @Override
     public boolean isComplete() {
         return complete;
     }
 
+    @Override
     public long bytesRead() {
-        return count;
+        return digest.count();
     }
 
-    /** Hex SHA-256 of the bytes, once complete. */
+    @Override
     public String sha256() {
         if (!complete) {
             throw new IllegalStateException(label + " has not been read to the end");
         }
-        if (hex == null) {
-            hex = HexFormat.of().formatHex(sha256.digest());
-        }
-        return hex;
+        return digest.hex();
     }
 
     @Override
@@ -90,7 +93,7 @@ public class DownloadStream extends InputStream {
             return -1;
         }
         if (closed) {
-            throw new IOException(label + ": the download was stopped after " + count + " bytes");
+            throw new IOException(label + ": the download was stopped after " + digest.count() + " bytes");
         }
         if (body == null) {
             open();
@@ -100,12 +103,11 @@ public class DownloadStream extends InputStream {
             finish();
             return -1;
         }
-        sha256.update(buffer, offset, n);
-        count += n;
-        if (expectedSize >= 0 && count > expectedSize) {
+        digest.update(buffer, offset, n);
+        if (expectedSize >= 0 && digest.count() > expectedSize) {
             throw new IOException(label + ": more bytes arrived than the " + expectedSize + " promised");
         }
-        if (count == expectedSize) {
+        if (digest.count() == expectedSize) {
             // A sink that knows the length stops here without asking for the end.
             finish();
         }
@@ -113,22 +115,34 @@ public class DownloadStream extends InputStream {
     }
 
     private void open() throws IOException {
-        request = new HttpGet(location);
+        if (expiresSoon(file)) {
+            file = relister.refresh(file).orElseThrow(() -> new IOException(label + ": its location expired and the"
+                    + " platform no longer lists it"));
+            if (expiresSoon(file)) {
+                throw new IOException(label + ": the platform lists it again with a location that expires at "
+                        + file.expiresAt());
+            }
+        }
+        request = new HttpGet(file.location());
+        if (authorization != null) {
+            request.setHeader(HttpHeaders.AUTHORIZATION, authorization);
+        }
         response = http.executeOpen(null, request, null);
         int status = response.getCode();
         HttpEntity entity = response.getEntity();
         if (status != 200 || entity == null) {
             String detail = entity == null ? "" : errorText(entity);
             close();
-            throw new IOException(label + ": storage answered " + status + " for " + Redact.url(location) + detail);
+            throw new IOException(label + ": storage answered " + status + " for " + Redact.url(file.location())
+                    + detail);
         }
         long contentLength = entity.getContentLength();
-        if (promisedSize >= 0 && contentLength >= 0 && promisedSize != contentLength) {
+        if (file.size() >= 0 && contentLength >= 0 && file.size() != contentLength) {
             close();
-            throw new IOException(label + ": the platform listed " + promisedSize + " bytes but storage sends "
+            throw new IOException(label + ": the platform listed " + file.size() + " bytes but storage sends "
                     + contentLength);
         }
-        expectedSize = promisedSize >= 0 ? promisedSize : contentLength;
+        expectedSize = file.size() >= 0 ? file.size() : contentLength;
         body = entity.getContent();
         if (closed) {
             close();
@@ -136,9 +150,13 @@ public class DownloadStream extends InputStream {
         }
     }
 
+    private static boolean expiresSoon(OutputFile file) {
+        return file.expiresAt() != null && !Instant.now().plus(EXPIRY_MARGIN).isBefore(file.expiresAt());
+    }
+
     private void finish() throws IOException {
-        if (expectedSize >= 0 && count != expectedSize) {
-            throw new IOException(label + ": the body ended after " + count + " of " + expectedSize + " bytes");
+        if (expectedSize >= 0 && digest.count() != expectedSize) {
+            throw new IOException(label + ": the body ended after " + digest.count() + " of " + expectedSize + " bytes");
         }
         complete = true;
     }

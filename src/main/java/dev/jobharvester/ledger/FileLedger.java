@@ -111,7 +111,7 @@ public class FileLedger extends ServiceSupport implements Ledger {
         String jobKey = jobKeyOf(key);
         String path = jobKey == null ? null : key.substring(jobKey.length() + 1);
         if (path != null && !path.equals(MANIFEST)) {
-            delivered(new DeliveredFile(jobKey, path, -1, null, path, Instant.now()));
+            delivered(new DeliveredFile(jobKey, path, DeliveredFile.Kind.SKIPPED, -1, null, path, null, Instant.now()));
             return true;
         }
         ObjectNode line = path == null
@@ -170,8 +170,8 @@ public class FileLedger extends ServiceSupport implements Ledger {
 
     private static ObjectNode fileLine(DeliveredFile f) {
         return JSON.createObjectNode().put("op", "file").put("job", f.jobKey()).put("path", f.path())
-                .put("size", f.size()).put("sha256", f.sha256()).put("source", f.sourcePath())
-                .put("at", f.deliveredAt().toString());
+                .put("kind", f.kind().name()).put("size", f.size()).put("sha256", f.sha256())
+                .put("source", f.sourcePath()).put("note", f.note()).put("at", f.deliveredAt().toString());
     }
 
     private static ObjectNode completeLine(String jobKey) {
@@ -184,9 +184,9 @@ public class FileLedger extends ServiceSupport implements Ledger {
             case "file" -> {
                 String jobKey = line.path("job").asText();
                 String path = line.path("path").asText();
-                JsonNode sha = line.get("sha256");
-                DeliveredFile delivered = new DeliveredFile(jobKey, path, line.path("size").asLong(-1),
-                        sha == null || sha.isNull() ? null : sha.asText(), line.path("source").asText(path),
+                DeliveredFile delivered = new DeliveredFile(jobKey, path,
+                        DeliveredFile.Kind.valueOf(line.path("kind").asText("FILE")), line.path("size").asLong(-1),
+                        textOrNull(line, "sha256"), line.path("source").asText(path), textOrNull(line, "note"),
                         Instant.parse(line.path("at").asText()));
                 if (jobs.computeIfAbsent(jobKey, k -> new JobEntry()).files.put(path, delivered) != null) {
                     obsoleteLines++;
@@ -202,6 +202,11 @@ public class FileLedger extends ServiceSupport implements Ledger {
             case "remove" -> applyRemove(line.path("key").asText());
             default -> throw new IllegalArgumentException("unknown ledger operation '" + op + "'");
         }
+    }
+
+    private static String textOrNull(JsonNode line, String field) {
+        JsonNode node = line.get(field);
+        return node == null || node.isNull() ? null : node.asText();
     }
 
     private void applyRemove(String key) {

@@ -1,9 +1,11 @@
 package dev.jobharvester.ledger;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.jobharvester.ledger.DeliveredFile.Kind;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
@@ -39,12 +41,11 @@ public final class Manifest {
         files.stream().map(DeliveredFile::deliveredAt).min(Comparator.naturalOrder())
                 .ifPresent(first -> root.put("firstFileDeliveredAt", first.toString()));
         root.put("completedAt", now.toString());
-        List<DeliveredFile> transferred = files.stream().filter(DeliveredFile::transferred)
-                .sorted(Comparator.comparing(DeliveredFile::path)).toList();
-        root.put("fileCount", transferred.size());
-        root.put("totalBytes", transferred.stream().mapToLong(DeliveredFile::size).sum());
+        List<DeliveredFile> delivered = of(files, Kind.FILE);
+        root.put("fileCount", delivered.size());
+        root.put("totalBytes", delivered.stream().mapToLong(DeliveredFile::size).sum());
         ArrayNode list = root.putArray("files");
-        for (DeliveredFile file : transferred) {
+        for (DeliveredFile file : delivered) {
             ObjectNode entry = list.addObject().put("path", file.path()).put("size", file.size())
                     .put("sha256", file.sha256());
             if (!file.sourcePath().equals(file.path())) {
@@ -52,12 +53,22 @@ public final class Manifest {
             }
             entry.put("deliveredAt", file.deliveredAt().toString());
         }
+        ArrayNode archives = root.putArray("unpackedArchives");
+        of(files, Kind.ARCHIVE).forEach(a -> archives.addObject().put("path", a.path()).put("size", a.size())
+                .put("sha256", a.sha256()));
         ArrayNode skipped = root.putArray("skippedByRoute");
-        files.stream().filter(f -> !f.transferred()).map(DeliveredFile::path).sorted().forEach(skipped::add);
+        of(files, Kind.SKIPPED).forEach(f -> skipped.add(f.path()));
+        ArrayNode refused = root.putArray("refused");
+        of(files, Kind.REFUSED).forEach(f -> refused.addObject().put("sourcePath", f.sourcePath())
+                .put("reason", f.note()));
         try {
             return JSON.writeValueAsBytes(root);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot render the manifest of " + provider + " job " + jobId, e);
         }
+    }
+
+    private static List<DeliveredFile> of(List<DeliveredFile> files, Kind kind) {
+        return files.stream().filter(f -> f.kind() == kind).sorted(Comparator.comparing(DeliveredFile::path)).toList();
     }
 }

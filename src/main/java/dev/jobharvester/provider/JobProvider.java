@@ -6,8 +6,8 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Everything platform-specific: how to read a job's state and how to list its outputs. The consumer, the download
- * stream and the ledger know no platform.
+ * Everything platform-specific: how to read a job's state, list its outputs and find jobs. The consumer, the
+ * download stream and the ledger know no platform.
  */
 public interface JobProvider {
 
@@ -20,11 +20,39 @@ public interface JobProvider {
     /** Which terminal states are harvested when the route does not say. */
     Set<String> defaultHarvestStates();
 
+    /** Terminal states a job can leave again (a retried job): such a job is kept under watch. */
+    default Set<String> reversibleStates() {
+        return Set.of();
+    }
+
     JobStatus status(String jobId) throws IOException;
 
     /**
-     * The outputs of a job in a terminal state, with fresh download locations; empty when the platform is not ready
-     * to hand them out yet (the job is then polled again later).
+     * One page of the outputs of a job in a terminal state, with fresh download locations; empty when the platform
+     * is not ready to hand them out yet (the job is then polled again later).
+     *
+     * @param page null for the first page, else the {@link OutputPage#next()} of the previous one
      */
-    Optional<List<OutputFile>> outputs(String jobId) throws IOException;
+    Optional<OutputPage> outputs(String jobId, String page) throws IOException;
+
+    /** The file with a fresh location, found by listing its page again; empty when the platform no longer lists it. */
+    default Optional<OutputFile> refresh(String jobId, OutputFile stale) throws IOException {
+        return outputs(jobId, stale.page()).flatMap(page -> page.files().stream()
+                .filter(f -> f.path().equals(stale.path())).findFirst());
+    }
+
+    /** The Authorization header a file's download needs, or null: presigned URLs carry their own. */
+    default String downloadAuthorization(OutputFile file) {
+        return null;
+    }
+
+    /** Whether {@link #discover} works: the platform has a usable job list. */
+    default boolean canDiscover() {
+        return false;
+    }
+
+    /** The ids of the jobs the platform lists that match the filter. */
+    default List<String> discover(DiscoveryFilter filter) throws IOException {
+        throw new UnsupportedOperationException(name() + " has no job list to discover jobs from");
+    }
 }

@@ -1,5 +1,6 @@
 package dev.jobharvester.provider;
 
+import dev.jobharvester.component.JobOutputsConfiguration;
 import dev.jobharvester.provider.tensorpool.TensorPoolProvider;
 import java.util.List;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
@@ -13,16 +14,19 @@ public final class Providers {
     private Providers() {
     }
 
-    /**
-     * @param apiUrl the API base URL, or null for the platform's public API
-     * @throws IllegalArgumentException for an unknown provider name
-     */
-    public static JobProvider create(String name, String apiUrl, String apiKey, CloseableHttpClient http) {
+    /** @throws IllegalArgumentException for an unknown provider name or a missing provider option */
+    public static JobProvider create(JobOutputsConfiguration configuration, CloseableHttpClient http) {
+        String name = configuration.getProvider();
+        String key = configuration.getApiKey();
         if (TensorPoolProvider.NAME.equals(name)) {
-            String base = apiUrl == null || apiUrl.isBlank() ? TensorPoolProvider.DEFAULT_API_URL : apiUrl;
-            return new TensorPoolProvider(new ApiClient(name, http, base, "Bearer " + apiKey,
-                    TensorPoolProvider::errorMessage));
+            return new TensorPoolProvider(new ApiClient(name, http, apiUrl(configuration, TensorPoolProvider.DEFAULT_API_URL),
+                    "Bearer " + key, TensorPoolProvider::errorMessage));
         }
         throw new IllegalArgumentException("unknown provider '" + name + "'; known providers: " + String.join(", ", NAMES));
+    }
+
+    private static String apiUrl(JobOutputsConfiguration configuration, String fallback) {
+        String url = configuration.getApiUrl();
+        return url == null || url.isBlank() ? fallback : url;
     }
 }

@@ -3,6 +3,7 @@ package dev.jobharvester.download;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.jobharvester.provider.OutputFile;
 import dev.jobharvester.sim.JobScript;
 import dev.jobharvester.sim.SimFile;
 import dev.jobharvester.sim.SimJob;
@@ -13,6 +14,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.URI;
 import java.time.Duration;
+import java.util.Optional;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -42,7 +44,8 @@ class DownloadStreamTest {
 
     private DownloadStream download(long promisedSize) {
         URI url = URI.create(simulator.presign(TensorPoolApi.NAME, "job", file.path()));
-        return new DownloadStream(http, url, "tensorpool/job/dir/data.bin", promisedSize);
+        return new DownloadStream(http, OutputFile.of(file.path(), url, promisedSize), "tensorpool/job/dir/data.bin",
+                null, stale -> Optional.empty());
     }
 
     @Test

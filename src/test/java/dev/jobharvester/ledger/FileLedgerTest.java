@@ -24,7 +24,8 @@ class FileLedgerTest {
     }
 
     private static DeliveredFile file(String path, long size) {
-        return new DeliveredFile("tensorpool/j1", path, size, "ab".repeat(32), path, Instant.parse("2026-11-23T10:00:00Z"));
+        return new DeliveredFile("tensorpool/j1", path, DeliveredFile.Kind.FILE, size, "ab".repeat(32), path, null,
+                Instant.parse("2026-11-23T10:00:00Z"));
     }
 
     @Test
@@ -110,7 +111,7 @@ class FileLedgerTest {
         FileLedger ledger = open();
         for (int job = 0; job < 3_000; job++) {
             for (int f = 0; f < 4; f++) {
-                ledger.delivered(new DeliveredFile("tensorpool/j" + job, "f" + f, 1, "00", "f" + f, Instant.EPOCH));
+                ledger.delivered(DeliveredFile.file("tensorpool/j" + job, "f" + f, 1, "00", "f" + f));
             }
             ledger.jobComplete("tensorpool/j" + job);
         }

@@ -3,6 +3,7 @@ package dev.jobharvester.provider;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.jobharvester.component.JobOutputsConfiguration;
 import dev.jobharvester.download.HttpClients;
 import dev.jobharvester.sim.JobScript;
 import dev.jobharvester.sim.SimFile;
@@ -27,8 +28,15 @@ class TensorPoolProviderTest {
     void start() throws IOException {
         simulator = Simulator.allPlatforms().start();
         http = HttpClients.create(2_000, 5_000, 4);
-        provider = Providers.create(TensorPoolApi.NAME, simulator.apiUrl(TensorPoolApi.NAME),
-                simulator.apiKey(TensorPoolApi.NAME), http);
+        provider = create(simulator.apiKey(TensorPoolApi.NAME));
+    }
+
+    private JobProvider create(String key) {
+        JobOutputsConfiguration configuration = new JobOutputsConfiguration();
+        configuration.setProvider(TensorPoolApi.NAME);
+        configuration.setApiUrl(simulator.apiUrl(TensorPoolApi.NAME));
+        configuration.setApiKey(key);
+        return Providers.create(configuration, http);
     }
 
     @AfterEach
@@ -58,20 +66,20 @@ class TensorPoolProviderTest {
     @Test
     void aLiveJobOffersRsyncAndIsWaitedOnNotPulled() throws IOException {
         simulator.addJob(TensorPoolApi.NAME, SimJob.of("live", JobScript.always("running"), SimFile.of("a", 1)));
-        assertThat(provider.outputs("live")).isEmpty();
+        assertThat(provider.outputs("live", null)).isEmpty();
     }
 
     @Test
     void anEmptyMapIsAJobWithoutOutputs() throws IOException {
         simulator.addJob(TensorPoolApi.NAME, SimJob.of("none", JobScript.always("completed")));
-        assertThat(provider.outputs("none")).hasValue(List.of());
+        assertThat(provider.outputs("none", null)).hasValue(OutputPage.last(List.of()));
     }
 
     @Test
     void listsEveryFileWithItsPresignedUrl() throws IOException {
         simulator.addJob(TensorPoolApi.NAME, SimJob.of("two", JobScript.always("completed"),
                 SimFile.of("x/y.bin", 10), SimFile.of("z.txt", 20)));
-        List<OutputFile> files = provider.outputs("two").orElseThrow();
+        List<OutputFile> files = provider.outputs("two", null).orElseThrow().files();
         assertThat(files).extracting(OutputFile::path).containsExactly("x/y.bin", "z.txt");
         assertThat(files).allSatisfy(f -> assertThat(f.location().getQuery()).contains("X-Amz-Signature="));
     }
@@ -79,7 +87,7 @@ class TensorPoolProviderTest {
     @Test
     void aWrongKeyGivesOneClearMessageWithoutTheKey() {
         simulator.addJob(TensorPoolApi.NAME, SimJob.of("j", JobScript.always("completed")));
-        JobProvider wrong = Providers.create(TensorPoolApi.NAME, simulator.apiUrl(TensorPoolApi.NAME), "not-the-key", http);
+        JobProvider wrong = create("not-the-key");
         assertThatThrownBy(() -> wrong.status("j")).isInstanceOf(ProviderException.class)
                 .hasMessage("tensorpool job j: GET /job/info/j answered 401: Invalid or missing API key")
                 .hasMessageNotContaining("not-the-key");

@@ -7,6 +7,7 @@ import dev.jobharvester.provider.JobState;
 import dev.jobharvester.provider.JobStatus;
 import dev.jobharvester.provider.JsonFields;
 import dev.jobharvester.provider.OutputFile;
+import dev.jobharvester.provider.OutputPage;
 import dev.jobharvester.provider.ProviderException;
 import java.io.IOException;
 import java.net.URI;
@@ -82,7 +83,7 @@ public class TensorPoolProvider implements JobProvider {
     }
 
     @Override
-    public Optional<List<OutputFile>> outputs(String jobId) throws IOException {
+    public Optional<OutputPage> outputs(String jobId, String page) throws IOException {
         JsonNode body = api.get(jobId, "/job/pull/" + encode(jobId));
         JsonNode map = body.get("download_map");
         boolean noMap = map == null || map.isNull() || map.isEmpty();
@@ -92,7 +93,7 @@ public class TensorPoolProvider implements JobProvider {
             return Optional.empty();
         }
         if (noMap) {
-            return Optional.of(List.of());
+            return Optional.of(OutputPage.last(List.of()));
         }
         if (!map.isObject()) {
             throw new ProviderException(NAME, jobId, "field 'download_map' is not an object");
@@ -104,9 +105,9 @@ public class TensorPoolProvider implements JobProvider {
             if (url == null || !url.isTextual() || url.asText().isBlank()) {
                 throw new ProviderException(NAME, jobId, "download_map entry '" + entry.getKey() + "' has no URL");
             }
-            files.add(new OutputFile(entry.getKey(), parseUrl(jobId, entry.getKey(), url.asText()), -1));
+            files.add(OutputFile.of(entry.getKey(), parseUrl(jobId, entry.getKey(), url.asText()), -1));
         }
-        return Optional.of(files);
+        return Optional.of(OutputPage.last(files));
     }
 
     private static URI parseUrl(String jobId, String path, String url) throws ProviderException {
