@@ -54,6 +54,11 @@ public class JobOutputsEndpoint extends ScheduledPollEndpoint {
                     + " from the environment, e.g. {{env:" + configuration.getProvider().toUpperCase(Locale.ROOT)
                     + "_KEY}}");
         }
+        if (hasWork && configuration.getProvider().equals("pixxel")
+                && (configuration.getWorkflowId() == null || configuration.getWorkflowId().isBlank())) {
+            throw new IllegalArgumentException("job-outputs:pixxel: workflowId is empty; Pixxel jobs live under a"
+                    + " workflow: set it, e.g. from {{env:PIXXEL_WORKFLOW_ID}}");
+        }
         provider = Providers.create(configuration, getComponent().httpClient(configuration));
         if (configuration.isDiscover() && !provider.canDiscover()) {
             throw new IllegalArgumentException("job-outputs:" + provider.name() + ": discover is not available: "

@@ -5,8 +5,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.util.function.Function;
 import org.apache.hc.client5.http.classic.methods.HttpGet;
+import org.apache.hc.client5.http.classic.methods.HttpPut;
+import org.apache.hc.client5.http.classic.methods.HttpUriRequestBase;
 import org.apache.hc.client5.http.config.RequestConfig;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.apache.hc.core5.http.ClassicHttpResponse;
@@ -43,26 +47,53 @@ public class ApiClient {
 
     /** GETs {@code baseUrl + path} and parses the JSON answer; any non-2xx answer is a ProviderException. */
     public JsonNode get(String jobId, String path) throws IOException {
-        HttpGet get = new HttpGet(URI.create(baseUrl + path));
-        get.setConfig(NO_REDIRECTS);
-        get.setHeader(HttpHeaders.ACCEPT, "application/json");
-        if (authorization != null) {
-            get.setHeader(HttpHeaders.AUTHORIZATION, authorization);
-        }
-        return http.execute(get, response -> parse(jobId, path, response));
+        return send(jobId, new HttpGet(URI.create(baseUrl + path)));
     }
 
-    private JsonNode parse(String jobId, String path, ClassicHttpResponse response) throws IOException {
+    /** PUTs to {@code baseUrl + path} without a body and parses the JSON answer. */
+    public JsonNode put(String jobId, String path) throws IOException {
+        return send(jobId, new HttpPut(URI.create(baseUrl + path)));
+    }
+
+    /** The Authorization header for a URL under the API base URL; null for any other URL, so the key stays home. */
+    public String authorizationFor(URI location) {
+        String url = location.toString();
+        return url.startsWith(baseUrl + "/") ? authorization : null;
+    }
+
+    /** A value made safe for one path segment or query value. */
+    public static String encode(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    public String baseUrl() {
+        return baseUrl;
+    }
+
+    private JsonNode send(String jobId, HttpUriRequestBase request) throws IOException {
+        request.setConfig(NO_REDIRECTS);
+        request.setHeader(HttpHeaders.ACCEPT, "application/json");
+        if (authorization != null) {
+            request.setHeader(HttpHeaders.AUTHORIZATION, authorization);
+        }
+        String what = request.getMethod() + " " + request.getRequestUri().substring(baseUrlPath().length());
+        return http.execute(request, response -> parse(jobId, what, response));
+    }
+
+    private String baseUrlPath() {
+        return URI.create(baseUrl).getRawPath();
+    }
+
+    private JsonNode parse(String jobId, String what, ClassicHttpResponse response) throws IOException {
         int status = response.getCode();
         JsonNode body = readJson(response.getEntity());
         if (status / 100 != 2) {
             String message = body == null ? null : errorMessage.apply(body);
-            throw new ProviderException(provider, jobId, "GET " + path + " answered " + status
+            throw new ProviderException(provider, jobId, what + " answered " + status
                     + (message == null || message.isBlank() ? "" : ": " + message), status);
         }
         if (body == null) {
-            throw new ProviderException(provider, jobId, "GET " + path + " answered " + status
-                    + " with a body that is not JSON");
+            throw new ProviderException(provider, jobId, what + " answered " + status + " with a body that is not JSON");
         }
         return body;
     }

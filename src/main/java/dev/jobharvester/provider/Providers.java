@@ -1,6 +1,9 @@
 package dev.jobharvester.provider;
 
 import dev.jobharvester.component.JobOutputsConfiguration;
+import dev.jobharvester.provider.archetype.ArchetypeProvider;
+import dev.jobharvester.provider.chutes.ChutesProvider;
+import dev.jobharvester.provider.pixxel.PixxelProvider;
 import dev.jobharvester.provider.tensorpool.TensorPoolProvider;
 import java.util.List;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
@@ -9,7 +12,8 @@ import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 public final class Providers {
 
     /** The provider names, as they appear in {@code job-outputs:<name>}. */
-    public static final List<String> NAMES = List.of(TensorPoolProvider.NAME);
+    public static final List<String> NAMES = List.of(TensorPoolProvider.NAME, PixxelProvider.NAME,
+            ArchetypeProvider.NAME, ChutesProvider.NAME);
 
     private Providers() {
     }
@@ -18,9 +22,30 @@ public final class Providers {
     public static JobProvider create(JobOutputsConfiguration configuration, CloseableHttpClient http) {
         String name = configuration.getProvider();
         String key = configuration.getApiKey();
-        if (TensorPoolProvider.NAME.equals(name)) {
-            return new TensorPoolProvider(new ApiClient(name, http, apiUrl(configuration, TensorPoolProvider.DEFAULT_API_URL),
-                    "Bearer " + key, TensorPoolProvider::errorMessage));
+        switch (name == null ? "" : name) {
+            case TensorPoolProvider.NAME:
+                return new TensorPoolProvider(new ApiClient(name, http,
+                        apiUrl(configuration, TensorPoolProvider.DEFAULT_API_URL), "Bearer " + key,
+                        TensorPoolProvider::errorMessage));
+            case PixxelProvider.NAME:
+                // Pixxel's examples all send the raw key, without a Bearer prefix.
+                return new PixxelProvider(new ApiClient(name, http, apiUrl(configuration, PixxelProvider.DEFAULT_API_URL),
+                        key, PixxelProvider::errorMessage), String.valueOf(configuration.getWorkflowId()));
+            case ArchetypeProvider.NAME:
+                if (configuration.getPageSize() < 1 || configuration.getPageSize() > 100) {
+                    throw new IllegalArgumentException("job-outputs:archetype: pageSize must be between 1 and 100, not "
+                            + configuration.getPageSize());
+                }
+                return new ArchetypeProvider(new ApiClient(name, http,
+                        apiUrl(configuration, ArchetypeProvider.DEFAULT_API_URL), "Bearer " + key,
+                        ArchetypeProvider::errorMessage), configuration.getPageSize(), configuration.getPortName(),
+                        configuration.getInputId());
+            case ChutesProvider.NAME:
+                // Chutes reads the last word of the header; a Bearer token not starting with cpk_ would be taken as a JWT.
+                return new ChutesProvider(new ApiClient(name, http, apiUrl(configuration, ChutesProvider.DEFAULT_API_URL),
+                        key, ChutesProvider::errorMessage));
+            default:
+                break;
         }
         throw new IllegalArgumentException("unknown provider '" + name + "'; known providers: " + String.join(", ", NAMES));
     }

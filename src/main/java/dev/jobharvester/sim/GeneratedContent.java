@@ -11,7 +11,7 @@ import java.util.SplittableRandom;
  * Deterministic pseudo-random bytes: a file of any size is generated on the fly from a seed, never stored, and any
  * offset can be served directly (each 64 KiB block has its own generator), which is what Range requests need.
  */
-public final class GeneratedContent {
+public final class GeneratedContent implements Content {
 
     static final int BLOCK = 64 * 1024;
 
@@ -23,15 +23,17 @@ public final class GeneratedContent {
         this.size = size;
     }
 
+    @Override
     public long size() {
         return size;
     }
 
-    /** The bytes from {@code offset} to the end. */
+    @Override
     public InputStream open(long offset) {
         return new Reader(offset);
     }
 
+    @Override
     public String sha256() {
         try (InputStream in = open(0)) {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");

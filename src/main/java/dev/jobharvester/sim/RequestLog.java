@@ -32,10 +32,9 @@ public final class RequestLog {
         return entries.stream().filter(filter).toList();
     }
 
-    /** Successful downloads (200 or 206) of one file from the storage host. */
-    public long downloads(String provider, String jobId, String path) {
-        String objectPath = "/" + Simulator.BUCKET + "/" + provider + "/" + jobId + "/" + path;
-        return entries.stream().filter(e -> e.host().equals("storage") && e.path().equals(objectPath)
+    /** Answers of 200 or 206 on one host for one path. */
+    public long served(String host, String path) {
+        return entries.stream().filter(e -> e.host().equals(host) && e.path().equals(path)
                 && (e.status() == 200 || e.status() == 206)).count();
     }
 

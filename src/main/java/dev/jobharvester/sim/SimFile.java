@@ -9,14 +9,24 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class SimFile {
 
     private final String path;
-    private final GeneratedContent content;
+    private final Content content;
+    private volatile boolean uploaded = true;
     private volatile long bytesPerSecond;
     private volatile long abortAfterBytes = -1;
     private final AtomicInteger abortsLeft = new AtomicInteger();
 
     public SimFile(String path, long size, long seed) {
+        this(path, new GeneratedContent(seed, size));
+    }
+
+    /** A file with the given bytes. */
+    public static SimFile ofBytes(String path, byte[] bytes) {
+        return new SimFile(path, new BytesContent(bytes));
+    }
+
+    SimFile(String path, Content content) {
         this.path = path;
-        this.content = new GeneratedContent(seed, size);
+        this.content = content;
     }
 
     /** A file whose content is derived from its path, so equal paths in different tests mean equal bytes. */
@@ -32,12 +42,22 @@ public final class SimFile {
         return content.size();
     }
 
-    public GeneratedContent content() {
+    public Content content() {
         return content;
     }
 
     public String sha256() {
         return content.sha256();
+    }
+
+    /** Marks the file as listed by the platform but never uploaded by the worker (a Chutes quirk). */
+    public SimFile notUploaded() {
+        this.uploaded = false;
+        return this;
+    }
+
+    public boolean uploaded() {
+        return uploaded;
     }
 
     /** Serves this file at no more than the given rate (0 for no cap). */

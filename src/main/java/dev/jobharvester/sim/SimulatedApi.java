@@ -20,4 +20,12 @@ public interface SimulatedApi {
      * @param path the request path below {@code /<name>}
      */
     void handle(HttpExchange exchange, String path, Simulator simulator) throws IOException;
+
+    /**
+     * The API host path a file is downloaded from, for platforms that serve files themselves (Chutes); null when
+     * files come from presigned storage URLs.
+     */
+    default String downloadPath(SimJob job, SimFile file) {
+        return null;
+    }
 }

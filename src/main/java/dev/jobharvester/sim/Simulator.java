@@ -44,6 +44,8 @@ public final class Simulator implements AutoCloseable {
 
     private final Map<String, SimulatedApi> apis = new LinkedHashMap<>();
     private final Map<String, Map<String, SimJob>> jobs = new ConcurrentHashMap<>();
+    /** Storage objects that are not a job's output files, such as Pixxel's job packages, by object path. */
+    private final Map<String, SimFile> objects = new ConcurrentHashMap<>();
     private final RequestLog log = new RequestLog();
     private final byte[] signingKey = new byte[32];
     private volatile Duration urlTtl = Duration.ofHours(1);
@@ -61,7 +63,8 @@ public final class Simulator implements AutoCloseable {
 
     /** A simulator of every platform, each accepting the key {@code sim-<platform>-key}. */
     public static Simulator allPlatforms() {
-        return new Simulator(new TensorPoolApi("sim-tensorpool-key"));
+        return new Simulator(new TensorPoolApi("sim-tensorpool-key"), new PixxelApi("sim-pixxel-key"),
+                new ArchetypeApi("sim-archetype-key"), new ChutesApi("sim-chutes-key"));
     }
 
     /** Starts both hosts on free ports of 127.0.0.1 ({@code apiPort} 0 for any). */
@@ -90,6 +93,11 @@ public final class Simulator implements AutoCloseable {
             storageHost.stop(0);
             executor.shutdownNow();
         }
+    }
+
+    /** The platforms this simulator speaks. */
+    public List<String> platforms() {
+        return List.copyOf(apis.keySet());
     }
 
     public String apiUrl(String platform) {
@@ -135,9 +143,32 @@ public final class Simulator implements AutoCloseable {
         return api;
     }
 
+    /** How long storage URLs handed out from now on stay valid. */
+    public Duration urlTtl() {
+        return urlTtl;
+    }
+
+    /** Puts an object in storage beside the job's output files, under the same path scheme. */
+    public void publish(String platform, String jobId, SimFile object) {
+        objects.put(objectPath(platform, jobId, object.path()), object);
+    }
+
+    /** Successful downloads of one file, from storage or, for a platform that serves files itself, its API host. */
+    public long downloads(String platform, String jobId, String path) {
+        SimJob job = job(platform, jobId);
+        String apiPath = job == null ? null : job.files().stream().filter(f -> f.path().equals(path)).findFirst()
+                .map(f -> api(platform).downloadPath(job, f)).orElse(null);
+        return apiPath != null ? log.served("api", "/" + platform + apiPath)
+                : log.served("storage", objectPath(platform, jobId, path));
+    }
+
+    private static String objectPath(String platform, String jobId, String path) {
+        return "/" + BUCKET + "/" + platform + "/" + jobId + "/" + path;
+    }
+
     /** A signed storage URL for one output file, valid for the current URL lifetime. */
     public String presign(String platform, String jobId, String path) {
-        String objectPath = "/" + BUCKET + "/" + platform + "/" + jobId + "/" + path;
+        String objectPath = objectPath(platform, jobId, path);
         long date = Instant.now().getEpochSecond();
         long expires = urlTtl.toSeconds();
         StringBuilder encodedPath = new StringBuilder();
@@ -178,17 +209,17 @@ public final class Simulator implements AutoCloseable {
     }
 
     private void serveApi(HttpExchange exchange) throws IOException {
-        try (exchange) {
-            String path = exchange.getRequestURI().getPath();
-            int slash = path.indexOf('/', 1);
-            String platform = slash < 0 ? path.substring(1) : path.substring(1, slash);
-            SimulatedApi api = apis.get(platform);
-            if (api == null) {
-                json(exchange, 404, object().put("detail", "Not Found"));
-                return;
-            }
+        // Not try-with-resources: a dropped connection must leave the exchange unclosed, so the server cuts the socket.
+        String path = exchange.getRequestURI().getPath();
+        int slash = path.indexOf('/', 1);
+        String platform = slash < 0 ? path.substring(1) : path.substring(1, slash);
+        SimulatedApi api = apis.get(platform);
+        if (api == null) {
+            json(exchange, 404, object().put("detail", "Not Found"));
+        } else {
             api.handle(exchange, slash < 0 ? "/" : path.substring(slash), this);
         }
+        exchange.close();
     }
 
     private void serveStorage(HttpExchange exchange) throws IOException {
@@ -236,7 +267,8 @@ public final class Simulator implements AutoCloseable {
                 + "</Code><Message>" + message + "</Message></Error>").getBytes(StandardCharsets.UTF_8));
     }
 
-    private void sendFile(HttpExchange exchange, SimFile file) throws IOException {
+    /** Sends a file's bytes, honouring a {@code Range: bytes=N-} request and the file's faults. */
+    void sendFile(HttpExchange exchange, SimFile file) throws IOException {
         long size = file.size();
         long start = 0;
         int status = 200;
@@ -306,7 +338,8 @@ public final class Simulator implements AutoCloseable {
                 exchange.getRequestHeaders().getFirst("Range"), status, raw.toString()));
     }
 
-    private static Map<String, String> query(String raw) {
+    /** The decoded query parameters of a raw query string. */
+    static Map<String, String> query(String raw) {
         Map<String, String> params = new HashMap<>();
         if (raw != null) {
             for (String pair : raw.split("&")) {

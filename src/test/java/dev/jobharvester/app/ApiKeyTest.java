@@ -33,9 +33,9 @@ class ApiKeyTest {
             job.file("out/a.bin").abortAfter(10_000, 1);
             Path output = RunningHarvester.output(dir);
             try (RunningHarvester harvester = RunningHarvester.start(RunningHarvester.settings(simulator, dir, job.id()))) {
-                await().atMost(Duration.ofSeconds(30)).until(() -> Delivered.manifestPresent(output, job));
+                await().atMost(Duration.ofSeconds(30)).until(() -> Delivered.manifestPresent(TensorPoolApi.NAME, output, job));
             }
-            Delivered.assertComplete(output, job, "completed");
+            Delivered.assertComplete(TensorPoolApi.NAME, output, job, "completed");
 
             List<RequestLog.Entry> storage = simulator.requests().matching(e -> e.host().equals("storage"));
             List<RequestLog.Entry> api = simulator.requests().matching(e -> e.host().equals("api"));

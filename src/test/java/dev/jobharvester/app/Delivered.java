@@ -8,11 +8,11 @@ import dev.jobharvester.component.SinkNames;
 import dev.jobharvester.sim.SimFile;
 import dev.jobharvester.sim.SimJob;
 import dev.jobharvester.sim.Simulator;
-import dev.jobharvester.sim.TensorPoolApi;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -26,33 +26,43 @@ final class Delivered {
     private Delivered() {
     }
 
-    static Path jobDir(Path output, SimJob job) {
-        return output.resolve(SinkNames.jobKey(TensorPoolApi.NAME, job.id()));
+    static Path jobDir(String provider, Path output, SimJob job) {
+        return output.resolve(SinkNames.jobKey(provider, job.id()));
     }
 
-    static boolean manifestPresent(Path output, SimJob job) {
-        return Files.exists(jobDir(output, job).resolve(SinkNames.MANIFEST));
+    static boolean manifestPresent(String provider, Path output, SimJob job) {
+        return Files.exists(jobDir(provider, output, job).resolve(SinkNames.MANIFEST));
+    }
+
+    static JsonNode manifest(String provider, Path output, SimJob job) throws IOException {
+        return JSON.readTree(jobDir(provider, output, job).resolve(SinkNames.MANIFEST).toFile());
     }
 
     /** Every file of the job is in the sink with the source's SHA-256, and only those plus the manifest. */
-    static void assertComplete(Path output, SimJob job, String state) throws IOException {
-        Path dir = jobDir(output, job);
+    static void assertComplete(String provider, Path output, SimJob job, String state) throws IOException {
+        assertComplete(provider, output, job, state, job.files());
+    }
+
+    /** These files are in the job's folder with the source's SHA-256 and in its manifest, and nothing else is. */
+    static void assertComplete(String provider, Path output, SimJob job, String state, List<SimFile> expected)
+            throws IOException {
+        Path dir = jobDir(provider, output, job);
         Set<String> present;
         try (Stream<Path> files = Files.walk(dir)) {
             present = files.filter(Files::isRegularFile).map(p -> dir.relativize(p).toString().replace('\\', '/'))
                     .collect(Collectors.toSet());
         }
-        Set<String> expected = job.files().stream().map(SimFile::path).collect(Collectors.toSet());
-        expected.add(SinkNames.MANIFEST);
-        assertThat(present).as("files of %s in the sink", job.id()).isEqualTo(expected);
+        Set<String> names = expected.stream().map(SimFile::path).collect(Collectors.toSet());
+        names.add(SinkNames.MANIFEST);
+        assertThat(present).as("files of %s in the sink", job.id()).isEqualTo(names);
         Map<String, JsonNode> listed = new HashMap<>();
-        JsonNode manifest = JSON.readTree(dir.resolve(SinkNames.MANIFEST).toFile());
+        JsonNode manifest = manifest(provider, output, job);
         manifest.get("files").forEach(f -> listed.put(f.get("path").asText(), f));
-        assertThat(manifest.get("provider").asText()).isEqualTo(TensorPoolApi.NAME);
+        assertThat(manifest.get("provider").asText()).isEqualTo(provider);
         assertThat(manifest.get("jobId").asText()).isEqualTo(job.id());
         assertThat(manifest.get("state").asText()).isEqualTo(state);
-        assertThat(manifest.get("fileCount").asInt()).isEqualTo(job.files().size());
-        for (SimFile file : job.files()) {
+        assertThat(manifest.get("fileCount").asInt()).isEqualTo(expected.size());
+        for (SimFile file : expected) {
             assertThat(Digests.sha256(dir.resolve(file.path()))).as(file.path()).isEqualTo(file.sha256());
             assertThat(listed.get(file.path()).get("sha256").asText()).as("manifest sha256 of " + file.path())
                     .isEqualTo(file.sha256());
@@ -60,10 +70,14 @@ final class Delivered {
         }
     }
 
-    static void assertEachDownloadedOnce(Simulator simulator, SimJob job) {
-        for (SimFile file : job.files()) {
-            assertThat(simulator.requests().downloads(TensorPoolApi.NAME, job.id(), file.path()))
+    static void assertEachDownloadedOnce(Simulator simulator, String provider, SimJob job, List<SimFile> files) {
+        for (SimFile file : files) {
+            assertThat(simulator.downloads(provider, job.id(), file.path()))
                     .as("downloads of %s/%s", job.id(), file.path()).isEqualTo(1);
         }
+    }
+
+    static void assertEachDownloadedOnce(Simulator simulator, String provider, SimJob job) {
+        assertEachDownloadedOnce(simulator, provider, job, job.files());
     }
 }

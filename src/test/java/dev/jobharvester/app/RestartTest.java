@@ -52,7 +52,7 @@ class RestartTest {
         // Graceful shutdown gives in-flight files one second; the slow file needs ten, so it is cut off.
         settings.put("camel.main.shutdown-timeout", "1");
         Path output = RunningHarvester.output(dir);
-        Path jobDir = Delivered.jobDir(output, job);
+        Path jobDir = Delivered.jobDir(TensorPoolApi.NAME, output, job);
 
         try (RunningHarvester harvester = RunningHarvester.start(settings)) {
             await().atMost(Duration.ofSeconds(30)).until(this::slowFileRequested);
@@ -65,13 +65,13 @@ class RestartTest {
 
         job.file(SLOW).throttle(0);
         try (RunningHarvester harvester = RunningHarvester.start(settings)) {
-            await().atMost(Duration.ofSeconds(30)).until(() -> Delivered.manifestPresent(output, job));
+            await().atMost(Duration.ofSeconds(30)).until(() -> Delivered.manifestPresent(TensorPoolApi.NAME, output, job));
         }
 
-        Delivered.assertComplete(output, job, "completed");
+        Delivered.assertComplete(TensorPoolApi.NAME, output, job, "completed");
         for (SimFile file : job.files()) {
             long expected = file.path().equals(SLOW) ? 2 : 1;
-            assertThat(simulator.requests().downloads(TensorPoolApi.NAME, job.id(), file.path()))
+            assertThat(simulator.downloads(TensorPoolApi.NAME, job.id(), file.path()))
                     .as("downloads of %s", file.path()).isEqualTo(expected);
         }
         try (Stream<Path> files = Files.walk(output)) {
@@ -80,6 +80,6 @@ class RestartTest {
     }
 
     private boolean slowFileRequested() {
-        return simulator.requests().downloads(TensorPoolApi.NAME, job.id(), SLOW) > 0;
+        return simulator.downloads(TensorPoolApi.NAME, job.id(), SLOW) > 0;
     }
 }

@@ -1,7 +1,7 @@
 package dev.jobharvester.app;
 
+import dev.jobharvester.sim.PixxelApi;
 import dev.jobharvester.sim.Simulator;
-import dev.jobharvester.sim.TensorPoolApi;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -20,14 +20,24 @@ final class RunningHarvester implements AutoCloseable {
         this.main = main;
     }
 
-    static Map<String, String> settings(Simulator simulator, Path dir, String jobIds) {
+    /** Every platform's route pointed at the simulator, with no jobs yet. */
+    static Map<String, String> settings(Simulator simulator, Path dir) {
         Map<String, String> settings = new HashMap<>();
-        settings.put("tensorpool.api-url", simulator.apiUrl(TensorPoolApi.NAME));
-        settings.put("tensorpool.api-key", simulator.apiKey(TensorPoolApi.NAME));
-        settings.put("tensorpool.job-ids", jobIds);
+        for (String platform : simulator.platforms()) {
+            settings.put(platform + ".api-url", simulator.apiUrl(platform));
+            settings.put(platform + ".api-key", simulator.apiKey(platform));
+        }
+        settings.put("pixxel.workflow-id", PixxelApi.WORKFLOW);
         settings.put("harvester.output-dir", output(dir).toString());
         settings.put("harvester.data-dir", dir.resolve("data").toString());
         settings.put("harvester.poll-delay", "100");
+        return settings;
+    }
+
+    /** Every platform's route pointed at the simulator, with these TensorPool jobs. */
+    static Map<String, String> settings(Simulator simulator, Path dir, String tensorPoolJobIds) {
+        Map<String, String> settings = settings(simulator, dir);
+        settings.put("tensorpool.job-ids", tensorPoolJobIds);
         return settings;
     }
 

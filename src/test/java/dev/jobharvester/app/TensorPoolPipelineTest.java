@@ -62,27 +62,27 @@ class TensorPoolPipelineTest {
         Path output = RunningHarvester.output(dir);
         // A failed first attempt must leave nothing under the final name; the file is fetched again whole.
         completed.file("a/b/c/deep.bin").abortAfter(1_000_000, 1);
-        PartialFileWatch watch = new PartialFileWatch(Delivered.jobDir(output, completed).resolve("a/b/c/deep.bin"),
+        PartialFileWatch watch = new PartialFileWatch(Delivered.jobDir(TensorPoolApi.NAME, output, completed).resolve("a/b/c/deep.bin"),
                 3_000_000);
         watch.start();
         try (RunningHarvester harvester = RunningHarvester.start(settings())) {
             assertThat(ManagementFactory.getPlatformMBeanServer().queryNames(new ObjectName(
                     "org.apache.camel:context=job-harvester,type=routes,name=\"tensorpool-to-directory\""), null))
                     .as("the route's MBean").hasSize(1);
-            await().atMost(Duration.ofSeconds(60)).until(() -> Delivered.manifestPresent(output, completed)
-                    && Delivered.manifestPresent(output, runningThenCompleted)
+            await().atMost(Duration.ofSeconds(60)).until(() -> Delivered.manifestPresent(TensorPoolApi.NAME, output, completed)
+                    && Delivered.manifestPresent(TensorPoolApi.NAME, output, runningThenCompleted)
                     && statusRequests("tp-error") >= 2);
         } finally {
             watch.stop();
         }
         assertThat(watch.partialSeen()).as("a partly written file was visible under its final name").isFalse();
-        Delivered.assertComplete(output, completed, "completed");
-        Delivered.assertComplete(output, runningThenCompleted, "completed");
-        assertThat(simulator.requests().downloads(TensorPoolApi.NAME, "tp-done", "a/b/c/deep.bin")).isEqualTo(2);
-        assertThat(simulator.requests().downloads(TensorPoolApi.NAME, "tp-done", "top.txt")).isEqualTo(1);
-        Delivered.assertEachDownloadedOnce(simulator, runningThenCompleted);
+        Delivered.assertComplete(TensorPoolApi.NAME, output, completed, "completed");
+        Delivered.assertComplete(TensorPoolApi.NAME, output, runningThenCompleted, "completed");
+        assertThat(simulator.downloads(TensorPoolApi.NAME, "tp-done", "a/b/c/deep.bin")).isEqualTo(2);
+        assertThat(simulator.downloads(TensorPoolApi.NAME, "tp-done", "top.txt")).isEqualTo(1);
+        Delivered.assertEachDownloadedOnce(simulator, TensorPoolApi.NAME, runningThenCompleted);
         // An error job is not harvested unless asked for: not even its URLs are requested.
-        assertThat(Delivered.jobDir(output, failed)).doesNotExist();
+        assertThat(Delivered.jobDir(TensorPoolApi.NAME, output, failed)).doesNotExist();
         assertThat(simulator.requests().matching(e -> e.path().equals("/tensorpool/job/pull/tp-error"))).isEmpty();
         try (Stream<Path> files = Files.walk(output)) {
             assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith(".inprogress-"));
@@ -95,11 +95,11 @@ class TensorPoolPipelineTest {
         settings.put("tensorpool.harvest-states", "completed, ERROR");
         Path output = RunningHarvester.output(dir);
         try (RunningHarvester harvester = RunningHarvester.start(settings)) {
-            await().atMost(Duration.ofSeconds(60)).until(() -> Delivered.manifestPresent(output, failed)
-                    && Delivered.manifestPresent(output, completed));
+            await().atMost(Duration.ofSeconds(60)).until(() -> Delivered.manifestPresent(TensorPoolApi.NAME, output, failed)
+                    && Delivered.manifestPresent(TensorPoolApi.NAME, output, completed));
         }
-        Delivered.assertComplete(output, failed, "error");
-        Delivered.assertEachDownloadedOnce(simulator, failed);
+        Delivered.assertComplete(TensorPoolApi.NAME, output, failed, "error");
+        Delivered.assertEachDownloadedOnce(simulator, TensorPoolApi.NAME, failed);
     }
 
     @Test
@@ -111,12 +111,12 @@ class TensorPoolPipelineTest {
         try (RunningHarvester harvester = RunningHarvester.start(settings)) {
             assertThat(harvester.context().getRouteController()
                     .getRouteStatus("tensorpool-to-directory-java").isStarted()).isTrue();
-            await().atMost(Duration.ofSeconds(60)).until(() -> Delivered.manifestPresent(output, completed)
-                    && Delivered.manifestPresent(output, runningThenCompleted));
+            await().atMost(Duration.ofSeconds(60)).until(() -> Delivered.manifestPresent(TensorPoolApi.NAME, output, completed)
+                    && Delivered.manifestPresent(TensorPoolApi.NAME, output, runningThenCompleted));
         }
-        Delivered.assertComplete(output, completed, "completed");
-        Delivered.assertComplete(output, runningThenCompleted, "completed");
-        Delivered.assertEachDownloadedOnce(simulator, completed);
+        Delivered.assertComplete(TensorPoolApi.NAME, output, completed, "completed");
+        Delivered.assertComplete(TensorPoolApi.NAME, output, runningThenCompleted, "completed");
+        Delivered.assertEachDownloadedOnce(simulator, TensorPoolApi.NAME, completed);
     }
 
     private long statusRequests(String jobId) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.jobharvester.provider.ApiClient;
 import dev.jobharvester.provider.JobProvider;
 import dev.jobharvester.provider.JobState;
+import dev.jobharvester.provider.JobStates;
 import dev.jobharvester.provider.JobStatus;
 import dev.jobharvester.provider.JsonFields;
 import dev.jobharvester.provider.OutputFile;
@@ -11,8 +12,6 @@ import dev.jobharvester.provider.OutputPage;
 import dev.jobharvester.provider.ProviderException;
 import java.io.IOException;
 import java.net.URI;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -20,8 +19,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * TensorPool: {@code GET /job/info/{id}} for the state, {@code GET /job/pull/{id}} for a map of relative paths to
@@ -32,15 +29,14 @@ public class TensorPoolProvider implements JobProvider {
     public static final String NAME = "tensorpool";
     public static final String DEFAULT_API_URL = "https://engine.tensorpool.dev";
 
-    private static final Logger LOG = LoggerFactory.getLogger(TensorPoolProvider.class);
-    private static final Map<String, JobState> STATES = Map.of(
+    private static final JobStates STATES = new JobStates(NAME, Map.of(
             "pending", JobState.PENDING,
             "running", JobState.RUNNING,
             "canceling", JobState.RUNNING,
             "completed", JobState.SUCCEEDED,
             "error", JobState.FAILED,
             "failed", JobState.FAILED,
-            "canceled", JobState.CANCELED);
+            "canceled", JobState.CANCELED));
 
     private final ApiClient api;
 
@@ -71,20 +67,14 @@ public class TensorPoolProvider implements JobProvider {
 
     @Override
     public JobStatus status(String jobId) throws IOException {
-        JsonNode body = api.get(jobId, "/job/info/" + encode(jobId));
+        JsonNode body = api.get(jobId, "/job/info/" + ApiClient.encode(jobId));
         JsonNode info = JsonFields.object(body, "job_info", NAME, jobId);
-        String raw = JsonFields.text(info, "status", NAME, jobId).toLowerCase(Locale.ROOT);
-        JobState state = STATES.get(raw);
-        if (state == null) {
-            LOG.warn("{} job {}: unknown status '{}', treated as still running", NAME, jobId, raw);
-            state = JobState.RUNNING;
-        }
-        return new JobStatus(state, raw);
+        return STATES.of(jobId, JsonFields.text(info, "status", NAME, jobId).toLowerCase(Locale.ROOT));
     }
 
     @Override
     public Optional<OutputPage> outputs(String jobId, String page) throws IOException {
-        JsonNode body = api.get(jobId, "/job/pull/" + encode(jobId));
+        JsonNode body = api.get(jobId, "/job/pull/" + ApiClient.encode(jobId));
         JsonNode map = body.get("download_map");
         boolean noMap = map == null || map.isNull() || map.isEmpty();
         String command = JsonFields.firstText(body, "command");
@@ -116,9 +106,5 @@ public class TensorPoolProvider implements JobProvider {
         } catch (IllegalArgumentException e) {
             throw new ProviderException(NAME, jobId, "download_map entry '" + path + "' is not a valid URL");
         }
-    }
-
-    private static String encode(String jobId) {
-        return URLEncoder.encode(jobId, StandardCharsets.UTF_8).replace("+", "%20");
     }
 }
