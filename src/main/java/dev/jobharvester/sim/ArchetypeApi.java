@@ -4,9 +4,12 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import java.io.IOException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Archetype AI's batch API: Bearer auth, UPPERCASE states ({@code CANCELLED} with two l), jobs listed and outputs
@@ -21,9 +24,19 @@ public final class ArchetypeApi implements SimulatedApi {
     private static final int MAX_LIMIT = 100;
 
     private final String apiKey;
+    private final Set<String> pagesListed = ConcurrentHashMap.newKeySet();
+    private volatile boolean firstListingExpired;
 
     public ArchetypeApi(String apiKey) {
         this.apiKey = apiKey;
+    }
+
+    /**
+     * Makes the first listing of each page of outputs hand out refs that have expired already, as a client that is
+     * slow to fetch would find them; listing the page again gives fresh ones.
+     */
+    public void firstListingExpired(boolean expired) {
+        this.firstListingExpired = expired;
     }
 
     @Override
@@ -86,6 +99,8 @@ public final class ArchetypeApi implements SimulatedApi {
         int offset = number(query, "offset", 0);
         int limit = Math.min(MAX_LIMIT, number(query, "limit", DEFAULT_LIMIT));
         Instant now = Instant.now();
+        boolean expired = firstListingExpired && pagesListed.add(job.id() + "@" + offset + "/" + limit);
+        Duration ttl = expired ? Duration.ofSeconds(-60) : simulator.urlTtl();
         ObjectNode body = simulator.object().put("job_id", job.id()).put("total", matching.size()).put("offset", offset)
                 .put("limit", limit);
         ArrayNode outputs = body.putArray("outputs");
@@ -93,10 +108,10 @@ public final class ArchetypeApi implements SimulatedApi {
             SimFile file = matching.get(i);
             ObjectNode output = outputs.addObject().put("id", "out_" + job.files().indexOf(file))
                     .put("job_id", job.id()).put("port_name", portOf(file)).put("input_id", inputOf(file));
-            output.putObject("data").put("ref", simulator.presign(NAME, job.id(), file.path()))
+            output.putObject("data").put("ref", simulator.presign(NAME, job.id(), file.path(), ttl))
                     .put("filename", file.path().substring(file.path().lastIndexOf('/') + 1))
                     .put("file_type", "application/octet-stream").put("num_bytes", file.size()).putObject("metadata");
-            output.put("expires_at", now.plus(simulator.urlTtl()).toString()).put("created_at", now.toString());
+            output.put("expires_at", now.plus(ttl).toString()).put("created_at", now.toString());
         }
         simulator.json(exchange, 200, body);
     }

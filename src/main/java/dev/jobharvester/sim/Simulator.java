@@ -42,6 +42,12 @@ public final class Simulator implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int CHUNK = 64 * 1024;
 
+    static {
+        // The JDK server writes headers and body separately: without TCP_NODELAY each small response waits ~40 ms
+        // for a delayed ACK. Read once, when the first server of the JVM is created.
+        System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+
     private final Map<String, SimulatedApi> apis = new LinkedHashMap<>();
     private final Map<String, Map<String, SimJob>> jobs = new ConcurrentHashMap<>();
     /** Storage objects that are not a job's output files, such as Pixxel's job packages, by object path. */
@@ -168,9 +174,14 @@ public final class Simulator implements AutoCloseable {
 
     /** A signed storage URL for one output file, valid for the current URL lifetime. */
     public String presign(String platform, String jobId, String path) {
+        return presign(platform, jobId, path, urlTtl);
+    }
+
+    /** A signed storage URL for one output file, valid for {@code ttl} (negative: expired already). */
+    public String presign(String platform, String jobId, String path, Duration ttl) {
         String objectPath = objectPath(platform, jobId, path);
         long date = Instant.now().getEpochSecond();
-        long expires = urlTtl.toSeconds();
+        long expires = ttl.toSeconds();
         StringBuilder encodedPath = new StringBuilder();
         for (String segment : objectPath.substring(1).split("/")) {
             encodedPath.append('/').append(URLEncoder.encode(segment, StandardCharsets.UTF_8).replace("+", "%20"));

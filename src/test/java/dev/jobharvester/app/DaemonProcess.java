@@ -1,0 +1,42 @@
+package dev.jobharvester.app;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The daemon ({@code HarvesterMain run}) in a JVM of its own, with JVM options of the test's choosing (a capped heap),
+ * started from the project folder with the test's classpath; its output goes to {@code daemon.log} in {@code dir}.
+ */
+final class DaemonProcess implements AutoCloseable {
+
+    private final Process process;
+
+    private DaemonProcess(Process process) {
+        this.process = process;
+    }
+
+    static DaemonProcess start(Path dir, String jvmOption, Map<String, String> environment) throws IOException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                jvmOption, "-cp", System.getProperty("java.class.path"), HarvesterMain.class.getName(), "run"));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("daemon.log").toFile());
+        builder.environment().putAll(environment);
+        return new DaemonProcess(builder.start());
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+        }
+    }
+}
