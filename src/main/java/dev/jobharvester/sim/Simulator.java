@@ -246,7 +246,7 @@ public final class Simulator implements AutoCloseable {
         SimJob job = parts.length == 5 && parts[1].equals(BUCKET) && jobs.containsKey(parts[2])
                 ? job(parts[2], parts[3]) : null;
         SimFile file = job == null ? null : job.files().stream().filter(f -> f.path().equals(parts[4]))
-                .findFirst().orElse(null);
+                .findFirst().orElse(objects.get(objectPath));
         if (exchange.getRequestHeaders().containsKey("Authorization")) {
             s3Error(exchange, 400, "InvalidArgument", "Only one auth mechanism allowed");
         } else if (!query.containsKey("X-Amz-Signature")) {
