@@ -89,6 +89,27 @@ class PixxelPipelineTest {
     }
 
     @Test
+    void discoveryTakesTheWorkflowsCompletedJobs() throws Exception {
+        SimJob stillRunning = simulator.addJob(NAME, SimJob.of("9d2e6c1a-5f3b-4c8e-8a0d-7b4f2e1c9a30",
+                JobScript.always("running"), SimFile.of("x.tif", 100)));
+        Map<String, String> settings = settings(true);
+        settings.put("pixxel.job-ids", "");
+        settings.put("pixxel.discover", "true");
+        settings.put("pixxel.discover-status", "completed");
+        // The first job is still running at the first polls: discovery finds it once it has completed.
+        Path output = RunningHarvester.output(dir);
+        try (RunningHarvester harvester = RunningHarvester.start(settings)) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                job.script().nextStatus();
+                return Delivered.manifestPresent(NAME, output, job);
+            });
+        }
+        Delivered.assertComplete(NAME, output, job, "completed", safe);
+        assertThat(Delivered.jobDir(NAME, output, stillRunning)).doesNotExist();
+        assertThat(simulator.requests().matching(e -> e.path().contains(stillRunning.id()))).isEmpty();
+    }
+
+    @Test
     void aPlatformErrorSurfacesItsMessage() throws Exception {
         Map<String, String> settings = settings(true);
         settings.put("pixxel.workflow-id", "wf-not-mine");
