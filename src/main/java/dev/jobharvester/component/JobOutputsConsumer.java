@@ -369,7 +369,7 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
                 if (path == null || ledger.isDelivered(job.jobKey, path)) {
                     continue;
                 }
-                ZipEntryBody body = new ZipEntryBody(zip);
+                ZipEntryBody body = new ZipEntryBody(zip, job.jobKey + "/" + path);
                 Exchange exchange = fileExchange(job, path, sourcePath, entry.getSize(), body);
                 processAndWait(exchange);
                 count++;

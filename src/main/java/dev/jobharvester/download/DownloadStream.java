@@ -18,7 +18,7 @@ import org.apache.hc.core5.http.HttpHeaders;
  * sink, and their count and SHA-256 are taken on the way. A body shorter or longer than promised fails the read,
  * so the sink never finishes a truncated file. A location past its expiry is not tried: the file is listed again.
  */
-public class DownloadStream extends InputStream implements VerifiedBody {
+public class DownloadStream extends VerifiedBody {
 
     /** A location this close to its expiry is refreshed first: the transfer should not start on a dying URL. */
     static final Duration EXPIRY_MARGIN = Duration.ofSeconds(5);
@@ -34,14 +34,12 @@ public class DownloadStream extends InputStream implements VerifiedBody {
     private final String label;
     private final String authorization;
     private final Relister relister;
-    private final Sha256Count digest = new Sha256Count();
     private OutputFile file;
 
     private HttpGet request;
     private ClassicHttpResponse response;
     private InputStream body;
     private long expectedSize = -1;
-    private boolean complete;
     private volatile boolean closed;
 
     /**
@@ -63,37 +61,12 @@ public class DownloadStream extends InputStream implements VerifiedBody {
     }
 
     @Override
-    public boolean isComplete() {
-        return complete;
-    }
-
-    @Override
-    public long bytesRead() {
-        return digest.count();
-    }
-
-    @Override
-    public String sha256() {
-        if (!complete) {
-            throw new IllegalStateException(label + " has not been read to the end");
-        }
-        return digest.hex();
-    }
-
-    @Override
-    public int read() throws IOException {
-        byte[] one = new byte[1];
-        int n = read(one, 0, 1);
-        return n < 0 ? -1 : one[0] & 0xff;
-    }
-
-    @Override
     public int read(byte[] buffer, int offset, int length) throws IOException {
-        if (complete) {
+        if (isComplete()) {
             return -1;
         }
         if (closed) {
-            throw new IOException(label + ": the download was stopped after " + digest.count() + " bytes");
+            throw new IOException(label + ": the download was stopped after " + bytesRead() + " bytes");
         }
         if (body == null) {
             open();
@@ -103,11 +76,11 @@ public class DownloadStream extends InputStream implements VerifiedBody {
             finish();
             return -1;
         }
-        digest.update(buffer, offset, n);
-        if (expectedSize >= 0 && digest.count() > expectedSize) {
+        passed(buffer, offset, n);
+        if (expectedSize >= 0 && bytesRead() > expectedSize) {
             throw new IOException(label + ": more bytes arrived than the " + expectedSize + " promised");
         }
-        if (digest.count() == expectedSize) {
+        if (bytesRead() == expectedSize) {
             // A sink that knows the length stops here without asking for the end.
             finish();
         }
@@ -155,10 +128,10 @@ public class DownloadStream extends InputStream implements VerifiedBody {
     }
 
     private void finish() throws IOException {
-        if (expectedSize >= 0 && digest.count() != expectedSize) {
-            throw new IOException(label + ": the body ended after " + digest.count() + " of " + expectedSize + " bytes");
+        if (expectedSize >= 0 && bytesRead() != expectedSize) {
+            throw new IOException(label + ": the body ended after " + bytesRead() + " of " + expectedSize + " bytes");
         }
-        complete = true;
+        markComplete();
     }
 
     private static String errorText(HttpEntity entity) {
@@ -173,7 +146,7 @@ public class DownloadStream extends InputStream implements VerifiedBody {
     @Override
     public void close() throws IOException {
         closed = true;
-        boolean cut = request != null && !complete;
+        boolean cut = request != null && !isComplete();
         if (cut) {
             // Closing an unfinished response would read the rest of the body to keep the connection: cut it instead.
             request.cancel();

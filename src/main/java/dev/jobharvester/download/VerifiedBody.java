@@ -1,16 +1,49 @@
 package dev.jobharvester.download;
 
-/** A file's body as the route reads it, and what the reading proved. */
-public interface VerifiedBody {
+import java.io.IOException;
+import java.io.InputStream;
+
+/**
+ * A file's body as the route reads it, and what the reading proved: its byte count, its SHA-256, and whether it
+ * arrived whole. Subclasses read the bytes and call {@link #passed} and {@link #markComplete}.
+ */
+public abstract class VerifiedBody extends InputStream {
+
+    private final Sha256Count digest = new Sha256Count();
+    private boolean complete;
 
     /** Whether the route read at least one byte or the end. */
-    boolean isOpened();
+    public abstract boolean isOpened();
 
-    /** Whether every byte arrived and matched the promised length. */
-    boolean isComplete();
+    /** Whether every byte arrived and matched what was promised. */
+    public boolean isComplete() {
+        return complete;
+    }
 
-    long bytesRead();
+    public long bytesRead() {
+        return digest.count();
+    }
 
     /** Hex SHA-256 of the bytes, once complete. */
-    String sha256();
+    public String sha256() {
+        if (!complete) {
+            throw new IllegalStateException(this + " has not been read to the end");
+        }
+        return digest.hex();
+    }
+
+    protected void passed(byte[] buffer, int offset, int length) {
+        digest.update(buffer, offset, length);
+    }
+
+    protected void markComplete() {
+        complete = true;
+    }
+
+    @Override
+    public int read() throws IOException {
+        byte[] one = new byte[1];
+        int n = read(one, 0, 1);
+        return n < 0 ? -1 : one[0] & 0xff;
+    }
 }

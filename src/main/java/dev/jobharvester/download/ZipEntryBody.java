@@ -1,43 +1,35 @@
 package dev.jobharvester.download;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.zip.ZipInputStream;
 
 /**
  * One entry of a ZIP archive that is being downloaded, read by the route like a file of its own. The archive's
  * CRC check fails a corrupt entry at its end; closing the entry leaves the archive open for the next one.
  */
-public final class ZipEntryBody extends InputStream implements VerifiedBody {
+public final class ZipEntryBody extends VerifiedBody {
 
     private final ZipInputStream archive;
-    private final Sha256Count digest = new Sha256Count();
+    private final String label;
     private boolean opened;
-    private boolean complete;
 
-    public ZipEntryBody(ZipInputStream archive) {
+    public ZipEntryBody(ZipInputStream archive, String label) {
         this.archive = archive;
-    }
-
-    @Override
-    public int read() throws IOException {
-        byte[] one = new byte[1];
-        int n = read(one, 0, 1);
-        return n < 0 ? -1 : one[0] & 0xff;
+        this.label = label;
     }
 
     @Override
     public int read(byte[] buffer, int offset, int length) throws IOException {
-        if (complete) {
+        if (isComplete()) {
             return -1;
         }
         opened = true;
         int n = archive.read(buffer, offset, length);
         if (n < 0) {
-            complete = true;
+            markComplete();
             return -1;
         }
-        digest.update(buffer, offset, n);
+        passed(buffer, offset, n);
         return n;
     }
 
@@ -52,20 +44,7 @@ public final class ZipEntryBody extends InputStream implements VerifiedBody {
     }
 
     @Override
-    public boolean isComplete() {
-        return complete;
-    }
-
-    @Override
-    public long bytesRead() {
-        return digest.count();
-    }
-
-    @Override
-    public String sha256() {
-        if (!complete) {
-            throw new IllegalStateException("the entry has not been read to the end");
-        }
-        return digest.hex();
+    public String toString() {
+        return "ZipEntryBody[" + label + "]";
     }
 }

@@ -17,18 +17,17 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code expires_at}. A file's path {@code port/input/name} (or {@code port/name}) gives its port_name, input_id and
  * filename. Errors are {@code {"errors":[{code,message,error_uid}]}}.
  */
-public final class ArchetypeApi implements SimulatedApi {
+public final class ArchetypeApi extends PlatformApi {
 
     public static final String NAME = "archetype";
     private static final int DEFAULT_LIMIT = 10;
     private static final int MAX_LIMIT = 100;
 
-    private final String apiKey;
     private final Set<String> pagesListed = ConcurrentHashMap.newKeySet();
     private volatile boolean firstListingExpired;
 
     public ArchetypeApi(String apiKey) {
-        this.apiKey = apiKey;
+        super(NAME, apiKey);
     }
 
     /**
@@ -40,18 +39,8 @@ public final class ArchetypeApi implements SimulatedApi {
     }
 
     @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public String apiKey() {
-        return apiKey;
-    }
-
-    @Override
     public void handle(HttpExchange exchange, String path, Simulator simulator) throws IOException {
-        if (!("Bearer " + apiKey).equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
+        if (!("Bearer " + apiKey()).equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
             simulator.json(exchange, 401, simulator.object().put("detail", "Invalid or missing API key"));
             return;
         }

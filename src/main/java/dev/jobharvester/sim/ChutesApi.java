@@ -13,24 +13,13 @@ import java.util.UUID;
  * {@code finished_at}; {@code broken} makes GET answer 500, as Chutes does for some failed jobs. The key is taken as
  * the last word of the Authorization header, as Chutes reads it.
  */
-public final class ChutesApi implements SimulatedApi {
+public final class ChutesApi extends PlatformApi {
 
     public static final String NAME = "chutes";
 
-    private final String apiKey;
 
     public ChutesApi(String apiKey) {
-        this.apiKey = apiKey;
-    }
-
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public String apiKey() {
-        return apiKey;
+        super(NAME, apiKey);
     }
 
     /** Chutes derives file ids from the job id and file name. */
@@ -47,7 +36,7 @@ public final class ChutesApi implements SimulatedApi {
     public void handle(HttpExchange exchange, String path, Simulator simulator) throws IOException {
         String auth = exchange.getRequestHeaders().getFirst("Authorization");
         String presented = auth == null ? "" : auth.substring(auth.lastIndexOf(' ') + 1);
-        if (!presented.equals(apiKey)) {
+        if (!presented.equals(apiKey())) {
             detail(exchange, simulator, 401, "Can't find a user with that api key in our db :(");
             return;
         }

@@ -17,29 +17,18 @@ import java.util.zip.ZipOutputStream;
  * {@code PUT .../download} prepares over a few calls (there is no GET for it) before it answers {@code ready} and a
  * signed URL to one ZIP of the job's files. Errors are {@code {"error":{code,message,details}}}.
  */
-public final class PixxelApi implements SimulatedApi {
+public final class PixxelApi extends PlatformApi {
 
     public static final String NAME = "pixxel";
     public static final String WORKFLOW = "wf-sim";
     /** The name the package is stored under, beside the job's files. */
     public static final String PACKAGE = "package.zip";
 
-    private final String apiKey;
     private final Map<String, AtomicInteger> packageCalls = new ConcurrentHashMap<>();
     private volatile int callsUntilReady = 2;
 
     public PixxelApi(String apiKey) {
-        this.apiKey = apiKey;
-    }
-
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public String apiKey() {
-        return apiKey;
+        super(NAME, apiKey);
     }
 
     /** How many {@code PUT .../download} calls a package needs before it is ready. */
@@ -50,7 +39,7 @@ public final class PixxelApi implements SimulatedApi {
     @Override
     public void handle(HttpExchange exchange, String path, Simulator simulator) throws IOException {
         String auth = exchange.getRequestHeaders().getFirst("Authorization");
-        if (auth == null || !(auth.equals(apiKey) || auth.equals("Bearer " + apiKey))) {
+        if (auth == null || !(auth.equals(apiKey()) || auth.equals("Bearer " + apiKey()))) {
             error(exchange, simulator, 403, "forbidden", "invalid API key");
             return;
         }

@@ -10,30 +10,19 @@ import java.util.Set;
  * {@code /job/pull} answering presigned URLs for terminal jobs, an rsync command while the instance is live, and 400
  * while the job is pending.
  */
-public final class TensorPoolApi implements SimulatedApi {
+public final class TensorPoolApi extends PlatformApi {
 
     public static final String NAME = "tensorpool";
     private static final Set<String> LIVE = Set.of("running", "canceling");
 
-    private final String apiKey;
 
     public TensorPoolApi(String apiKey) {
-        this.apiKey = apiKey;
-    }
-
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public String apiKey() {
-        return apiKey;
+        super(NAME, apiKey);
     }
 
     @Override
     public void handle(HttpExchange exchange, String path, Simulator simulator) throws IOException {
-        if (!("Bearer " + apiKey).equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
+        if (!("Bearer " + apiKey()).equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
             simulator.json(exchange, 401, simulator.object().put("message", "Invalid or missing API key"));
             return;
         }
