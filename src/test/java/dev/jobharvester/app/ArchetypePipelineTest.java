@@ -87,6 +87,25 @@ class ArchetypePipelineTest {
     }
 
     @Test
+    void portAndInputFiltersNarrowWhatIsHarvested() throws Exception {
+        List<SimFile> files = outputs("f");
+        SimJob job = simulator.addJob(NAME, SimJob.of("job_filtered00000000000001", JobScript.always("COMPLETED"),
+                files));
+        Map<String, String> settings = settings(job.id());
+        settings.put("archetype.port-name", "results");
+        settings.put("archetype.input-id", "inp_1");
+        Path output = RunningHarvester.output(dir);
+        try (RunningHarvester harvester = RunningHarvester.start(settings)) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> Delivered.manifestPresent(NAME, output, job));
+        }
+        List<SimFile> wanted = files.stream().filter(f -> f.path().startsWith("results/inp_1/")).toList();
+        assertThat(wanted).hasSize(2);
+        Delivered.assertComplete(NAME, output, job, "COMPLETED", wanted);
+        assertThat(simulator.requests().matching(e -> e.path().endsWith("/outputs")))
+                .allSatisfy(e -> assertThat(e.query()).contains("port_name=results").contains("input_id=inp_1"));
+    }
+
+    @Test
     void discoveryHarvestsListedJobsThatPassTheFilters() throws Exception {
         Instant cutoff = Instant.parse("2026-06-01T00:00:00Z");
         SimJob recent = simulator.addJob(NAME, SimJob.of("job_recent0000000000000001", JobScript.always("COMPLETED"),
