@@ -324,8 +324,8 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
 
             @Override
             public void onFailure(Exchange failed) {
-                LOG.warn("{}/{} not delivered (will be fetched again at the next poll): {}", job.jobKey, path,
-                        cause(failed));
+                String reason = body.failure() != null ? body.failure().getMessage() : cause(failed);
+                LOG.warn("{}/{} not delivered (will be fetched again at the next poll): {}", job.jobKey, path, reason);
             }
         });
         return exchange;

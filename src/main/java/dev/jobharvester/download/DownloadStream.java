@@ -55,6 +55,17 @@ public class DownloadStream extends VerifiedBody {
         this.relister = relister;
     }
 
+    /**
+     * Starts the download if it has not started and answers the length storage promises, or -1 when it does not
+     * say (a chunked answer): a sink that must declare the length up front asks before it reads.
+     */
+    public long contentLength() throws IOException {
+        if (body == null && !isComplete()) {
+            open();
+        }
+        return expectedSize;
+    }
+
     @Override
     public boolean isOpened() {
         return body != null;
@@ -62,6 +73,14 @@ public class DownloadStream extends VerifiedBody {
 
     @Override
     public int read(byte[] buffer, int offset, int length) throws IOException {
+        try {
+            return readChecked(buffer, offset, length);
+        } catch (IOException e) {
+            throw failed(e);
+        }
+    }
+
+    private int readChecked(byte[] buffer, int offset, int length) throws IOException {
         if (isComplete()) {
             return -1;
         }

@@ -11,6 +11,7 @@ public abstract class VerifiedBody extends InputStream {
 
     private final Sha256Count digest = new Sha256Count();
     private boolean complete;
+    private volatile IOException failure;
 
     /** Whether the route read at least one byte or the end. */
     public abstract boolean isOpened();
@@ -30,6 +31,22 @@ public abstract class VerifiedBody extends InputStream {
             throw new IllegalStateException(this + " has not been read to the end");
         }
         return digest.hex();
+    }
+
+    /**
+     * The first error reading the source raised, or null. A sink may report something else when the read fails
+     * under it (the AWS SDK, retrying a part it cannot rewind, says only that the stream cannot be reset).
+     */
+    public IOException failure() {
+        return failure;
+    }
+
+    /** Remembers the first source error and hands it back to be thrown. */
+    protected IOException failed(IOException error) {
+        if (failure == null) {
+            failure = error;
+        }
+        return error;
     }
 
     protected void passed(byte[] buffer, int offset, int length) {

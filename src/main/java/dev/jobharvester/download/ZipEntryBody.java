@@ -24,7 +24,12 @@ public final class ZipEntryBody extends VerifiedBody {
             return -1;
         }
         opened = true;
-        int n = archive.read(buffer, offset, length);
+        int n;
+        try {
+            n = archive.read(buffer, offset, length);
+        } catch (IOException e) {
+            throw failed(e);
+        }
         if (n < 0) {
             markComplete();
             return -1;

@@ -1,0 +1,93 @@
+package dev.jobharvester.sink;
+
+import dev.jobharvester.component.JobOutputsConstants;
+import dev.jobharvester.download.DownloadStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URLConnection;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.apache.camel.Processor;
+import org.apache.camel.component.aws2.s3.AWS2S3Constants;
+import org.apache.camel.support.SynchronizationAdapter;
+
+/**
+ * Readies a job-outputs exchange for camel-aws2-s3. That producer streams a multipart upload part by part only when
+ * it is told the length up front; without it, it reads the whole body into memory. So this step opens the download
+ * to learn its length, and spools to disk only a body whose length storage does not give (a chunked answer, a ZIP
+ * entry). It also puts the file's origin on the object as metadata and sets a content type.
+ */
+public class PrepareS3Upload implements Processor {
+
+    private Path spoolDirectory = Path.of("data", "spool");
+
+    public void setSpoolDirectory(String spoolDirectory) {
+        this.spoolDirectory = Path.of(spoolDirectory);
+    }
+
+    @Override
+    public void process(Exchange exchange) throws Exception {
+        Message in = exchange.getIn();
+        Object body = in.getBody();
+        long length;
+        if (body instanceof byte[] bytes) {
+            length = bytes.length;
+        } else if (body instanceof DownloadStream download && download.contentLength() >= 0) {
+            length = download.contentLength();
+        } else {
+            length = spool(exchange, in.getMandatoryBody(InputStream.class));
+        }
+        in.setHeader(AWS2S3Constants.CONTENT_LENGTH, length);
+        String path = in.getHeader(JobOutputsConstants.PATH, String.class);
+        String type = in.getHeader(Exchange.CONTENT_TYPE, String.class);
+        if (type == null && path != null) {
+            type = URLConnection.guessContentTypeFromName(path);
+        }
+        in.setHeader(AWS2S3Constants.CONTENT_TYPE, type == null ? "application/octet-stream" : type);
+        Map<String, String> metadata = new LinkedHashMap<>();
+        metadata.put("provider", in.getHeader(JobOutputsConstants.PROVIDER, String.class));
+        metadata.put("job-id", ascii(in.getHeader(JobOutputsConstants.JOB_ID, String.class)));
+        metadata.put("source-path", ascii(in.getHeader(JobOutputsConstants.SOURCE_PATH, path, String.class)));
+        in.setHeader(AWS2S3Constants.METADATA, metadata);
+    }
+
+    /** Copies the body to a spool file that goes away with the exchange, and makes the file the body. */
+    private long spool(Exchange exchange, InputStream body) throws IOException {
+        Files.createDirectories(spoolDirectory);
+        Path file = Files.createTempFile(spoolDirectory, "upload-", ".spool");
+        exchange.getExchangeExtension().addOnCompletion(new SynchronizationAdapter() {
+            @Override
+            public void onDone(Exchange done) {
+                try {
+                    Files.deleteIfExists(file);
+                } catch (IOException e) {
+                    // A leftover spool file is only disk space; the next start's spool directory is the same.
+                }
+            }
+        });
+        long length;
+        try (InputStream in = body) {
+            length = Files.copy(in, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        exchange.getIn().setBody(file.toFile());
+        return length;
+    }
+
+    /** S3 user metadata is US-ASCII: anything else is percent-encoded. */
+    private static String ascii(String value) {
+        if (value == null) {
+            return "";
+        }
+        StringBuilder out = new StringBuilder();
+        for (byte b : value.getBytes(StandardCharsets.UTF_8)) {
+            int c = b & 0xff;
+            out.append(c >= 0x20 && c < 0x7f && c != '%' ? String.valueOf((char) c) : String.format("%%%02X", c));
+        }
+        return out.toString();
+    }
+}

@@ -1,0 +1,59 @@
+package dev.jobharvester.sink;
+
+import static org.awaitility.Awaitility.await;
+
+import java.net.URI;
+import java.nio.file.Path;
+import org.gaul.s3proxy.S3Proxy;
+import org.gaul.s3proxy.auth.AuthenticationType;
+import org.gaul.s3proxy.blobstore.BlobStore;
+import org.gaul.s3proxy.nio2blob.FilesystemNio2BlobStore;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * A real S3-compatible server for tests: s3proxy on 127.0.0.1 and a free port, checking SigV4 signatures against
+ * one key pair as AWS does, storing objects as files under a temp folder.
+ */
+public final class S3Server implements AutoCloseable {
+
+    public static final String ACCESS_KEY = "harvester-access";
+    public static final String SECRET_KEY = "harvester-secret-3f9c1d7a2b";
+    public static final String BUCKET = "job-outputs";
+
+    private final S3Proxy proxy;
+
+    private S3Server(S3Proxy proxy) {
+        this.proxy = proxy;
+    }
+
+    public static S3Server start(Path directory) throws Exception {
+        BlobStore store = new FilesystemNio2BlobStore(directory.toString());
+        store.createContainer(BUCKET);
+        S3Proxy proxy = S3Proxy.builder().blobStore(store)
+                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
+                .endpoint(URI.create("http://127.0.0.1:0")).build();
+        proxy.start();
+        await().until(() -> proxy.getState().equals("STARTED"));
+        return new S3Server(proxy);
+    }
+
+    public String endpoint() {
+        return "http://127.0.0.1:" + proxy.getPort();
+    }
+
+    /** A plain AWS SDK client on the same store, for a test to look at what arrived. */
+    public S3Client client() {
+        return S3Client.builder().endpointOverride(URI.create(endpoint())).forcePathStyle(true)
+                .region(Region.US_EAST_1)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)))
+                .build();
+    }
+
+    @Override
+    public void close() throws Exception {
+        proxy.stop();
+    }
+}
