@@ -1,5 +1,6 @@
 package dev.jobharvester.app;
 
+import dev.jobharvester.component.Failures;
 import java.nio.file.Path;
 import java.util.Map;
 import org.apache.camel.main.Main;
@@ -25,15 +26,6 @@ public final class Harvester {
 
     /** One readable line per distinct message in the cause chain, the root cause last. */
     public static String describe(Throwable error) {
-        StringBuilder out = new StringBuilder();
-        String previous = null;
-        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            String message = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
-            if (previous == null || !previous.contains(message)) {
-                out.append(out.length() == 0 ? "" : "\n  because: ").append(message);
-            }
-            previous = message;
-        }
-        return out.toString();
+        return Failures.describe(error, "\n  because: ");
     }
 }

@@ -450,7 +450,7 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
 
     private static String cause(Exchange exchange) {
         Throwable cause = exchange.getException();
-        return cause == null ? "the route marked it failed" : cause.getMessage();
+        return cause == null ? "the route marked it failed" : Failures.describe(cause, ": ");
     }
 
     @Override

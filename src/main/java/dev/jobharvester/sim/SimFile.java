@@ -11,6 +11,7 @@ public final class SimFile {
     private final String path;
     private final Content content;
     private volatile boolean uploaded = true;
+    private volatile boolean chunked;
     private volatile long bytesPerSecond;
     private volatile long abortAfterBytes = -1;
     private final AtomicInteger abortsLeft = new AtomicInteger();
@@ -58,6 +59,16 @@ public final class SimFile {
 
     public boolean uploaded() {
         return uploaded;
+    }
+
+    /** Serves the file without a Content-Length (chunked), as some storage does for generated content. */
+    public SimFile chunked() {
+        this.chunked = true;
+        return this;
+    }
+
+    boolean isChunked() {
+        return chunked;
     }
 
     /** Serves this file at no more than the given rate (0 for no cap). */

@@ -298,7 +298,7 @@ public final class Simulator implements AutoCloseable {
         exchange.getResponseHeaders().set("Accept-Ranges", "bytes");
         boolean head = exchange.getRequestMethod().equals("HEAD");
         record(exchange, status);
-        exchange.sendResponseHeaders(status, head ? -1 : size - start == 0 ? -1 : size - start);
+        exchange.sendResponseHeaders(status, head ? -1 : file.isChunked() ? 0 : size - start == 0 ? -1 : size - start);
         if (head) {
             return;
         }

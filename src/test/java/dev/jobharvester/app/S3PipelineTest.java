@@ -23,6 +23,7 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -121,6 +122,38 @@ class S3PipelineTest {
         assertThat(head.metadata()).containsEntry("provider", NAME).containsEntry("job-id", job.id())
                 .containsEntry("source-path", "metrics/eval.json");
         assertThat(client.listMultipartUploads(b -> b.bucket(S3Server.BUCKET)).uploads()).isEmpty();
+    }
+
+    @Test
+    void aBodyOfUnknownLengthIsSpooledThenUploadedAndTheSpoolIsEmptiedAfterwards() throws Exception {
+        SimJob job = simulator.addJob(NAME, SimJob.of("tp-s3-chunked", JobScript.always("completed"),
+                SimFile.of("generated/report.bin", 12_000_000).chunked(), SimFile.of("note.txt", 700).chunked()));
+        try (RunningHarvester harvester = RunningHarvester.start(settings(job.id(), S3Server.SECRET_KEY))) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> exists(key(job, SinkNames.MANIFEST)));
+        }
+        assertInBucket(job);
+        try (Stream<Path> spool = Files.list(dir.resolve("data").resolve("spool"))) {
+            assertThat(spool).as("spool files left").isEmpty();
+        }
+    }
+
+    @Test
+    void credentialsFromTheAwsDefaultChain() throws Exception {
+        SimJob job = simulator.addJob(NAME, SimJob.of("tp-s3-chain", JobScript.always("completed"),
+                SimFile.of("a.bin", 50_000)));
+        Map<String, String> settings = settings(job.id(), "");
+        settings.put("s3.access-key", "");
+        settings.put("s3.use-default-credentials", "true");
+        // System properties are the first link of the AWS SDK's default chain.
+        System.setProperty("aws.accessKeyId", S3Server.ACCESS_KEY);
+        System.setProperty("aws.secretAccessKey", S3Server.SECRET_KEY);
+        try (RunningHarvester harvester = RunningHarvester.start(settings)) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> exists(key(job, SinkNames.MANIFEST)));
+        } finally {
+            System.clearProperty("aws.accessKeyId");
+            System.clearProperty("aws.secretAccessKey");
+        }
+        assertInBucket(job);
     }
 
     @Test

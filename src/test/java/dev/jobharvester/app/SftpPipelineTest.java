@@ -1,0 +1,131 @@
+package dev.jobharvester.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.jobharvester.sim.JobScript;
+import dev.jobharvester.sim.SimFile;
+import dev.jobharvester.sim.SimJob;
+import dev.jobharvester.sim.Simulator;
+import dev.jobharvester.sim.TensorPoolApi;
+import dev.jobharvester.sink.SftpServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** routes/tensorpool-to-sftp.yaml onto a real SFTP server (Apache MINA SSHD, host key checked). */
+class SftpPipelineTest {
+
+    private static final String NAME = TensorPoolApi.NAME;
+
+    @TempDir
+    Path dir;
+    private Simulator simulator;
+    private SftpServer sftp;
+    private SimJob job;
+
+    @BeforeEach
+    void start() throws Exception {
+        simulator = Simulator.allPlatforms().start();
+        sftp = SftpServer.start(Files.createDirectories(dir.resolve("sftp")));
+        job = simulator.addJob(NAME, SimJob.of("tp-sftp", JobScript.start("running", 1).thenStays("completed"),
+                SimFile.of("model/weights.bin", 3_000_000), SimFile.of("metrics/eval.json", 4_000),
+                SimFile.of("logs/train.log", 200_000)));
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        sftp.close();
+        simulator.close();
+    }
+
+    private Map<String, String> settings(String password, String privateKey) {
+        Map<String, String> settings = RunningHarvester.settings(simulator, dir, job.id());
+        settings.put("routes.tensorpool-to-directory.enabled", "false");
+        settings.put("routes.tensorpool-to-sftp.enabled", "true");
+        settings.put("sftp.host", "127.0.0.1");
+        settings.put("sftp.port", String.valueOf(sftp.port()));
+        settings.put("sftp.directory", "incoming");
+        settings.put("sftp.username", SftpServer.USER);
+        settings.put("sftp.password", password);
+        settings.put("sftp.private-key-file", privateKey);
+        settings.put("sftp.known-hosts-file", sftp.knownHosts().toString());
+        return settings;
+    }
+
+    private Path output() {
+        return sftp.root().resolve("incoming");
+    }
+
+    private void assertNoTempFiles() throws Exception {
+        try (Stream<Path> files = Files.walk(sftp.root())) {
+            assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith(".inprogress-"));
+        }
+    }
+
+    @Test
+    void passwordLoginDeliversEveryFileAndReplacesAnOlderCopyOnlyWhenTheNewOneIsWhole() throws Exception {
+        // An older copy left by an earlier run: this server refuses to rename onto it, so it must be replaced safely.
+        Path stale = Delivered.jobDir(NAME, output(), job).resolve("metrics/eval.json");
+        Files.createDirectories(stale.getParent());
+        Files.writeString(stale, "an older, shorter version");
+        try (RunningHarvester harvester = RunningHarvester.start(settings(SftpServer.PASSWORD, ""))) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> Delivered.manifestPresent(NAME, output(), job));
+        }
+        Delivered.assertComplete(NAME, output(), job, "completed");
+        Delivered.assertEachDownloadedOnce(simulator, NAME, job);
+        assertNoTempFiles();
+    }
+
+    @Test
+    void privateKeyLoginDelivers() throws Exception {
+        try (RunningHarvester harvester = RunningHarvester.start(settings("", sftp.privateKey().toString()))) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> Delivered.manifestPresent(NAME, output(), job));
+        }
+        Delivered.assertComplete(NAME, output(), job, "completed");
+    }
+
+    @Test
+    void aWrongPasswordGivesOneClearErrorAndLosesNothing() throws Exception {
+        try (CapturedLog log = CapturedLog.attach();
+                RunningHarvester harvester = RunningHarvester.start(settings("wrong-password-x", ""))) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> log.lines().stream().anyMatch(l ->
+                    l.startsWith("tensorpool/tp-sftp/") && l.contains("not delivered") && l.contains("Auth fail")));
+            assertThat(log.lines()).noneMatch(l -> l.contains("wrong-password-x"));
+        }
+        assertThat(Delivered.jobDir(NAME, output(), job)).doesNotExist();
+        try (RunningHarvester harvester = RunningHarvester.start(settings(SftpServer.PASSWORD, ""))) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> Delivered.manifestPresent(NAME, output(), job));
+        }
+        Delivered.assertComplete(NAME, output(), job, "completed");
+    }
+
+    @Test
+    void aServerWhoseHostKeyIsNotKnownIsRefused() throws Exception {
+        Map<String, String> settings = settings(SftpServer.PASSWORD, "");
+        settings.put("sftp.known-hosts-file", Files.writeString(dir.resolve("empty_known_hosts"), "").toString());
+        try (CapturedLog log = CapturedLog.attach(); RunningHarvester harvester = RunningHarvester.start(settings)) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> log.lines().stream().anyMatch(l ->
+                    l.startsWith("tensorpool/tp-sftp/") && l.contains("not delivered") && l.contains("HostKey")));
+        }
+        assertThat(Delivered.jobDir(NAME, output(), job)).doesNotExist();
+    }
+
+    @Test
+    void anUploadThatBreaksLeavesNothingUnderTheFinalNameAndIsDeliveredWholeLater() throws Exception {
+        SimFile weights = job.file("model/weights.bin");
+        weights.abortAfter(1_500_000, 2);
+        try (RunningHarvester harvester = RunningHarvester.start(settings(SftpServer.PASSWORD, ""))) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> Delivered.manifestPresent(NAME, output(), job));
+        }
+        Delivered.assertComplete(NAME, output(), job, "completed");
+        assertThat(simulator.downloads(NAME, job.id(), weights.path())).isEqualTo(3);
+        assertNoTempFiles();
+    }
+}
