@@ -1,8 +1,13 @@
 package dev.jobharvester.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import com.jcraft.jsch.ChannelSftp;
+import com.jcraft.jsch.JSch;
+import com.jcraft.jsch.Session;
+import com.jcraft.jsch.SftpException;
 import dev.jobharvester.sim.JobScript;
 import dev.jobharvester.sim.SimFile;
 import dev.jobharvester.sim.SimJob;
@@ -83,6 +88,26 @@ class SftpPipelineTest {
         assertNoTempFiles();
     }
 
+    /** What makes the test above worth having: this server, like OpenSSH's, will not rename onto a file. */
+    @Test
+    void theServerRefusesToRenameOntoAnExistingFile() throws Exception {
+        JSch jsch = new JSch();
+        jsch.setKnownHosts(sftp.knownHosts().toString());
+        Session session = jsch.getSession(SftpServer.USER, "127.0.0.1", sftp.port());
+        session.setPassword(SftpServer.PASSWORD);
+        session.connect(10_000);
+        try {
+            ChannelSftp channel = (ChannelSftp) session.openChannel("sftp");
+            channel.connect(10_000);
+            channel.put(new java.io.ByteArrayInputStream(new byte[] {1}), "old.bin");
+            channel.put(new java.io.ByteArrayInputStream(new byte[] {2}), "new.bin");
+            assertThatThrownBy(() -> channel.rename("new.bin", "old.bin")).isInstanceOf(SftpException.class);
+            channel.disconnect();
+        } finally {
+            session.disconnect();
+        }
+    }
+
     @Test
     void privateKeyLoginDelivers() throws Exception {
         try (RunningHarvester harvester = RunningHarvester.start(settings("", sftp.privateKey().toString()))) {
@@ -127,5 +152,21 @@ class SftpPipelineTest {
         Delivered.assertComplete(NAME, output(), job, "completed");
         assertThat(simulator.downloads(NAME, job.id(), weights.path())).isEqualTo(3);
         assertNoTempFiles();
+    }
+
+    @Test
+    void anOlderCopySurvivesWhileItsReplacementKeepsFailing() throws Exception {
+        Path older = Delivered.jobDir(NAME, output(), job).resolve("model/weights.bin");
+        Files.createDirectories(older.getParent());
+        Files.writeString(older, "the copy from an earlier run");
+        SimFile weights = job.file("model/weights.bin");
+        weights.abortAfter(1_000_000, Integer.MAX_VALUE);
+        try (RunningHarvester harvester = RunningHarvester.start(settings(SftpServer.PASSWORD, ""))) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> simulator.downloads(NAME, job.id(), weights.path()) >= 3);
+            assertThat(older).hasContent("the copy from an earlier run");
+            weights.abortAfter(-1, 0);
+            await().atMost(Duration.ofSeconds(60)).until(() -> Delivered.manifestPresent(NAME, output(), job));
+        }
+        Delivered.assertComplete(NAME, output(), job, "completed");
     }
 }

@@ -1,9 +1,13 @@
 package dev.jobharvester.sink;
 
+import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.file.CopyOption;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
+import java.util.Collection;
 import java.util.List;
 import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.config.keys.PublicKeyEntry;
@@ -12,12 +16,14 @@ import org.apache.sshd.common.keyprovider.KeyPairProvider;
 import org.apache.sshd.common.file.virtualfs.VirtualFileSystemFactory;
 import org.apache.sshd.server.SshServer;
 import org.apache.sshd.server.keyprovider.SimpleGeneratorHostKeyProvider;
+import org.apache.sshd.sftp.server.SftpFileSystemAccessor;
 import org.apache.sshd.sftp.server.SftpSubsystemFactory;
+import org.apache.sshd.sftp.server.SftpSubsystemProxy;
 
 /**
  * A real SFTP server for tests: Apache MINA SSHD on 127.0.0.1 and a free port, one user with a password and a key,
- * files under a temp folder. Like OpenSSH's sftp-server without the posix-rename extension, it refuses to rename a
- * file onto an existing one. Its host key is written to a known_hosts file for the client.
+ * files under a temp folder. Like a server without OpenSSH's posix-rename extension, it refuses to rename a file onto
+ * an existing one, in any form. Its host key is written to a known_hosts file for the client.
  */
 public final class SftpServer implements AutoCloseable {
 
@@ -52,7 +58,19 @@ public final class SftpServer implements AutoCloseable {
         server.setPasswordAuthenticator((user, password, session) -> USER.equals(user) && PASSWORD.equals(password));
         server.setPublickeyAuthenticator((user, key, session) -> USER.equals(user)
                 && KeyUtils.compareKeys(key, clientKey.getPublic()));
-        server.setSubsystemFactories(List.of(new SftpSubsystemFactory()));
+        SftpSubsystemFactory sftp = new SftpSubsystemFactory();
+        sftp.setFileSystemAccessor(new SftpFileSystemAccessor() {
+            @Override
+            public void renameFile(SftpSubsystemProxy subsystem, Path oldPath, Path newPath,
+                    Collection<CopyOption> options) throws IOException {
+                // Like a server without the posix-rename extension: never over an existing file, whatever is asked.
+                if (Files.exists(newPath)) {
+                    throw new FileAlreadyExistsException(newPath.toString());
+                }
+                SftpFileSystemAccessor.super.renameFile(subsystem, oldPath, newPath, options);
+            }
+        });
+        server.setSubsystemFactories(List.of(sftp));
         server.setFileSystemFactory(new VirtualFileSystemFactory(root));
         server.start();
         Path knownHosts = directory.resolve("known_hosts");
