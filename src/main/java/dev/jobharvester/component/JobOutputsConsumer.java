@@ -16,6 +16,7 @@ import dev.jobharvester.provider.ProviderException;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedList;
@@ -80,7 +81,7 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
     protected void doStart() throws Exception {
         ledger = getEndpoint().getComponent().fileLedger(configuration.getDataDir(), ledgerName());
         inbox = configuration.getInbox() == null || configuration.getInbox().isBlank() ? null
-                : new JobInbox(java.nio.file.Path.of(configuration.getInbox()));
+                : new JobInbox(Path.of(configuration.getInbox()));
         // Stream caching would pull every file into memory or a spool file before the sink sees it.
         getEndpoint().getCamelContext().getStreamCachingStrategy()
                 .setDenyClasses(DownloadStream.class, ZipEntryBody.class);

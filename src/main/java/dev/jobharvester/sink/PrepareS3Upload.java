@@ -8,6 +8,7 @@ import java.net.URLConnection;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.camel.Exchange;
@@ -72,7 +73,7 @@ public class PrepareS3Upload implements Processor {
         });
         long length;
         try (InputStream in = body) {
-            length = Files.copy(in, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            length = Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
         }
         exchange.getIn().setBody(file.toFile());
         return length;
