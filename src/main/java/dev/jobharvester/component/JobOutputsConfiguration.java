@@ -56,6 +56,9 @@ public class JobOutputsConfiguration {
                                                + " (such as Chutes' 500 on some failed jobs) before the job is given up"
                                                + " and reported; 0 never gives up. Connection failures do not count.")
     private int maxJobErrors = 5;
+    @UriParam(defaultValue = "5", description = "How often a transfer that breaks midway is resumed (with a Range"
+                                               + " request from the byte reached) before the file fails for this poll.")
+    private int maxResumes = 5;
     @UriParam(defaultValue = "data", description = "Where the ledger of delivered files is kept.")
     private String dataDir = "data";
     @UriParam(description = "The ledger's name: its file is dataDir/ledger/{ledgerName}.jsonl. Defaults to the route id,"
@@ -163,6 +166,14 @@ public class JobOutputsConfiguration {
 
     public void setMaxJobErrors(int maxJobErrors) {
         this.maxJobErrors = maxJobErrors;
+    }
+
+    public int getMaxResumes() {
+        return maxResumes;
+    }
+
+    public void setMaxResumes(int maxResumes) {
+        this.maxResumes = maxResumes;
     }
 
     public String getProvider() {

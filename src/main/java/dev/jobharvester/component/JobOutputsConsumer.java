@@ -17,12 +17,14 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
@@ -53,6 +55,7 @@ import org.slf4j.LoggerFactory;
 public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
 
     private static final Logger LOG = LoggerFactory.getLogger(JobOutputsConsumer.class);
+    private static final Duration RELISTING_REUSE = Duration.ofSeconds(10);
 
     private final JobProvider provider;
     private final JobOutputsConfiguration configuration;
@@ -285,9 +288,27 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
 
     private DownloadStream download(TrackedJob job, String key, OutputFile file) {
         DownloadStream body = new DownloadStream(http, file, key, provider.downloadAuthorization(file),
-                stale -> provider.refresh(job.jobId, stale));
+                stale -> refresh(job, stale), configuration.getMaxResumes());
         inFlight.put(key, body);
         return body;
+    }
+
+    /**
+     * The file with a fresh location, from its page listed again. One listing at a time per job, and a listing
+     * younger than {@link #RELISTING_REUSE} serves every file of its page: many files expiring together cost one.
+     */
+    private Optional<OutputFile> refresh(TrackedJob job, OutputFile stale) throws IOException {
+        synchronized (job) {
+            Relisting last = job.relisting;
+            if (last == null || !Objects.equals(last.page(), stale.page())
+                    || last.at().plus(RELISTING_REUSE).isBefore(Instant.now())) {
+                List<OutputFile> files = provider.outputs(job.jobId, stale.page()).map(OutputPage::files)
+                        .orElse(List.of());
+                last = new Relisting(stale.page(), Instant.now(), files);
+                job.relisting = last;
+            }
+            return last.files().stream().filter(f -> f.path().equals(stale.path())).findFirst();
+        }
     }
 
     private Exchange fileExchange(TrackedJob job, String path, OutputFile file) {
@@ -474,6 +495,10 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
         return total;
     }
 
+    /** A page of outputs listed again for fresh locations. */
+    private record Relisting(String page, Instant at, List<OutputFile> files) {
+    }
+
     /** A job this consumer watches. Fields are touched by the polling thread only, and by completions it runs. */
     private static final class TrackedJob {
         private final String jobId;
@@ -483,6 +508,7 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
         private JobStatus terminal;
         private Instant terminalSeenAt;
         private int errors;
+        private Relisting relisting;
 
         private TrackedJob(String jobId, String jobKey) {
             this.jobId = jobId;

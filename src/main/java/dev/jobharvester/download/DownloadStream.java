@@ -9,14 +9,20 @@ import java.time.Instant;
 import java.util.Optional;
 import org.apache.hc.client5.http.classic.methods.HttpGet;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.hc.core5.http.ClassicHttpResponse;
+import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.HttpEntity;
 import org.apache.hc.core5.http.HttpHeaders;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The body of a file exchange: the GET starts when the sink first reads, bytes pass straight from the socket to the
  * sink, and their count and SHA-256 are taken on the way. A body shorter or longer than promised fails the read,
- * so the sink never finishes a truncated file. A location past its expiry is not tried: the file is listed again.
+ * so the sink never finishes a truncated file. A transfer that breaks resumes with a Range request from the byte
+ * reached, on a freshly listed location when the old one has expired; a location past its expiry is not tried.
  */
 public class DownloadStream extends VerifiedBody {
 
@@ -36,6 +42,12 @@ public class DownloadStream extends VerifiedBody {
     private final Relister relister;
     private OutputFile file;
 
+    private static final Logger LOG = LoggerFactory.getLogger(DownloadStream.class);
+    private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-\\d+/(\\d+|\\*)");
+
+    private final int maxResumes;
+    private int resumesLeft;
+    private boolean opened;
     private HttpGet request;
     private ClassicHttpResponse response;
     private InputStream body;
@@ -45,9 +57,12 @@ public class DownloadStream extends VerifiedBody {
     /**
      * @param label         what the file is, for messages ({@code provider/job/path}); never the URL's query
      * @param authorization the Authorization header to send, or null for a presigned location
+     * @param maxResumes    how often a broken transfer is resumed before the read fails
      */
     public DownloadStream(CloseableHttpClient http, OutputFile file, String label, String authorization,
-            Relister relister) {
+            Relister relister, int maxResumes) {
+        this.maxResumes = maxResumes;
+        this.resumesLeft = maxResumes;
         this.http = http;
         this.file = file;
         this.label = label;
@@ -61,14 +76,14 @@ public class DownloadStream extends VerifiedBody {
      */
     public long contentLength() throws IOException {
         if (body == null && !isComplete()) {
-            open();
+            connect();
         }
         return expectedSize;
     }
 
     @Override
     public boolean isOpened() {
-        return body != null;
+        return opened;
     }
 
     @Override
@@ -84,61 +99,127 @@ public class DownloadStream extends VerifiedBody {
         if (isComplete()) {
             return -1;
         }
-        if (closed) {
-            throw new IOException(label + ": the download was stopped after " + bytesRead() + " bytes");
+        while (true) {
+            if (closed) {
+                throw new IOException(label + ": the download was stopped after " + bytesRead() + " bytes");
+            }
+            if (body == null) {
+                connect();
+            }
+            int n;
+            try {
+                n = body.read(buffer, offset, length);
+            } catch (IOException broken) {
+                resumeAfter(broken);
+                continue;
+            }
+            if (n < 0 && expectedSize >= 0 && bytesRead() < expectedSize && resumesLeft > 0) {
+                resumeAfter(new IOException("the body ended after " + bytesRead() + " of " + expectedSize + " bytes"));
+                continue;
+            }
+            if (n < 0) {
+                finish();
+                return -1;
+            }
+            passed(buffer, offset, n);
+            if (expectedSize >= 0 && bytesRead() > expectedSize) {
+                throw new IOException(label + ": more bytes arrived than the " + expectedSize + " promised");
+            }
+            if (bytesRead() == expectedSize) {
+                // A sink that knows the length stops here without asking for the end.
+                finish();
+            }
+            return n;
         }
-        if (body == null) {
-            open();
-        }
-        int n = body.read(buffer, offset, length);
-        if (n < 0) {
-            finish();
-            return -1;
-        }
-        passed(buffer, offset, n);
-        if (expectedSize >= 0 && bytesRead() > expectedSize) {
-            throw new IOException(label + ": more bytes arrived than the " + expectedSize + " promised");
-        }
-        if (bytesRead() == expectedSize) {
-            // A sink that knows the length stops here without asking for the end.
-            finish();
-        }
-        return n;
     }
 
-    private void open() throws IOException {
+    /** Drops the broken connection so the next read resumes from the byte reached, or gives up. */
+    private void resumeAfter(IOException broken) throws IOException {
+        if (closed || resumesLeft <= 0) {
+            throw broken;
+        }
+        int attempt = maxResumes - resumesLeft;
+        resumesLeft--;
+        LOG.info("{}: the transfer broke after {} bytes ({}); resuming from there", label, bytesRead(),
+                broken.getMessage());
+        drop();
+        Backoff.pause(attempt);
+    }
+
+    /** Opens the GET from the byte reached: the whole body the first time, a Range after a break. */
+    private void connect() throws IOException {
         if (expiresSoon(file)) {
-            file = relister.refresh(file).orElseThrow(() -> new IOException(label + ": its location expired and the"
-                    + " platform no longer lists it"));
-            if (expiresSoon(file)) {
-                throw new IOException(label + ": the platform lists it again with a location that expires at "
-                        + file.expiresAt());
-            }
+            refresh("its location expires at " + file.expiresAt());
         }
-        request = new HttpGet(file.location());
-        if (authorization != null) {
-            request.setHeader(HttpHeaders.AUTHORIZATION, authorization);
+        long from = bytesRead();
+        response = get(from);
+        if (response.getCode() == 403) {
+            // Presigned URLs expire, also in the middle of a transfer: list the file again, once, and go on.
+            String reason = errorText(response.getEntity());
+            drop();
+            refresh("storage answered 403" + reason);
+            response = get(from);
         }
-        response = http.executeOpen(null, request, null);
         int status = response.getCode();
         HttpEntity entity = response.getEntity();
-        if (status != 200 || entity == null) {
+        if ((status != 200 && status != 206) || entity == null) {
             String detail = entity == null ? "" : errorText(entity);
-            close();
+            drop();
             throw new IOException(label + ": storage answered " + status + " for " + Redact.url(file.location())
                     + detail);
         }
         long contentLength = entity.getContentLength();
-        if (file.size() >= 0 && contentLength >= 0 && file.size() != contentLength) {
-            close();
-            throw new IOException(label + ": the platform listed " + file.size() + " bytes but storage sends "
-                    + contentLength);
+        if (status == 206) {
+            checkRange(from, response.getFirstHeader(HttpHeaders.CONTENT_RANGE));
+        } else {
+            long promised = expectedSize >= 0 ? expectedSize : file.size();
+            if (promised >= 0 && contentLength >= 0 && promised != contentLength) {
+                drop();
+                throw new IOException(label + ": " + (expectedSize >= 0 ? "storage promised " : "the platform listed ")
+                        + promised + " bytes but storage now sends " + contentLength);
+            }
+            if (expectedSize < 0) {
+                expectedSize = file.size() >= 0 ? file.size() : contentLength;
+            }
         }
-        expectedSize = file.size() >= 0 ? file.size() : contentLength;
         body = entity.getContent();
+        opened = true;
+        if (status == 200 && from > 0) {
+            // The server ignored the Range: the bytes already passed on come again and are skipped.
+            body.skipNBytes(from);
+        }
         if (closed) {
-            close();
+            drop();
             throw new IOException(label + ": the download was stopped before it started");
+        }
+    }
+
+    private ClassicHttpResponse get(long from) throws IOException {
+        request = new HttpGet(file.location());
+        if (authorization != null) {
+            request.setHeader(HttpHeaders.AUTHORIZATION, authorization);
+        }
+        if (from > 0) {
+            request.setHeader(HttpHeaders.RANGE, "bytes=" + from + "-");
+        }
+        return http.executeOpen(null, request, null);
+    }
+
+    private void checkRange(long from, Header contentRange) throws IOException {
+        Matcher range = contentRange == null ? null : CONTENT_RANGE.matcher(contentRange.getValue());
+        if (range == null || !range.matches() || Long.parseLong(range.group(1)) != from
+                || expectedSize >= 0 && !range.group(2).equals("*") && Long.parseLong(range.group(2)) != expectedSize) {
+            drop();
+            throw new IOException(label + ": asked to resume at byte " + from + ", storage answered the range "
+                    + (contentRange == null ? "(none)" : contentRange.getValue()));
+        }
+    }
+
+    private void refresh(String why) throws IOException {
+        file = relister.refresh(file).orElseThrow(() -> new IOException(label + ": " + why
+                + ", and the platform no longer lists it"));
+        if (expiresSoon(file)) {
+            throw new IOException(label + ": " + why + "; listed again, it expires at " + file.expiresAt());
         }
     }
 
@@ -154,12 +235,32 @@ public class DownloadStream extends VerifiedBody {
     }
 
     private static String errorText(HttpEntity entity) {
+        if (entity == null) {
+            return "";
+        }
         try (InputStream in = entity.getContent()) {
             String text = new String(in.readNBytes(MAX_ERROR_TEXT), StandardCharsets.UTF_8).strip();
             return text.isEmpty() ? "" : ": " + text.replaceAll("\\s+", " ");
         } catch (IOException e) {
             return "";
         }
+    }
+
+    /** Cuts the current connection, if any, so the next read starts a new one. */
+    private void drop() {
+        if (request != null) {
+            request.cancel();
+        }
+        if (response != null) {
+            try {
+                response.close();
+            } catch (IOException e) {
+                // The connection was cut on purpose.
+            }
+        }
+        request = null;
+        response = null;
+        body = null;
     }
 
     @Override

@@ -35,12 +35,6 @@ public interface JobProvider {
      */
     Optional<OutputPage> outputs(String jobId, String page) throws IOException;
 
-    /** The file with a fresh location, found by listing its page again; empty when the platform no longer lists it. */
-    default Optional<OutputFile> refresh(String jobId, OutputFile stale) throws IOException {
-        return outputs(jobId, stale.page()).flatMap(page -> page.files().stream()
-                .filter(f -> f.path().equals(stale.path())).findFirst());
-    }
-
     /** The Authorization header a file's download needs, or null: presigned URLs carry their own. */
     default String downloadAuthorization(OutputFile file) {
         return null;

@@ -1,6 +1,7 @@
 package dev.jobharvester.sim;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One output file of a simulated job, with optional faults: a bandwidth cap, and an abort after some bytes for the
@@ -12,6 +13,8 @@ public final class SimFile {
     private final Content content;
     private volatile boolean uploaded = true;
     private volatile boolean chunked;
+    private volatile boolean ignoresRange;
+    private final AtomicLong bytesServed = new AtomicLong();
     private volatile long bytesPerSecond;
     private volatile long abortAfterBytes = -1;
     private final AtomicInteger abortsLeft = new AtomicInteger();
@@ -69,6 +72,25 @@ public final class SimFile {
 
     boolean isChunked() {
         return chunked;
+    }
+
+    /** Answers every request with the whole file (200), as storage that does not support Range does. */
+    public SimFile ignoreRange() {
+        this.ignoresRange = true;
+        return this;
+    }
+
+    boolean ignoresRange() {
+        return ignoresRange;
+    }
+
+    /** Bytes of this file written to clients so far, over all requests. */
+    public long bytesServed() {
+        return bytesServed.get();
+    }
+
+    void served(long bytes) {
+        bytesServed.addAndGet(bytes);
     }
 
     /** Serves this file at no more than the given rate (0 for no cap). */

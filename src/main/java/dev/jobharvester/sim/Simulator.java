@@ -284,7 +284,7 @@ public final class Simulator implements AutoCloseable {
         long start = 0;
         int status = 200;
         String range = exchange.getRequestHeaders().getFirst("Range");
-        if (range != null && range.matches("bytes=\\d+-")) {
+        if (range != null && range.matches("bytes=\\d+-") && !file.ignoresRange()) {
             start = Long.parseLong(range.substring(6, range.length() - 1));
             if (start >= size) {
                 exchange.getResponseHeaders().set("Content-Range", "bytes */" + size);
@@ -313,10 +313,12 @@ public final class Simulator implements AutoCloseable {
                 if (abortAt >= 0 && sent + n > abortAt) {
                     out.write(buffer, 0, (int) (abortAt - sent));
                     out.flush();
+                    file.served(abortAt - sent);
                     // An exception out of the handler makes the server close the socket mid-body.
                     throw new IllegalStateException("simulated connection drop after " + abortAt + " bytes");
                 }
                 out.write(buffer, 0, n);
+                file.served(n);
                 sent += n;
                 if (rate > 0) {
                     pace(began, sent, rate);
