@@ -175,8 +175,9 @@ public class DownloadStream extends VerifiedBody {
             long promised = expectedSize >= 0 ? expectedSize : file.size();
             if (promised >= 0 && contentLength >= 0 && promised != contentLength) {
                 drop();
-                throw new IOException(label + ": " + (expectedSize >= 0 ? "storage promised " : "the platform listed ")
-                        + promised + " bytes but storage now sends " + contentLength);
+                throw new IOException(label + ": " + (expectedSize >= 0 ? "storage promised " + promised
+                        + " bytes before but now sends " : "the platform listed " + promised + " bytes but storage sends ")
+                        + contentLength);
             }
             if (expectedSize < 0) {
                 expectedSize = file.size() >= 0 ? file.size() : contentLength;
