@@ -56,6 +56,10 @@ public class JobOutputsConfiguration {
                                                + " (such as Chutes' 500 on some failed jobs) before the job is given up"
                                                + " and reported; 0 never gives up. Connection failures do not count.")
     private int maxJobErrors = 5;
+    @UriParam(defaultValue = "3", description = "How often an API call is sent again after a connection failure, a 429"
+                                               + " or a 5xx, waiting as Retry-After says or with exponential backoff"
+                                               + " and jitter. Other 4xx answers are reported at once.")
+    private int apiRetries = 3;
     @UriParam(defaultValue = "5", description = "How often a transfer that breaks midway is resumed (with a Range"
                                                + " request from the byte reached) before the file fails for this poll.")
     private int maxResumes = 5;
@@ -166,6 +170,14 @@ public class JobOutputsConfiguration {
 
     public void setMaxJobErrors(int maxJobErrors) {
         this.maxJobErrors = maxJobErrors;
+    }
+
+    public int getApiRetries() {
+        return apiRetries;
+    }
+
+    public void setApiRetries(int apiRetries) {
+        this.apiRetries = apiRetries;
     }
 
     public int getMaxResumes() {

@@ -2,20 +2,28 @@ package dev.jobharvester.provider;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jobharvester.download.Backoff;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.apache.hc.client5.http.classic.methods.HttpGet;
 import org.apache.hc.client5.http.classic.methods.HttpPut;
 import org.apache.hc.client5.http.classic.methods.HttpUriRequestBase;
 import org.apache.hc.client5.http.config.RequestConfig;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
+import org.apache.hc.client5.http.utils.DateUtils;
 import org.apache.hc.core5.http.ClassicHttpResponse;
+import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.HttpEntity;
 import org.apache.hc.core5.http.HttpHeaders;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Calls one platform's JSON API. The API key is sent on requests to the API base URL only, and redirects are not
@@ -24,6 +32,9 @@ import org.apache.hc.core5.http.HttpHeaders;
 public class ApiClient {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Logger LOG = LoggerFactory.getLogger(ApiClient.class);
+    /** A Retry-After longer than this is not waited out in the poll: the job is asked again at a later poll. */
+    private static final long MAX_WAIT_MILLIS = 60_000;
     private static final RequestConfig NO_REDIRECTS = RequestConfig.custom().setRedirectsEnabled(false).build();
 
     private final String provider;
@@ -31,13 +42,18 @@ public class ApiClient {
     private final String baseUrl;
     private final String authorization;
     private final Function<JsonNode, String> errorMessage;
+    private final int retries;
+    private final CircuitBreaker circuit;
 
     /**
      * @param authorization the whole {@code Authorization} header value (scheme included), or null for none
      * @param errorMessage  reads the human message out of the platform's error body
+     * @param retries       how often a request is sent again after a transient failure
      */
     public ApiClient(String provider, CloseableHttpClient http, String baseUrl, String authorization,
-            Function<JsonNode, String> errorMessage) {
+            Function<JsonNode, String> errorMessage, int retries) {
+        this.retries = retries;
+        this.circuit = new CircuitBreaker(provider);
         this.provider = provider;
         this.http = http;
         this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
@@ -47,12 +63,12 @@ public class ApiClient {
 
     /** GETs {@code baseUrl + path} and parses the JSON answer; any non-2xx answer is a ProviderException. */
     public JsonNode get(String jobId, String path) throws IOException {
-        return send(jobId, new HttpGet(URI.create(baseUrl + path)));
+        return send(jobId, () -> new HttpGet(URI.create(baseUrl + path)));
     }
 
     /** PUTs to {@code baseUrl + path} without a body and parses the JSON answer. */
     public JsonNode put(String jobId, String path) throws IOException {
-        return send(jobId, new HttpPut(URI.create(baseUrl + path)));
+        return send(jobId, () -> new HttpPut(URI.create(baseUrl + path)));
     }
 
     /** The Authorization header for a URL under the API base URL; null for any other URL, so the key stays home. */
@@ -70,14 +86,58 @@ public class ApiClient {
         return baseUrl;
     }
 
-    private JsonNode send(String jobId, HttpUriRequestBase request) throws IOException {
-        request.setConfig(NO_REDIRECTS);
-        request.setHeader(HttpHeaders.ACCEPT, "application/json");
-        if (authorization != null) {
-            request.setHeader(HttpHeaders.AUTHORIZATION, authorization);
+    /**
+     * Sends a request, again after a connection failure, a 429 or a 5xx, waiting as {@code Retry-After} says or
+     * with backoff; any other 4xx is answered at once. While the circuit is open, fails at once without a request.
+     */
+    private JsonNode send(String jobId, Supplier<HttpUriRequestBase> requests) throws IOException {
+        circuit.check();
+        for (int attempt = 0;; attempt++) {
+            HttpUriRequestBase request = requests.get();
+            request.setConfig(NO_REDIRECTS);
+            request.setHeader(HttpHeaders.ACCEPT, "application/json");
+            if (authorization != null) {
+                request.setHeader(HttpHeaders.AUTHORIZATION, authorization);
+            }
+            String what = request.getMethod() + " " + request.getRequestUri().substring(baseUrlPath().length());
+            IOException failure;
+            long wait;
+            try {
+                JsonNode answer = http.execute(request, response -> parse(jobId, what, response));
+                circuit.succeeded();
+                return answer;
+            } catch (ProviderException e) {
+                if (!e.isTransient()) {
+                    circuit.succeeded();
+                    throw e;
+                }
+                failure = e;
+                wait = e.retryAfterMillis() >= 0 ? e.retryAfterMillis() : Backoff.millis(attempt);
+            } catch (IOException e) {
+                failure = e;
+                wait = Backoff.millis(attempt);
+            }
+            if (attempt >= retries || wait > MAX_WAIT_MILLIS) {
+                circuit.failed();
+                throw failure;
+            }
+            LOG.info("{} (attempt {} of {}; trying again in {} ms)", failure.getMessage(), attempt + 1, retries + 1,
+                    wait);
+            Backoff.sleep(wait);
         }
-        String what = request.getMethod() + " " + request.getRequestUri().substring(baseUrlPath().length());
-        return http.execute(request, response -> parse(jobId, what, response));
+    }
+
+    private static long retryAfter(ClassicHttpResponse response) {
+        Header header = response.getFirstHeader(HttpHeaders.RETRY_AFTER);
+        if (header == null) {
+            return -1;
+        }
+        String value = header.getValue().trim();
+        if (value.matches("\\d+")) {
+            return Long.parseLong(value) * 1000;
+        }
+        Instant at = DateUtils.parseStandardDate(value);
+        return at == null ? -1 : Math.max(0, Duration.between(Instant.now(), at).toMillis());
     }
 
     private String baseUrlPath() {
@@ -90,7 +150,7 @@ public class ApiClient {
         if (status / 100 != 2) {
             String message = body == null ? null : errorMessage.apply(body);
             throw new ProviderException(provider, jobId, what + " answered " + status
-                    + (message == null || message.isBlank() ? "" : ": " + message), status);
+                    + (message == null || message.isBlank() ? "" : ": " + message), status, retryAfter(response));
         }
         if (body == null) {
             throw new ProviderException(provider, jobId, what + " answered " + status + " with a body that is not JSON");

@@ -9,14 +9,28 @@ import java.io.IOException;
 public class ProviderException extends IOException {
 
     private final int httpStatus;
+    private final long retryAfterMillis;
 
     public ProviderException(String provider, String jobId, String problem) {
-        this(provider, jobId, problem, 0);
+        this(provider, jobId, problem, 0, -1);
     }
 
-    public ProviderException(String provider, String jobId, String problem, int httpStatus) {
+    /**
+     * @param retryAfterMillis how long the platform asked to wait ({@code Retry-After}), or -1 when it did not say
+     */
+    public ProviderException(String provider, String jobId, String problem, int httpStatus, long retryAfterMillis) {
         super(provider + " job " + jobId + ": " + problem);
         this.httpStatus = httpStatus;
+        this.retryAfterMillis = retryAfterMillis;
+    }
+
+    /** Whether asking again later may get another answer: rate limited, or the platform's own failure. */
+    public boolean isTransient() {
+        return httpStatus == 429 || httpStatus >= 500;
+    }
+
+    public long retryAfterMillis() {
+        return retryAfterMillis;
     }
 
     /** The HTTP status the platform answered with, or 0 when the problem was not an HTTP error. */

@@ -22,15 +22,16 @@ public final class Providers {
     public static JobProvider create(JobOutputsConfiguration configuration, CloseableHttpClient http) {
         String name = configuration.getProvider();
         String key = configuration.getApiKey();
+        int retries = configuration.getApiRetries();
         switch (name == null ? "" : name) {
             case TensorPoolProvider.NAME:
                 return new TensorPoolProvider(new ApiClient(name, http,
                         apiUrl(configuration, TensorPoolProvider.DEFAULT_API_URL), "Bearer " + key,
-                        TensorPoolProvider::errorMessage));
+                        TensorPoolProvider::errorMessage, retries));
             case PixxelProvider.NAME:
                 // Pixxel's examples all send the raw key, without a Bearer prefix.
                 return new PixxelProvider(new ApiClient(name, http, apiUrl(configuration, PixxelProvider.DEFAULT_API_URL),
-                        key, PixxelProvider::errorMessage), String.valueOf(configuration.getWorkflowId()));
+                        key, PixxelProvider::errorMessage, retries), String.valueOf(configuration.getWorkflowId()));
             case ArchetypeProvider.NAME:
                 if (configuration.getPageSize() < 1 || configuration.getPageSize() > 100) {
                     throw new IllegalArgumentException("job-outputs:archetype: pageSize must be between 1 and 100, not "
@@ -38,12 +39,12 @@ public final class Providers {
                 }
                 return new ArchetypeProvider(new ApiClient(name, http,
                         apiUrl(configuration, ArchetypeProvider.DEFAULT_API_URL), "Bearer " + key,
-                        ArchetypeProvider::errorMessage), configuration.getPageSize(), configuration.getPortName(),
+                        ArchetypeProvider::errorMessage, retries), configuration.getPageSize(), configuration.getPortName(),
                         configuration.getInputId());
             case ChutesProvider.NAME:
                 // Chutes reads the last word of the header; a Bearer token not starting with cpk_ would be taken as a JWT.
                 return new ChutesProvider(new ApiClient(name, http, apiUrl(configuration, ChutesProvider.DEFAULT_API_URL),
-                        key, ChutesProvider::errorMessage));
+                        key, ChutesProvider::errorMessage, retries));
             default:
                 break;
         }

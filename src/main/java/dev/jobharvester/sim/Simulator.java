@@ -23,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
@@ -53,6 +54,7 @@ public final class Simulator implements AutoCloseable {
     /** Storage objects that are not a job's output files, such as Pixxel's job packages, by object path. */
     private final Map<String, SimFile> objects = new ConcurrentHashMap<>();
     private final RequestLog log = new RequestLog();
+    private final List<ApiFault> apiFaults = new CopyOnWriteArrayList<>();
     private final byte[] signingKey = new byte[32];
     private volatile Duration urlTtl = Duration.ofHours(1);
     private HttpServer apiHost;
@@ -149,6 +151,18 @@ public final class Simulator implements AutoCloseable {
         return api;
     }
 
+    /**
+     * Makes the next {@code count} API requests whose path starts with {@code pathPrefix} (e.g.
+     * {@code /tensorpool/job/info/}) answer {@code status}, with a Retry-After header when {@code retryAfter} is set.
+     */
+    public void failNext(String pathPrefix, int count, int status, String retryAfter) {
+        apiFaults.add(new ApiFault(pathPrefix, new AtomicInteger(count), status, retryAfter));
+    }
+
+    private record ApiFault(String pathPrefix, AtomicInteger left, int status,
+            String retryAfter) {
+    }
+
     /** How long storage URLs handed out from now on stay valid. */
     public Duration urlTtl() {
         return urlTtl;
@@ -225,7 +239,14 @@ public final class Simulator implements AutoCloseable {
         int slash = path.indexOf('/', 1);
         String platform = slash < 0 ? path.substring(1) : path.substring(1, slash);
         SimulatedApi api = apis.get(platform);
-        if (api == null) {
+        ApiFault fault = apiFaults.stream().filter(f -> path.startsWith(f.pathPrefix())
+                && f.left().getAndUpdate(n -> Math.max(0, n - 1)) > 0).findFirst().orElse(null);
+        if (fault != null) {
+            if (fault.retryAfter() != null) {
+                exchange.getResponseHeaders().set("Retry-After", fault.retryAfter());
+            }
+            json(exchange, fault.status(), object().put("message", "injected fault").put("detail", "injected fault"));
+        } else if (api == null) {
             json(exchange, 404, object().put("detail", "Not Found"));
         } else {
             api.handle(exchange, slash < 0 ? "/" : path.substring(slash), this);

@@ -78,12 +78,14 @@ class ChutesPipelineTest {
                 SimFile.of("c.txt", 5_000)));
         Path output = RunningHarvester.output(dir);
         try (RunningHarvester harvester = RunningHarvester.start(settings("never,broken,done"))) {
+            // Three polls (maxJobErrors) of one request and three retries (apiRetries) each.
+            long bounded = 3 * 4;
             await().atMost(Duration.ofSeconds(60)).until(() -> Delivered.manifestPresent(NAME, output, done)
-                    && statusRequests(broken) >= 3);
+                    && statusRequests(broken) >= bounded);
             long polled = statusRequests(never);
             // Three more polls of the job that never finishes: the broken job is not asked again.
             await().atMost(Duration.ofSeconds(30)).until(() -> statusRequests(never) >= polled + 3);
-            assertThat(statusRequests(broken)).as("the 500 job, given up after maxJobErrors").isEqualTo(3);
+            assertThat(statusRequests(broken)).as("the 500 job, given up after maxJobErrors").isEqualTo(bounded);
         }
         Delivered.assertComplete(NAME, output, done, "finished");
         assertThat(Delivered.jobDir(NAME, output, never)).doesNotExist();

@@ -87,6 +87,21 @@ class FaultsTest {
     }
 
     @Test
+    void a429IsWaitedOutAsItsRetryAfterSaysAndA503IsRetried() throws Exception {
+        SimJob job = simulator.addJob(NAME, SimJob.of("tp-limited", JobScript.always("completed"),
+                SimFile.of("a.bin", 10_000)));
+        simulator.failNext("/tensorpool/job/info/" + job.id(), 1, 429, "2");
+        simulator.failNext("/tensorpool/job/pull/" + job.id(), 2, 503, null);
+        harvest(job, Map.of());
+        List<RequestLog.Entry> info = simulator.requests().matching(e -> e.path().endsWith("/job/info/" + job.id()));
+        assertThat(info).extracting(RequestLog.Entry::status).startsWith(429, 200);
+        assertThat(Duration.between(info.get(0).at(), info.get(1).at())).as("the wait Retry-After asked for")
+                .isGreaterThanOrEqualTo(Duration.ofSeconds(2));
+        assertThat(simulator.requests().matching(e -> e.path().endsWith("/job/pull/" + job.id())))
+                .extracting(RequestLog.Entry::status).startsWith(503, 503, 200);
+    }
+
+    @Test
     void aTruncatedBodyIsFetchedAgainWhenResumingIsOff() throws Exception {
         SimFile file = SimFile.of("a.bin", 800_000).abortAfter(300_000, 1);
         SimJob job = simulator.addJob(NAME, SimJob.of("tp-truncated", JobScript.always("completed"), file));
