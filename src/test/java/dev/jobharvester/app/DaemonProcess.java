@@ -19,17 +19,24 @@ final class DaemonProcess implements AutoCloseable {
         this.process = process;
     }
 
+    /** Starts the daemon; its log is appended to {@code dir/daemon.log}, so several runs keep one log. */
     static DaemonProcess start(Path dir, String jvmOption, Map<String, String> environment) throws IOException {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 jvmOption, "-cp", System.getProperty("java.class.path"), HarvesterMain.class.getName(), "run"));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(dir.resolve("daemon.log").toFile());
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("daemon.log").toFile()));
         builder.environment().putAll(environment);
         return new DaemonProcess(builder.start());
     }
 
     boolean isAlive() {
         return process.isAlive();
+    }
+
+    /** SIGKILL: no shutdown hook, no graceful stop, as a crash or the OOM killer would end it. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
     }
 
     @Override
