@@ -63,6 +63,11 @@ public class JobOutputsConfiguration {
     @UriParam(defaultValue = "5", description = "How often a transfer that breaks midway is resumed (with a Range"
                                                + " request from the byte reached) before the file fails for this poll.")
     private int maxResumes = 5;
+    @UriParam(defaultValue = "5", description = "How many polls in a row a file's download may fail before the file is"
+                                               + " parked: kept aside with its last error (JMX ParkedFiles) while the"
+                                               + " rest of the job goes on, until the JMX operation retryParkedFiles."
+                                               + " Failures of the sink (such as a wrong S3 key) do not count.")
+    private int maxFileAttempts = 5;
     @UriParam(defaultValue = "data", description = "Where the ledger of delivered files is kept.")
     private String dataDir = "data";
     @UriParam(description = "The ledger's name: its file is dataDir/ledger/{ledgerName}.jsonl. Defaults to the route id,"
@@ -170,6 +175,14 @@ public class JobOutputsConfiguration {
 
     public void setMaxJobErrors(int maxJobErrors) {
         this.maxJobErrors = maxJobErrors;
+    }
+
+    public int getMaxFileAttempts() {
+        return maxFileAttempts;
+    }
+
+    public void setMaxFileAttempts(int maxFileAttempts) {
+        this.maxFileAttempts = maxFileAttempts;
     }
 
     public int getApiRetries() {

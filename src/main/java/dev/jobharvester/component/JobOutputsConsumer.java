@@ -224,6 +224,7 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
             }
             count += processBatch(batch);
             allIn &= sent.stream().allMatch(path -> ledger.isDelivered(job.jobKey, path));
+            allIn &= listed.get().files().stream().noneMatch(f -> isParked(job, f));
             page = listed.get().next();
         } while (page != null && isBatchAllowed());
         if (page == null && allIn && !hasFilesInFlight(job) && isRunAllowed()) {
@@ -232,6 +233,14 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
             count += processBatch(manifest);
         }
         return count;
+    }
+
+    private boolean isParked(TrackedJob job, OutputFile file) {
+        try {
+            return ledger.isParked(job.jobKey, SinkNames.relativePath(file.path()));
+        } catch (IllegalArgumentException refused) {
+            return false;
+        }
     }
 
     /** Checks the job's state; answers whether its outputs are to be harvested now. */
@@ -346,11 +355,58 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
 
             @Override
             public void onFailure(Exchange failed) {
-                String reason = body.failure() != null ? body.failure().getMessage() : cause(failed);
-                LOG.warn("{}/{} not delivered (will be fetched again at the next poll): {}", job.jobKey, path, reason);
+                if (body.failure() == null) {
+                    LOG.warn("{}/{} not delivered (will be fetched again at the next poll): {}", job.jobKey, path,
+                            cause(failed));
+                } else {
+                    sourceFailed(job, path, sourcePath, body.failure().getMessage());
+                }
             }
         });
         return exchange;
+    }
+
+    /** A file whose own download failed: tried again at the next poll, or parked once it has failed too often. */
+    private void sourceFailed(TrackedJob job, String path, String sourcePath, String reason) {
+        int failures = job.fileFailures.merge(path, 1, Integer::sum);
+        int max = configuration.getMaxFileAttempts();
+        if (max > 0 && failures >= max) {
+            job.fileFailures.remove(path);
+            ledger.delivered(new DeliveredFile(job.jobKey, path, Kind.PARKED, -1, null, sourcePath, reason,
+                    Instant.now()));
+            LOG.error("{}/{} parked after {} failed attempts, the job's manifest waits for it (JMX retryParkedFiles):"
+                    + " {}", job.jobKey, path, failures, reason);
+        } else {
+            LOG.warn("{}/{} not delivered, attempt {} (will be fetched again at the next poll): {}", job.jobKey, path,
+                    failures, reason);
+        }
+    }
+
+    @ManagedAttribute(description = "Files parked after their downloads kept failing, each with its last error")
+    public List<String> getParkedFiles() {
+        List<String> parked = new ArrayList<>();
+        for (TrackedJob job : jobs.values()) {
+            ledger.deliveredFiles(job.jobKey).stream().filter(f -> f.kind() == Kind.PARKED)
+                    .forEach(f -> parked.add(f.key() + ": " + f.note()));
+        }
+        return parked;
+    }
+
+    @ManagedOperation(description = "Tries the parked files again at the next poll; answers how many")
+    public int retryParkedFiles() {
+        int count = 0;
+        for (TrackedJob job : jobs.values()) {
+            for (DeliveredFile file : ledger.deliveredFiles(job.jobKey)) {
+                if (file.kind() == Kind.PARKED && ledger.remove(file.key())) {
+                    count++;
+                }
+            }
+            if (count > 0) {
+                job.finished = false;
+            }
+        }
+        LOG.info("{}: {} parked files will be tried again", provider.name(), count);
+        return count;
     }
 
     private void recordDelivered(TrackedJob job, String path, String sourcePath, VerifiedBody body) {
@@ -509,6 +565,7 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
         private Instant terminalSeenAt;
         private int errors;
         private Relisting relisting;
+        private final Map<String, Integer> fileFailures = new ConcurrentHashMap<>();
 
         private TrackedJob(String jobId, String jobKey) {
             this.jobId = jobId;

@@ -25,7 +25,9 @@ public record DeliveredFile(String jobKey, String path, Kind kind, long size, St
         /** Not delivered on purpose: its name would leave the job's folder, for example. */
         REFUSED,
         /** An archive whose entries were delivered as files of their own. */
-        ARCHIVE
+        ARCHIVE,
+        /** Not delivered: its download kept failing; the note holds the last error. Retried on request. */
+        PARKED
     }
 
     public static DeliveredFile file(String jobKey, String path, long size, String sha256, String sourcePath) {

@@ -93,6 +93,13 @@ public class FileLedger extends ServiceSupport implements Ledger {
     }
 
     @Override
+    public synchronized boolean isParked(String jobKey, String path) {
+        JobEntry entry = jobs.get(jobKey);
+        DeliveredFile file = entry == null ? null : entry.files.get(path);
+        return file != null && file.kind() == DeliveredFile.Kind.PARKED;
+    }
+
+    @Override
     public void jobComplete(String jobKey) {
         add(jobKey + "/" + MANIFEST);
     }

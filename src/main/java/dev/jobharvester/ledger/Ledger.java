@@ -14,7 +14,11 @@ public interface Ledger extends IdempotentRepository {
     /** The files recorded for a job that is not complete yet, in delivery order. */
     List<DeliveredFile> deliveredFiles(String jobKey);
 
+    /** Whether the harvester is done with the file: delivered, skipped, refused or parked. */
     boolean isDelivered(String jobKey, String path);
+
+    /** Whether the file is parked: its job is not complete until it is retried and delivered. */
+    boolean isParked(String jobKey, String path);
 
     void jobComplete(String jobKey);
 

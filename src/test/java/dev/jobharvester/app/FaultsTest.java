@@ -9,10 +9,13 @@ import dev.jobharvester.sim.SimFile;
 import dev.jobharvester.sim.SimJob;
 import dev.jobharvester.sim.Simulator;
 import dev.jobharvester.sim.TensorPoolApi;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -75,9 +78,9 @@ class FaultsTest {
 
     @Test
     void aUrlThatExpiresMidDownloadIsListedAgainAndTheTransferResumes() throws Exception {
-        // Two-second URLs, a file that takes three seconds, a break after the URL has expired.
-        simulator.urlTtl(Duration.ofSeconds(2));
-        SimFile slow = SimFile.of("slow.bin", 1_500_000).throttle(500_000).abortAfter(1_300_000, 1);
+        // URLs signed with whole seconds live one to two seconds here; the break comes after 2.4 s, when it has expired.
+        simulator.urlTtl(Duration.ofSeconds(1));
+        SimFile slow = SimFile.of("slow.bin", 1_500_000).throttle(500_000).abortAfter(1_200_000, 1);
         SimJob job = simulator.addJob(NAME, SimJob.of("tp-expiring", JobScript.always("completed"), slow));
         harvest(job, Map.of());
         assertThat(requestsFor(job, slow)).extracting(RequestLog.Entry::status).containsExactly(200, 403, 206);
@@ -99,6 +102,47 @@ class FaultsTest {
                 .isGreaterThanOrEqualTo(Duration.ofSeconds(2));
         assertThat(simulator.requests().matching(e -> e.path().endsWith("/job/pull/" + job.id())))
                 .extracting(RequestLog.Entry::status).startsWith(503, 503, 200);
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void aFileThatKeepsFailingIsParkedWhileTheRestIsDeliveredAndRetriedOnRequest() throws Exception {
+        SimFile broken = SimFile.of("broken.bin", 500_000).abortAfter(100_000, Integer.MAX_VALUE);
+        SimJob job = simulator.addJob(NAME, SimJob.of("tp-parked", JobScript.always("completed"),
+                SimFile.of("fine-1.txt", 2_000), broken, SimFile.of("fine-2.txt", 3_000)));
+        Map<String, String> settings = RunningHarvester.settings(simulator, dir, job.id());
+        settings.put("harvester.max-resumes", "1");
+        settings.put("harvester.max-file-attempts", "3");
+        Path output = RunningHarvester.output(dir);
+        Path jobDir = Delivered.jobDir(NAME, output, job);
+        MBeanServer jmx = ManagementFactory.getPlatformMBeanServer();
+        try (RunningHarvester harvester = RunningHarvester.start(settings)) {
+            ObjectName consumer = consumer(jmx);
+            await().atMost(Duration.ofSeconds(60)).until(() -> !((List<String>) jmx.getAttribute(consumer,
+                    "ParkedFiles")).isEmpty());
+            assertThat((List<String>) jmx.getAttribute(consumer, "ParkedFiles")).singleElement().asString()
+                    .startsWith("tensorpool/tp-parked/broken.bin: ").contains("Premature end");
+            assertThat(jobDir.resolve("fine-1.txt")).exists();
+            assertThat(jobDir.resolve("fine-2.txt")).exists();
+            assertThat(jobDir.resolve("_manifest.json")).as("a job with a parked file is not complete").doesNotExist();
+            // Three attempts, each resumed once: then it stays parked.
+            assertThat(simulator.downloads(NAME, job.id(), broken.path())).isEqualTo(6);
+
+            broken.abortAfter(-1, 0);
+            assertThat(jmx.invoke(consumer, "retryParkedFiles", new Object[0], new String[0])).isEqualTo(1);
+            await().atMost(Duration.ofSeconds(60)).until(() -> Delivered.manifestPresent(NAME, output, job));
+        }
+        Delivered.assertComplete(NAME, output, job, "completed");
+    }
+
+    private static ObjectName consumer(MBeanServer jmx) throws Exception {
+        for (ObjectName name : jmx.queryNames(new ObjectName("org.apache.camel:context=job-harvester,type=consumers,*"),
+                null)) {
+            if ("tensorpool-to-directory".equals(jmx.getAttribute(name, "RouteId"))) {
+                return name;
+            }
+        }
+        throw new AssertionError("no consumer MBean for tensorpool-to-directory");
     }
 
     @Test
