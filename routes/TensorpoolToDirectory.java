@@ -13,6 +13,8 @@ public class TensorpoolToDirectory extends RouteBuilder {
                 + "&apiKey=RAW({{tensorpool.api-key}})"
                 + "&jobIds={{tensorpool.job-ids}}"
                 + "&harvestStates={{tensorpool.harvest-states}}"
+                + "&allowedHosts={{harvester.allowed-hosts}}"
+                + "&allowHttp={{harvester.allow-http}}"
                 + "&dataDir={{harvester.data-dir}}"
                 + "&delay={{harvester.poll-delay}}")
                 .routeId("tensorpool-to-directory-java")

@@ -44,6 +44,9 @@ final class Demo {
                     "harvester.output-dir", files.toString(),
                     "harvester.data-dir", HOME.resolve("data").toAbsolutePath().toString(),
                     "harvester.poll-delay", "500",
+                    // The simulator serves plain http on this machine: allowed for the demo only.
+                    "harvester.allowed-hosts", "127.0.0.1",
+                    "harvester.allow-http", "true",
                     "routes.tensorpool-to-directory.enabled", "true",
                     "routes.tensorpool-to-directory-java.enabled", "false"));
             try {

@@ -26,6 +26,7 @@ final class SimulatorCommand {
         System.out.println("  export TENSORPOOL_API_URL=" + simulator.apiUrl(TensorPoolApi.NAME));
         System.out.println("  export TENSORPOOL_KEY=" + simulator.apiKey(TensorPoolApi.NAME));
         System.out.println("  export TENSORPOOL_JOB_IDS=" + String.join(",", jobs.stream().map(SimJob::id).toList()));
+        System.out.println("  export HARVESTER_ALLOWED_HOSTS=127.0.0.1 HARVESTER_ALLOW_HTTP=true");
         System.out.println("Stop with Ctrl-C.");
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -68,6 +68,14 @@ public class JobOutputsConfiguration {
                                                + " rest of the job goes on, until the JMX operation retryParkedFiles."
                                                + " Failures of the sink (such as a wrong S3 key) do not count.")
     private int maxFileAttempts = 5;
+    @UriParam(label = "security", description = "Comma-separated hosts files may be fetched from, besides the"
+                                                + " platform's API host and its known storage hosts (*.amazonaws.com"
+                                                + " and the like); *.example.com takes any subdomain. A host on a"
+                                                + " loopback, private, link-local or metadata address is allowed only"
+                                                + " when listed exactly.")
+    private String allowedHosts;
+    @UriParam(label = "security", description = "Also fetch over plain http (only https by default).")
+    private boolean allowHttp;
     @UriParam(defaultValue = "data", description = "Where the ledger of delivered files is kept.")
     private String dataDir = "data";
     @UriParam(description = "The ledger's name: its file is dataDir/ledger/{ledgerName}.jsonl. Defaults to the route id,"
@@ -82,6 +90,11 @@ public class JobOutputsConfiguration {
     /** The configured ids, trimmed, without blanks or repeats. */
     public Set<String> jobIdSet() {
         return split(jobIds);
+    }
+
+    /** The configured allowed hosts, trimmed. */
+    public Set<String> allowedHostSet() {
+        return split(allowedHosts);
     }
 
     /** The configured harvest states as written, or empty for the provider's default. */
@@ -175,6 +188,22 @@ public class JobOutputsConfiguration {
 
     public void setMaxJobErrors(int maxJobErrors) {
         this.maxJobErrors = maxJobErrors;
+    }
+
+    public String getAllowedHosts() {
+        return allowedHosts;
+    }
+
+    public void setAllowedHosts(String allowedHosts) {
+        this.allowedHosts = allowedHosts;
+    }
+
+    public boolean isAllowHttp() {
+        return allowHttp;
+    }
+
+    public void setAllowHttp(boolean allowHttp) {
+        this.allowHttp = allowHttp;
     }
 
     public int getMaxFileAttempts() {

@@ -1,6 +1,7 @@
 package dev.jobharvester.component;
 
 import dev.jobharvester.download.DownloadStream;
+import dev.jobharvester.download.Redact;
 import dev.jobharvester.download.VerifiedBody;
 import dev.jobharvester.download.ZipEntryBody;
 import dev.jobharvester.ledger.DeliveredFile;
@@ -182,7 +183,12 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
         }
     }
 
+    /** An error answer counts toward giving the job up; an answer that cannot be read is only retried. */
     private void platformError(TrackedJob job, ProviderException e) {
+        if (e.httpStatus() == 0) {
+            LOG.warn("{} (will try again at the next poll)", e.getMessage());
+            return;
+        }
         job.errors++;
         int max = configuration.getMaxJobErrors();
         if (max > 0 && job.errors >= max) {
@@ -213,6 +219,11 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
             for (OutputFile file : listed.get().files()) {
                 String path = sinkPath(job, file.path(), file.path());
                 if (path == null || ledger.isDelivered(job.jobKey, path)) {
+                    continue;
+                }
+                String refusal = getEndpoint().downloadPolicy().refusal(file.location());
+                if (refusal != null) {
+                    refuse(job, file.path(), "its location " + Redact.url(file.location()) + " is refused: " + refusal);
                     continue;
                 }
                 if (configuration.isUnpackArchives() && path.toLowerCase(Locale.ROOT).endsWith(".zip")) {
@@ -280,13 +291,19 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
         try {
             return SinkNames.relativePath(name);
         } catch (IllegalArgumentException e) {
-            String key = "_refused/" + SinkNames.segment(sourcePath);
-            if (!ledger.isDelivered(job.jobKey, key)) {
-                LOG.error("{} job {}: output refused, {}", provider.name(), job.jobId, e.getMessage());
-                ledger.delivered(new DeliveredFile(job.jobKey, key, Kind.REFUSED, -1, null, sourcePath,
-                        e.getMessage(), Instant.now()));
-            }
+            refuse(job, sourcePath, e.getMessage());
             return null;
+        }
+    }
+
+    /** Records a file that is not delivered on purpose, once, for the manifest's list of refused files. */
+    private void refuse(TrackedJob job, String sourcePath, String reason) {
+        String key = "_refused/" + SinkNames.segment(sourcePath);
+        if (!ledger.isDelivered(job.jobKey, key)) {
+            LOG.error("{} job {}: output {} refused, {}", provider.name(), job.jobId, SinkNames.printable(sourcePath),
+                    reason);
+            ledger.delivered(new DeliveredFile(job.jobKey, key, Kind.REFUSED, -1, null, sourcePath, reason,
+                    Instant.now()));
         }
     }
 
@@ -297,7 +314,7 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
 
     private DownloadStream download(TrackedJob job, String key, OutputFile file) {
         DownloadStream body = new DownloadStream(http, file, key, provider.downloadAuthorization(file),
-                stale -> refresh(job, stale), configuration.getMaxResumes());
+                stale -> refresh(job, stale), configuration.getMaxResumes(), getEndpoint().downloadPolicy());
         inFlight.put(key, body);
         return body;
     }

@@ -1,10 +1,13 @@
 package dev.jobharvester.component;
 
+import dev.jobharvester.download.DownloadPolicy;
 import dev.jobharvester.provider.DiscoveryFilter;
 import dev.jobharvester.provider.JobProvider;
 import dev.jobharvester.provider.Providers;
+import java.net.URI;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.LinkedHashSet;
 import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
@@ -29,6 +32,7 @@ public class JobOutputsEndpoint extends ScheduledPollEndpoint {
     private JobProvider provider;
     private Set<String> harvestStates;
     private DiscoveryFilter discoveryFilter;
+    private DownloadPolicy downloadPolicy;
 
     public JobOutputsEndpoint(String uri, JobOutputsComponent component, JobOutputsConfiguration configuration) {
         super(uri, component);
@@ -64,6 +68,10 @@ public class JobOutputsEndpoint extends ScheduledPollEndpoint {
             throw new IllegalArgumentException("job-outputs:" + provider.name() + ": discover is not available: "
                     + provider.name() + " has no usable job list; name the jobs with jobIds or an inbox");
         }
+        Set<String> hosts = new LinkedHashSet<>(provider.storageHosts());
+        hosts.add(URI.create(Providers.apiUrl(configuration)).getHost());
+        hosts.addAll(configuration.allowedHostSet());
+        downloadPolicy = new DownloadPolicy(hosts, configuration.isAllowHttp());
         discoveryFilter = configuration.isDiscover() ? new DiscoveryFilter(configuration.getDiscoverStatus(),
                 parseInstant("discoverCreatedAfter", configuration.getDiscoverCreatedAfter())) : null;
         harvestStates = new TreeSet<>();
@@ -91,6 +99,11 @@ public class JobOutputsEndpoint extends ScheduledPollEndpoint {
             throw new IllegalArgumentException("job-outputs:" + provider.name() + ": " + option + " '" + value
                     + "' is not an ISO-8601 instant such as 2026-11-01T00:00:00Z");
         }
+    }
+
+    /** Which locations files may be fetched from. */
+    public DownloadPolicy downloadPolicy() {
+        return downloadPolicy;
     }
 
     /** What discovery takes, or null when the route does not discover. */

@@ -1,6 +1,9 @@
 package dev.jobharvester.component;
 
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 
 /**
  * The names files get in the sink, {@code provider/jobId/path}. They are also the ledger's keys, so they must be
@@ -9,6 +12,8 @@ import java.nio.charset.StandardCharsets;
 public final class SinkNames {
 
     public static final String MANIFEST = "_manifest.json";
+    /** The longest name most filesystems take for one path segment, in bytes. */
+    static final int MAX_SEGMENT_BYTES = 255;
 
     private SinkNames() {
     }
@@ -43,7 +48,7 @@ public final class SinkNames {
             if (part.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
                 throw new IllegalArgumentException("path '" + printable(path) + "' holds control characters");
             }
-            out.append(out.length() == 0 ? "" : "/").append(part);
+            out.append(out.length() == 0 ? "" : "/").append(fitted(part));
         }
         if (out.length() == 0) {
             throw new IllegalArgumentException("path '" + printable(path) + "' names no file");
@@ -52,6 +57,32 @@ public final class SinkNames {
             throw new IllegalArgumentException("path '" + MANIFEST + "' is reserved for the harvester's manifest");
         }
         return out.toString();
+    }
+
+    /**
+     * A segment that is too long for a filesystem, shortened to a stable name that keeps its extension: its start,
+     * {@code ~}, and eight hex digits of its SHA-256.
+     */
+    static String fitted(String segment) {
+        byte[] bytes = segment.getBytes(StandardCharsets.UTF_8);
+        if (bytes.length <= MAX_SEGMENT_BYTES) {
+            return segment;
+        }
+        int dot = segment.lastIndexOf('.');
+        String extension = dot > 0 && segment.length() - dot <= 16 ? segment.substring(dot) : "";
+        String hash;
+        try {
+            hash = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)).substring(0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        StringBuilder start = new StringBuilder();
+        int budget = 200 - extension.getBytes(StandardCharsets.UTF_8).length;
+        for (int i = 0; i < segment.length() && start.toString().getBytes(StandardCharsets.UTF_8).length
+                + String.valueOf(segment.charAt(i)).getBytes(StandardCharsets.UTF_8).length <= budget; i++) {
+            start.append(segment.charAt(i));
+        }
+        return start + "~" + hash + extension;
     }
 
     /** Percent-encodes everything but letters, digits, {@code -}, {@code _} and inner dots, so the id stays one segment. */
@@ -67,7 +98,8 @@ public final class SinkNames {
         return out.toString();
     }
 
-    private static String printable(String text) {
+    /** The text with control characters shown as {@code ?}, for messages. */
+    public static String printable(String text) {
         return text.replaceAll("\\p{Cntrl}", "?");
     }
 }

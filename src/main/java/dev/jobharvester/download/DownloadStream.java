@@ -45,6 +45,7 @@ public class DownloadStream extends VerifiedBody {
     private static final Logger LOG = LoggerFactory.getLogger(DownloadStream.class);
     private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-\\d+/(\\d+|\\*)");
 
+    private final DownloadPolicy policy;
     private final int maxResumes;
     private int resumesLeft;
     private boolean opened;
@@ -58,9 +59,11 @@ public class DownloadStream extends VerifiedBody {
      * @param label         what the file is, for messages ({@code provider/job/path}); never the URL's query
      * @param authorization the Authorization header to send, or null for a presigned location
      * @param maxResumes    how often a broken transfer is resumed before the read fails
+     * @param policy        which locations may be fetched, checked again for every re-listed one
      */
     public DownloadStream(CloseableHttpClient http, OutputFile file, String label, String authorization,
-            Relister relister, int maxResumes) {
+            Relister relister, int maxResumes, DownloadPolicy policy) {
+        this.policy = policy;
         this.maxResumes = maxResumes;
         this.resumesLeft = maxResumes;
         this.http = http;
@@ -196,6 +199,10 @@ public class DownloadStream extends VerifiedBody {
     }
 
     private ClassicHttpResponse get(long from) throws IOException {
+        String refusal = policy.refusal(file.location());
+        if (refusal != null) {
+            throw new IOException(label + ": refused to fetch " + Redact.url(file.location()) + ": " + refusal);
+        }
         request = new HttpGet(file.location());
         if (authorization != null) {
             request.setHeader(HttpHeaders.AUTHORIZATION, authorization);

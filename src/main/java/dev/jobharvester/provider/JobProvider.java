@@ -35,6 +35,11 @@ public interface JobProvider {
      */
     Optional<OutputPage> outputs(String jobId, String page) throws IOException;
 
+    /** The storage hosts this platform's download URLs point at ({@code *.} patterns allowed). */
+    default Set<String> storageHosts() {
+        return Set.of("*.amazonaws.com");
+    }
+
     /** The Authorization header a file's download needs, or null: presigned URLs carry their own. */
     default String downloadAuthorization(OutputFile file) {
         return null;

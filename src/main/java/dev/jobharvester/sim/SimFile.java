@@ -13,6 +13,7 @@ public final class SimFile {
     private final Content content;
     private volatile boolean uploaded = true;
     private volatile boolean chunked;
+    private volatile String listedAt;
     private volatile boolean ignoresRange;
     private final AtomicLong bytesServed = new AtomicLong();
     private volatile long bytesPerSecond;
@@ -62,6 +63,17 @@ public final class SimFile {
 
     public boolean uploaded() {
         return uploaded;
+    }
+
+    /** Makes the platform list this URL for the file instead of a presigned one of its own storage. */
+    public SimFile listedAt(String url) {
+        this.listedAt = url;
+        return this;
+    }
+
+    /** The URL the platform lists for the file, or null for a presigned one. */
+    public String listedAt() {
+        return listedAt;
     }
 
     /** Serves the file without a Content-Length (chunked), as some storage does for generated content. */

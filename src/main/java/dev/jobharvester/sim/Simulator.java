@@ -156,11 +156,15 @@ public final class Simulator implements AutoCloseable {
      * {@code /tensorpool/job/info/}) answer {@code status}, with a Retry-After header when {@code retryAfter} is set.
      */
     public void failNext(String pathPrefix, int count, int status, String retryAfter) {
-        apiFaults.add(new ApiFault(pathPrefix, new AtomicInteger(count), status, retryAfter));
+        apiFaults.add(new ApiFault(pathPrefix, new AtomicInteger(count), status, retryAfter, null));
     }
 
-    private record ApiFault(String pathPrefix, AtomicInteger left, int status,
-            String retryAfter) {
+    /** Makes the next {@code count} API requests whose path starts with {@code pathPrefix} answer this raw body. */
+    public void answerNext(String pathPrefix, int count, String body) {
+        apiFaults.add(new ApiFault(pathPrefix, new AtomicInteger(count), 200, null, body));
+    }
+
+    private record ApiFault(String pathPrefix, AtomicInteger left, int status, String retryAfter, String body) {
     }
 
     /** How long storage URLs handed out from now on stay valid. */
@@ -245,7 +249,12 @@ public final class Simulator implements AutoCloseable {
             if (fault.retryAfter() != null) {
                 exchange.getResponseHeaders().set("Retry-After", fault.retryAfter());
             }
-            json(exchange, fault.status(), object().put("message", "injected fault").put("detail", "injected fault"));
+            if (fault.body() != null) {
+                exchange.getResponseHeaders().set("Content-Type", "application/json");
+                respond(exchange, fault.status(), fault.body().getBytes(StandardCharsets.UTF_8));
+            } else {
+                json(exchange, fault.status(), object().put("message", "injected fault").put("detail", "injected fault"));
+            }
         } else if (api == null) {
             json(exchange, 404, object().put("detail", "Not Found"));
         } else {

@@ -77,7 +77,8 @@ public final class TensorPoolApi extends PlatformApi {
                 if (dryRun) {
                     map.putNull(file.path());
                 } else {
-                    map.put(file.path(), simulator.presign(NAME, job.id(), file.path()));
+                    map.put(file.path(), file.listedAt() != null ? file.listedAt()
+                            : simulator.presign(NAME, job.id(), file.path()));
                 }
             }
             body.putNull("command").putNull("command_show_stdout");

@@ -142,7 +142,7 @@ class ArchetypePipelineTest {
                 "ARCHETYPE_API_URL", simulator.apiUrl(NAME), "ATAI_API_KEY", simulator.apiKey(NAME),
                 "ARCHETYPE_JOB_IDS", job.id(), "ARCHETYPE_PAGE_SIZE", "100",
                 "HARVESTER_OUTPUT_DIR", output.toString(), "HARVESTER_DATA_DIR", dir.resolve("data").toString(),
-                "HARVESTER_POLL_DELAY", "200"))) {
+                "HARVESTER_POLL_DELAY", "200", "HARVESTER_ALLOWED_HOSTS", "127.0.0.1", "HARVESTER_ALLOW_HTTP", "true"))) {
             await().atMost(Duration.ofMinutes(3)).until(() -> Delivered.manifestPresent(NAME, output, job)
                     || !daemon.isAlive());
             assertThat(daemon.isAlive()).as("the daemon is still running (no OutOfMemoryError)").isTrue();

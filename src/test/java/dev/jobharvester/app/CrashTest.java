@@ -61,7 +61,7 @@ class CrashTest {
         Map<String, String> environment = Map.of("TENSORPOOL_API_URL", simulator.apiUrl(NAME),
                 "TENSORPOOL_KEY", simulator.apiKey(NAME), "TENSORPOOL_JOB_IDS", job.id(),
                 "HARVESTER_OUTPUT_DIR", output.toString(), "HARVESTER_DATA_DIR", dir.resolve("data").toString(),
-                "HARVESTER_POLL_DELAY", "200");
+                "HARVESTER_POLL_DELAY", "200", "HARVESTER_ALLOWED_HOSTS", "127.0.0.1", "HARVESTER_ALLOW_HTTP", "true");
 
         int kills = 0;
         for (long killAfter : new long[] {2, 5, 9}) {

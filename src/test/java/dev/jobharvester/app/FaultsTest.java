@@ -146,6 +146,24 @@ class FaultsTest {
     }
 
     @Test
+    void malformedAnswersAreNamedAndTheJobIsRetriedNotDropped() throws Exception {
+        SimJob job = simulator.addJob(NAME, SimJob.of("tp-malformed", JobScript.always("completed"),
+                SimFile.of("a.bin", 1_000)));
+        String info = "/tensorpool/job/info/" + job.id();
+        simulator.answerNext(info, 2, "{\"message\": \"ok\", \"job_info\": {\"status\": \"compl");
+        simulator.answerNext(info, 2, "{\"message\": \"ok\", \"job_info\": {\"exit_code\": 0}}");
+        simulator.answerNext(info, 2, "{\"message\": \"ok\"}");
+        try (CapturedLog log = CapturedLog.attach()) {
+            // More bad answers than maxJobErrors (5): the job is still harvested once the platform makes sense.
+            harvest(job, Map.of());
+            assertThat(log.lines()).anyMatch(l -> l.contains("tensorpool job tp-malformed: GET /job/info/tp-malformed"
+                    + " answered 200 with a body that is not JSON"));
+            assertThat(log.lines()).anyMatch(l -> l.contains("tensorpool job tp-malformed: field 'status' is missing"));
+            assertThat(log.lines()).anyMatch(l -> l.contains("tensorpool job tp-malformed: field 'job_info' is missing"));
+        }
+    }
+
+    @Test
     void aTruncatedBodyIsFetchedAgainWhenResumingIsOff() throws Exception {
         SimFile file = SimFile.of("a.bin", 800_000).abortAfter(300_000, 1);
         SimJob job = simulator.addJob(NAME, SimJob.of("tp-truncated", JobScript.always("completed"), file));

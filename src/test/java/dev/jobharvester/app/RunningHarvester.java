@@ -31,6 +31,8 @@ final class RunningHarvester implements AutoCloseable {
         settings.put("harvester.output-dir", output(dir).toString());
         settings.put("harvester.data-dir", dir.resolve("data").toString());
         settings.put("harvester.poll-delay", "100");
+        settings.put("harvester.allowed-hosts", "127.0.0.1");
+        settings.put("harvester.allow-http", "true");
         return settings;
     }
 

@@ -47,7 +47,8 @@ class JobOutputsComponentTest {
 
     private String uri(String extra) {
         return "job-outputs:tensorpool?apiUrl=" + simulator.apiUrl(TensorPoolApi.NAME) + "&apiKey="
-                + simulator.apiKey(TensorPoolApi.NAME) + "&jobIds=j1&delay=100&dataDir=" + dir + extra;
+                + simulator.apiKey(TensorPoolApi.NAME) + "&jobIds=j1&delay=100&allowedHosts=127.0.0.1&allowHttp=true&dataDir="
+                + dir + extra;
     }
 
     @Test

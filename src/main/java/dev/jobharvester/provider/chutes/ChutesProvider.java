@@ -84,6 +84,12 @@ public class ChutesProvider implements JobProvider {
         return Optional.of(OutputPage.last(uploaded));
     }
 
+    /** Chutes serves files from its API host, which is always allowed. */
+    @Override
+    public Set<String> storageHosts() {
+        return Set.of();
+    }
+
     @Override
     public String downloadAuthorization(OutputFile file) {
         return api.authorizationFor(file.location());

@@ -74,6 +74,12 @@ public class PixxelProvider implements JobProvider {
         return Set.of("completed");
     }
 
+    /** Pixxel does not document where its packages are stored: the two usual clouds. */
+    @Override
+    public Set<String> storageHosts() {
+        return Set.of("*.amazonaws.com", "storage.googleapis.com", "*.storage.googleapis.com");
+    }
+
     @Override
     public JobStatus status(String jobId) throws IOException {
         JsonNode job = api.get(jobId, jobs + "/" + ApiClient.encode(jobId));
