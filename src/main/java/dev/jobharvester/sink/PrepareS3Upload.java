@@ -2,6 +2,7 @@ package dev.jobharvester.sink;
 
 import dev.jobharvester.component.JobOutputsConstants;
 import dev.jobharvester.download.DownloadStream;
+import dev.jobharvester.download.VerifiedBody;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URLConnection;
@@ -9,6 +10,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.camel.Exchange;
@@ -21,14 +25,22 @@ import org.apache.camel.support.SynchronizationAdapter;
  * Readies a job-outputs exchange for camel-aws2-s3. That producer streams a multipart upload part by part only when
  * it is told the length up front; without it, it reads the whole body into memory. So this step opens the download
  * to learn its length, and spools to disk only a body whose length storage does not give (a chunked answer, a ZIP
- * entry). It also puts the file's origin on the object as metadata and sets a content type.
+ * entry). It puts the file's origin on the object as metadata and sets a content type. A body smaller than one part
+ * is read first (it goes up in one PUT, within the memory a part takes anyway), so its SHA-256 goes on the object
+ * too; a multipart object's SHA-256 is known only after its metadata has been sent, and is in the manifest.
  */
 public class PrepareS3Upload implements Processor {
 
     private Path spoolDirectory = Path.of("data", "spool");
+    private long bufferLimit = 16L << 20;
 
     public void setSpoolDirectory(String spoolDirectory) {
         this.spoolDirectory = Path.of(spoolDirectory);
+    }
+
+    /** Bodies shorter than this (the S3 part size) are read before the upload, for their SHA-256. */
+    public void setBufferLimit(long bufferLimit) {
+        this.bufferLimit = bufferLimit;
     }
 
     @Override
@@ -36,12 +48,21 @@ public class PrepareS3Upload implements Processor {
         Message in = exchange.getIn();
         Object body = in.getBody();
         long length;
+        String sha256 = null;
         if (body instanceof byte[] bytes) {
             length = bytes.length;
+            sha256 = sha256(bytes);
         } else if (body instanceof DownloadStream download && download.contentLength() >= 0) {
             length = download.contentLength();
+            if (length < bufferLimit) {
+                in.setBody(download.readAllBytes());
+                sha256 = download.sha256();
+            }
         } else {
             length = spool(exchange, in.getMandatoryBody(InputStream.class));
+            if (body instanceof VerifiedBody verified && verified.isComplete()) {
+                sha256 = verified.sha256();
+            }
         }
         in.setHeader(AWS2S3Constants.CONTENT_LENGTH, length);
         String path = in.getHeader(JobOutputsConstants.PATH, String.class);
@@ -54,6 +75,9 @@ public class PrepareS3Upload implements Processor {
         metadata.put("provider", in.getHeader(JobOutputsConstants.PROVIDER, String.class));
         metadata.put("job-id", ascii(in.getHeader(JobOutputsConstants.JOB_ID, String.class)));
         metadata.put("source-path", ascii(in.getHeader(JobOutputsConstants.SOURCE_PATH, path, String.class)));
+        if (sha256 != null) {
+            metadata.put("sha256", sha256);
+        }
         in.setHeader(AWS2S3Constants.METADATA, metadata);
     }
 
@@ -77,6 +101,10 @@ public class PrepareS3Upload implements Processor {
         }
         exchange.getIn().setBody(file.toFile());
         return length;
+    }
+
+    private static String sha256(byte[] bytes) throws NoSuchAlgorithmException {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
     }
 
     /** S3 user metadata is US-ASCII: anything else is percent-encoded. */

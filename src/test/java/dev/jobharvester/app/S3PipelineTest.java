@@ -120,7 +120,11 @@ class S3PipelineTest {
         HeadObjectResponse head = client.headObject(b -> b.bucket(S3Server.BUCKET).key(key(job, "metrics/eval.json")));
         assertThat(head.contentType()).isEqualTo("application/json");
         assertThat(head.metadata()).containsEntry("provider", NAME).containsEntry("job-id", job.id())
-                .containsEntry("source-path", "metrics/eval.json");
+                .containsEntry("source-path", "metrics/eval.json")
+                .containsEntry("sha256", job.file("metrics/eval.json").sha256());
+        // A multipart object gets its content type; camel-aws2-s3 4.18 leaves user metadata off multipart uploads.
+        assertThat(client.headObject(b -> b.bucket(S3Server.BUCKET).key(key(job, "model/weights.bin"))).contentType())
+                .isEqualTo("application/octet-stream");
         assertThat(client.listMultipartUploads(b -> b.bucket(S3Server.BUCKET)).uploads()).isEmpty();
     }
 
@@ -132,6 +136,9 @@ class S3PipelineTest {
             await().atMost(Duration.ofSeconds(60)).until(() -> exists(key(job, SinkNames.MANIFEST)));
         }
         assertInBucket(job);
+        assertThat(client.headObject(b -> b.bucket(S3Server.BUCKET).key(key(job, "note.txt"))).metadata())
+                .as("a spooled file's SHA-256 is known before its upload").containsEntry("sha256",
+                        job.file("note.txt").sha256());
         try (Stream<Path> spool = Files.list(dir.resolve("data").resolve("spool"))) {
             assertThat(spool).as("spool files left").isEmpty();
         }
