@@ -216,8 +216,13 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
             }
             Queue<Object> batch = new LinkedList<>();
             List<String> sent = new ArrayList<>();
+            List<String> listedPaths = new ArrayList<>();
+            CaseInsensitiveNames names = new CaseInsensitiveNames();
             for (OutputFile file : listed.get().files()) {
-                String path = sinkPath(job, file.path(), file.path());
+                String path = sinkPath(job, names, file.path(), file.path());
+                if (path != null) {
+                    listedPaths.add(path);
+                }
                 if (path == null || ledger.isDelivered(job.jobKey, path)) {
                     continue;
                 }
@@ -235,7 +240,7 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
             }
             count += processBatch(batch);
             allIn &= sent.stream().allMatch(path -> ledger.isDelivered(job.jobKey, path));
-            allIn &= listed.get().files().stream().noneMatch(f -> isParked(job, f));
+            allIn &= listedPaths.stream().noneMatch(path -> ledger.isParked(job.jobKey, path));
             page = listed.get().next();
         } while (page != null && isBatchAllowed());
         if (page == null && allIn && !hasFilesInFlight(job) && isRunAllowed()) {
@@ -244,14 +249,6 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
             count += processBatch(manifest);
         }
         return count;
-    }
-
-    private boolean isParked(TrackedJob job, OutputFile file) {
-        try {
-            return ledger.isParked(job.jobKey, SinkNames.relativePath(file.path()));
-        } catch (IllegalArgumentException refused) {
-            return false;
-        }
     }
 
     /** Checks the job's state; answers whether its outputs are to be harvested now. */
@@ -287,9 +284,9 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
     }
 
     /** The file's path in the sink, or null when its name is refused (the refusal is recorded for the manifest). */
-    private String sinkPath(TrackedJob job, String name, String sourcePath) {
+    private String sinkPath(TrackedJob job, CaseInsensitiveNames names, String name, String sourcePath) {
         try {
-            return SinkNames.relativePath(name);
+            return names.claim(SinkNames.relativePath(name), sourcePath);
         } catch (IllegalArgumentException e) {
             refuse(job, sourcePath, e.getMessage());
             return null;
@@ -454,13 +451,14 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
         String archiveKey = job.jobKey + "/" + archivePath;
         DownloadStream archive = download(job, archiveKey, file);
         int count = 0;
+        CaseInsensitiveNames names = new CaseInsensitiveNames();
         try (ZipInputStream zip = new ZipInputStream(archive)) {
             for (ZipEntry entry = zip.getNextEntry(); entry != null; entry = zip.getNextEntry()) {
                 if (!isRunAllowed()) {
                     return count;
                 }
                 String sourcePath = archivePath + "!/" + entry.getName();
-                String path = entry.isDirectory() ? null : sinkPath(job, entry.getName(), sourcePath);
+                String path = entry.isDirectory() ? null : sinkPath(job, names, entry.getName(), sourcePath);
                 if (path == null || ledger.isDelivered(job.jobKey, path)) {
                     continue;
                 }

@@ -70,12 +70,7 @@ public final class SinkNames {
         }
         int dot = segment.lastIndexOf('.');
         String extension = dot > 0 && segment.length() - dot <= 16 ? segment.substring(dot) : "";
-        String hash;
-        try {
-            hash = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)).substring(0, 8);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        String hash = hash8(segment);
         StringBuilder start = new StringBuilder();
         int budget = 200 - extension.getBytes(StandardCharsets.UTF_8).length;
         for (int i = 0; i < segment.length() && start.toString().getBytes(StandardCharsets.UTF_8).length
@@ -83,6 +78,26 @@ public final class SinkNames {
             start.append(segment.charAt(i));
         }
         return start + "~" + hash + extension;
+    }
+
+    /**
+     * The path with {@code ~} and eight hex digits of the SHA-256 of {@code sourcePath} before the last segment's
+     * extension: a stable, distinct name for a file whose name another already took in a case-insensitive sink.
+     */
+    static String distinct(String path, String sourcePath) {
+        int slash = path.lastIndexOf('/');
+        int dot = path.lastIndexOf('.');
+        int at = dot > slash + 1 ? dot : path.length();
+        return path.substring(0, at) + "~" + hash8(sourcePath) + path.substring(at);
+    }
+
+    private static String hash8(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(StandardCharsets.UTF_8))).substring(0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Percent-encodes everything but letters, digits, {@code -}, {@code _} and inner dots, so the id stays one segment. */

@@ -34,8 +34,10 @@ class HostileInputTest {
             SimFile fine = SimFile.of("results/fine.txt", 2_000);
             SimFile absolute = SimFile.of("/abs/olute.txt", 1_000);
             SimFile tooLong = SimFile.of("deep/" + longName, 1_500);
+            SimFile upper = SimFile.of("Report.TXT", 700);
+            SimFile lower = SimFile.of("report.txt", 800);
             SimJob job = simulator.addJob(NAME, SimJob.of("tp-hostile", JobScript.always("completed"), fine, absolute,
-                    tooLong, SimFile.of("../../escape.txt", 10), SimFile.of("a/../../escape2.txt", 10),
+                    tooLong, upper, lower, SimFile.of("../../escape.txt", 10), SimFile.of("a/../../escape2.txt", 10),
                     SimFile.of("nul\u0000name.txt", 10), SimFile.of("bell\u0007name.txt", 10),
                     SimFile.of("metadata.json", 10).listedAt("http://169.254.169.254/latest/meta-data/iam/"),
                     SimFile.of("loopback.bin", 10).listedAt("http://localhost:9/secret")));
@@ -63,14 +65,22 @@ class HostileInputTest {
                     mapped.add(f.get("sourcePath").asText() + " -> " + f.get("path").asText());
                 }
             });
-            assertThat(mapped).hasSize(2).anyMatch(m -> m.equals("/abs/olute.txt -> abs/olute.txt"))
-                    .anyMatch(m -> m.startsWith("deep/" + longName + " -> deep/xxx"));
+            assertThat(mapped).hasSize(3).anyMatch(m -> m.equals("/abs/olute.txt -> abs/olute.txt"))
+                    .anyMatch(m -> m.startsWith("deep/" + longName + " -> deep/xxx"))
+                    .anyMatch(m -> m.matches("report\\.txt -> report~[0-9a-f]{8}\\.txt"));
+            // Names that differ only in case stay apart, also for a sink that does not tell case.
+            assertThat(Digests.sha256(jobDir.resolve("Report.TXT"))).isEqualTo(upper.sha256());
+            try (Stream<Path> top = Files.list(jobDir)) {
+                assertThat(top.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("report~")).toList())
+                        .singleElement().satisfies(n -> assertThat(Digests.sha256(jobDir.resolve(n)))
+                                .isEqualTo(lower.sha256()));
+            }
             assertThat(manifest.get("refused")).hasSize(6);
             // Nothing outside the folder the harvester writes to, nothing fetched from inside the machine.
             try (Stream<Path> everything = Files.walk(dir)) {
                 assertThat(everything.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith("escape"));
             }
-            assertThat(simulator.requests().matching(e -> e.host().equals("storage"))).hasSize(3);
+            assertThat(simulator.requests().matching(e -> e.host().equals("storage"))).hasSize(5);
         }
     }
 }

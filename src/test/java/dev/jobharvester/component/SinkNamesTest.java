@@ -25,6 +25,27 @@ class SinkNamesTest {
     }
 
     @Test
+    void namesThatDifferOnlyInCaseGetDistinctStableNames() {
+        CaseInsensitiveNames names = new CaseInsensitiveNames();
+        assertThat(names.claim("out/Model.bin", "out/Model.bin")).isEqualTo("out/Model.bin");
+        String second = names.claim("out/model.bin", "out/model.bin");
+        assertThat(second).matches("out/model~[0-9a-f]{8}\\.bin");
+        assertThat(new CaseInsensitiveNames().claim("x", "x")).isEqualTo("x");
+        CaseInsensitiveNames again = new CaseInsensitiveNames();
+        again.claim("out/Model.bin", "out/Model.bin");
+        assertThat(again.claim("out/model.bin", "out/model.bin")).as("the same listing maps the same way").isEqualTo(second);
+    }
+
+    @Test
+    void aSegmentTooLongForAFilesystemIsShortenedStably() {
+        String name = "é".repeat(200) + ".tar.gz";
+        String fitted = SinkNames.relativePath("dir/" + name);
+        assertThat(fitted).startsWith("dir/").endsWith(".gz");
+        assertThat(fitted.substring(4).getBytes(java.nio.charset.StandardCharsets.UTF_8).length).isLessThanOrEqualTo(255);
+        assertThat(SinkNames.relativePath("dir/" + name)).isEqualTo(fitted);
+    }
+
+    @Test
     void aJobIdStaysOneSafeSegment() {
         assertThat(SinkNames.jobKey("tensorpool", "job-42_a.b")).isEqualTo("tensorpool/job-42_a.b");
         assertThat(SinkNames.jobKey("tensorpool", "../x")).isEqualTo("tensorpool/%2E.%2Fx");
