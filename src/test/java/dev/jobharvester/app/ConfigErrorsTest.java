@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.jobharvester.sim.Simulator;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -48,6 +51,35 @@ class ConfigErrorsTest {
                 .contains("harvestStates [complete] are not terminal states of tensorpool")
                 .contains("[canceled, completed, error, failed]")
                 .doesNotContain(simulator.apiKey("tensorpool"));
+    }
+
+    @Test
+    void aBrokenRouteFileIsNamedWithItsLine() throws Exception {
+        Path route = Files.writeString(dir.resolve("broken-pipeline.yaml"), String.join("\n",
+                "- route:",
+                "    id: broken-pipeline",
+                "    from:",
+                "      uri: job-outputs:tensorpool",
+                "      steps:",
+                "        - to: { uri: \"file:out\" ",
+                ""));
+        String message = startFailure(Map.of("camel.main.routes-include-pattern", "file:" + route));
+        assertThat(message).contains("broken-pipeline.yaml").containsPattern("line \\d+|:\\d+");
+    }
+
+    @Test
+    void anUnknownOptionIsNamed() {
+        assertThat(startFailure(Map.of("camel.main.routes-include-pattern", "file:" + writeRoute(
+                "job-outputs:tensorpool?jobIds=j1&apiKey=k&jobId=typo")))).contains("jobId");
+    }
+
+    private String writeRoute(String uri) {
+        try {
+            return Files.writeString(dir.resolve("typo.yaml"), "- route:\n    id: typo\n    from:\n"
+                    + "      uri: \"" + uri + "\"\n      steps:\n        - to: \"log:x\"\n").toString();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     @Test
