@@ -7,6 +7,7 @@ import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
@@ -73,6 +74,15 @@ public final class Simulator implements AutoCloseable {
     public static Simulator allPlatforms() {
         return new Simulator(new TensorPoolApi("sim-tensorpool-key"), new PixxelApi("sim-pixxel-key"),
                 new ArchetypeApi("sim-archetype-key"), new ChutesApi("sim-chutes-key"));
+    }
+
+    /** A simulator of every platform, started on free ports (for a field initializer, hence unchecked). */
+    public static Simulator started() {
+        try {
+            return allPlatforms().start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start the simulator", e);
+        }
     }
 
     /** Starts both hosts on free ports of 127.0.0.1 ({@code apiPort} 0 for any). */

@@ -9,8 +9,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,17 +18,8 @@ class ConfigErrorsTest {
 
     @TempDir
     Path dir;
-    private Simulator simulator;
-
-    @BeforeEach
-    void start() throws Exception {
-        simulator = Simulator.allPlatforms().start();
-    }
-
-    @AfterEach
-    void stop() {
-        simulator.close();
-    }
+    @AutoClose
+    private final Simulator simulator = Simulator.started();
 
     private String startFailure(Map<String, String> changes) {
         Map<String, String> settings = RunningHarvester.settings(simulator, dir, "j1");

@@ -15,8 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,17 +26,8 @@ class CrashTest {
 
     @TempDir
     Path dir;
-    private Simulator simulator;
-
-    @BeforeEach
-    void start() throws Exception {
-        simulator = Simulator.allPlatforms().start();
-    }
-
-    @AfterEach
-    void stop() {
-        simulator.close();
-    }
+    @AutoClose
+    private final Simulator simulator = Simulator.started();
 
     private long delivered(Path jobDir) throws Exception {
         if (!Files.isDirectory(jobDir)) {

@@ -16,8 +16,7 @@ import java.util.List;
 import java.util.Map;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,17 +28,8 @@ class FaultsTest {
 
     @TempDir
     Path dir;
-    private Simulator simulator;
-
-    @BeforeEach
-    void start() throws Exception {
-        simulator = Simulator.allPlatforms().start();
-    }
-
-    @AfterEach
-    void stop() {
-        simulator.close();
-    }
+    @AutoClose
+    private final Simulator simulator = Simulator.started();
 
     private void harvest(SimJob job, Map<String, String> changes) throws Exception {
         Map<String, String> settings = RunningHarvester.settings(simulator, dir, job.id());
