@@ -410,13 +410,16 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
     public int retryParkedFiles() {
         int count = 0;
         for (TrackedJob job : jobs.values()) {
+            int retried = 0;
             for (DeliveredFile file : ledger.deliveredFiles(job.jobKey)) {
                 if (file.kind() == Kind.PARKED && ledger.remove(file.key())) {
-                    count++;
+                    retried++;
                 }
             }
-            if (count > 0) {
+            if (retried > 0) {
+                // Only this job's files are tried again: jobs given up or not harvested stay so.
                 job.finished = false;
+                count += retried;
             }
         }
         LOG.info("{}: {} parked files will be tried again", provider.name(), count);
