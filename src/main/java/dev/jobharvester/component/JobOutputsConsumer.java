@@ -311,7 +311,7 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
 
     private DownloadStream download(TrackedJob job, String key, OutputFile file) {
         DownloadStream body = new DownloadStream(http, file, key, provider.downloadAuthorization(file),
-                stale -> refresh(job, stale), configuration.getMaxResumes(), getEndpoint().downloadPolicy());
+                stale -> refresh(job, stale), configuration.getMaxResumes());
         inFlight.put(key, body);
         return body;
     }
@@ -319,8 +319,19 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
     /**
      * The file with a fresh location, from its page listed again. One listing at a time per job, and a listing
      * younger than {@link #RELISTING_REUSE} serves every file of its page: many files expiring together cost one.
+     * The fresh location is held to the allowed hosts like the first.
      */
     private Optional<OutputFile> refresh(TrackedJob job, OutputFile stale) throws IOException {
+        Optional<OutputFile> fresh = relisted(job, stale);
+        String refusal = fresh.map(f -> getEndpoint().downloadPolicy().refusal(f.location())).orElse(null);
+        if (refusal != null) {
+            throw new IOException(job.jobKey + "/" + stale.path() + ": refused to fetch "
+                    + Redact.url(fresh.get().location()) + ": " + refusal);
+        }
+        return fresh;
+    }
+
+    private Optional<OutputFile> relisted(TrackedJob job, OutputFile stale) throws IOException {
         synchronized (job) {
             Relisting last = job.relisting;
             if (last == null || !Objects.equals(last.page(), stale.page())

@@ -7,10 +7,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
-import org.apache.hc.client5.http.classic.methods.HttpGet;
-import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.hc.client5.http.classic.methods.HttpGet;
+import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.apache.hc.core5.http.ClassicHttpResponse;
 import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.HttpEntity;
@@ -29,8 +29,13 @@ public class DownloadStream extends VerifiedBody {
     /** A location this close to its expiry is refreshed first: the transfer should not start on a dying URL. */
     static final Duration EXPIRY_MARGIN = Duration.ofSeconds(5);
     private static final int MAX_ERROR_TEXT = 512;
+    private static final Logger LOG = LoggerFactory.getLogger(DownloadStream.class);
+    private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-\\d+/(\\d+|\\*)");
 
-    /** Lists a file again for a fresh location; empty when the platform no longer lists it. */
+    /**
+     * Lists a file again for a fresh location; empty when the platform no longer lists it. The location it answers
+     * is fetched as it is: checking it against the allowed hosts is the relister's job, as for the first one.
+     */
     @FunctionalInterface
     public interface Relister {
         Optional<OutputFile> refresh(OutputFile stale) throws IOException;
@@ -40,13 +45,8 @@ public class DownloadStream extends VerifiedBody {
     private final String label;
     private final String authorization;
     private final Relister relister;
-    private OutputFile file;
-
-    private static final Logger LOG = LoggerFactory.getLogger(DownloadStream.class);
-    private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-\\d+/(\\d+|\\*)");
-
-    private final DownloadPolicy policy;
     private final int maxResumes;
+    private OutputFile file;
     private int resumesLeft;
     private boolean opened;
     private HttpGet request;
@@ -59,11 +59,9 @@ public class DownloadStream extends VerifiedBody {
      * @param label         what the file is, for messages ({@code provider/job/path}); never the URL's query
      * @param authorization the Authorization header to send, or null for a presigned location
      * @param maxResumes    how often a broken transfer is resumed before the read fails
-     * @param policy        which locations may be fetched, checked again for every re-listed one
      */
     public DownloadStream(CloseableHttpClient http, OutputFile file, String label, String authorization,
-            Relister relister, int maxResumes, DownloadPolicy policy) {
-        this.policy = policy;
+            Relister relister, int maxResumes) {
         this.maxResumes = maxResumes;
         this.resumesLeft = maxResumes;
         this.http = http;
@@ -199,10 +197,6 @@ public class DownloadStream extends VerifiedBody {
     }
 
     private ClassicHttpResponse get(long from) throws IOException {
-        String refusal = policy.refusal(file.location());
-        if (refusal != null) {
-            throw new IOException(label + ": refused to fetch " + Redact.url(file.location()) + ": " + refusal);
-        }
         request = new HttpGet(file.location());
         if (authorization != null) {
             request.setHeader(HttpHeaders.AUTHORIZATION, authorization);
@@ -274,21 +268,13 @@ public class DownloadStream extends VerifiedBody {
     @Override
     public void close() throws IOException {
         closed = true;
-        boolean cut = request != null && !isComplete();
-        if (cut) {
+        if (!isComplete()) {
             // Closing an unfinished response would read the rest of the body to keep the connection: cut it instead.
-            request.cancel();
-        }
-        if (response != null) {
-            ClassicHttpResponse open = response;
+            drop();
+        } else if (response != null) {
+            ClassicHttpResponse done = response;
             response = null;
-            try {
-                open.close();
-            } catch (IOException e) {
-                if (!cut) {
-                    throw e;
-                }
-            }
+            done.close();
         }
     }
 

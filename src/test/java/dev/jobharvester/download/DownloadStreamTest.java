@@ -15,7 +15,6 @@ import java.io.OutputStream;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.Set;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -46,7 +45,7 @@ class DownloadStreamTest {
     private DownloadStream download(long promisedSize) {
         URI url = URI.create(simulator.presign(TensorPoolApi.NAME, "job", file.path()));
         return new DownloadStream(http, OutputFile.of(file.path(), url, promisedSize), "tensorpool/job/dir/data.bin",
-                null, stale -> Optional.empty(), 0, new DownloadPolicy(Set.of("127.0.0.1"), true));
+                null, stale -> Optional.empty(), 0);
     }
 
     @Test
