@@ -4,6 +4,7 @@ import dev.jobharvester.download.DownloadPolicy;
 import dev.jobharvester.provider.DiscoveryFilter;
 import dev.jobharvester.provider.JobProvider;
 import dev.jobharvester.provider.Providers;
+import dev.jobharvester.provider.pixxel.PixxelProvider;
 import java.net.URI;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -58,7 +59,7 @@ public class JobOutputsEndpoint extends ScheduledPollEndpoint {
                     + " from the environment, e.g. {{env:" + configuration.getProvider().toUpperCase(Locale.ROOT)
                     + "_KEY}}");
         }
-        if (hasWork && configuration.getProvider().equals("pixxel")
+        if (hasWork && PixxelProvider.NAME.equals(configuration.getProvider())
                 && (configuration.getWorkflowId() == null || configuration.getWorkflowId().isBlank())) {
             throw new IllegalArgumentException("job-outputs:pixxel: workflowId is empty; Pixxel jobs live under a"
                     + " workflow: set it, e.g. from {{env:PIXXEL_WORKFLOW_ID}}");

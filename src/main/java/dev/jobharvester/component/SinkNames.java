@@ -73,9 +73,13 @@ public final class SinkNames {
         String hash = hash8(segment);
         StringBuilder start = new StringBuilder();
         int budget = 200 - extension.getBytes(StandardCharsets.UTF_8).length;
-        for (int i = 0; i < segment.length() && start.toString().getBytes(StandardCharsets.UTF_8).length
-                + String.valueOf(segment.charAt(i)).getBytes(StandardCharsets.UTF_8).length <= budget; i++) {
-            start.append(segment.charAt(i));
+        for (int i = 0; i < segment.length(); i = segment.offsetByCodePoints(i, 1)) {
+            String codePoint = new String(Character.toChars(segment.codePointAt(i)));
+            budget -= codePoint.getBytes(StandardCharsets.UTF_8).length;
+            if (budget < 0) {
+                break;
+            }
+            start.append(codePoint);
         }
         return start + "~" + hash + extension;
     }
