@@ -16,7 +16,7 @@ import java.time.Duration;
 import java.util.Map;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,23 +29,19 @@ class JobsAddedAtRunTimeTest {
 
     @TempDir
     Path dir;
-    private Simulator simulator;
+    @AutoClose
+    private final Simulator simulator = Simulator.started();
     private SimJob viaInbox;
     private SimJob viaJmx;
 
     @BeforeEach
     void start() throws Exception {
-        simulator = Simulator.allPlatforms().start();
         viaInbox = simulator.addJob(NAME, SimJob.of("tp-inbox-1", JobScript.always("completed"),
                 SimFile.of("out/a.bin", 30_000), SimFile.of("b.txt", 500)));
         viaJmx = simulator.addJob(NAME, SimJob.of("tp-jmx-1", JobScript.start("running", 2).thenStays("completed"),
                 SimFile.of("model.pt", 70_000)));
     }
 
-    @AfterEach
-    void stop() {
-        simulator.close();
-    }
 
     private Map<String, String> settings() {
         Map<String, String> settings = RunningHarvester.settings(simulator, dir, "");

@@ -13,7 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,12 +25,12 @@ class RestartTest {
 
     @TempDir
     Path dir;
-    private Simulator simulator;
+    @AutoClose
+    private final Simulator simulator = Simulator.started();
     private SimJob job;
 
     @BeforeEach
     void job() throws Exception {
-        simulator = Simulator.allPlatforms().start();
         // The slow file is third: the stop comes while it downloads, after two files are in, before three others.
         job = simulator.addJob(TensorPoolApi.NAME, SimJob.of("tp-restart", JobScript.always("completed"),
                 SimFile.of("first.txt", 10_000),
@@ -41,10 +41,6 @@ class RestartTest {
                 SimFile.of("fifth.csv", 7_000)));
     }
 
-    @AfterEach
-    void stop() {
-        simulator.close();
-    }
 
     @Test
     void aStoppedDaemonFinishesTheJobAfterRestartWithoutFetchingDeliveredFilesAgain() throws Exception {

@@ -25,6 +25,7 @@ import java.util.HexFormat;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,13 +41,13 @@ class S3PipelineTest {
 
     @TempDir
     Path dir;
-    private Simulator simulator;
+    @AutoClose
+    private final Simulator simulator = Simulator.started();
     private S3Server s3;
     private S3Client client;
 
     @BeforeEach
     void start() throws Exception {
-        simulator = Simulator.allPlatforms().start();
         s3 = S3Server.start(Files.createDirectories(dir.resolve("s3")));
         client = s3.client();
     }
@@ -55,7 +56,6 @@ class S3PipelineTest {
     void stop() throws Exception {
         client.close();
         s3.close();
-        simulator.close();
     }
 
     private Map<String, String> settings(String jobIds, String secret) {

@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,13 +32,13 @@ class SftpPipelineTest {
 
     @TempDir
     Path dir;
-    private Simulator simulator;
+    @AutoClose
+    private final Simulator simulator = Simulator.started();
     private SftpServer sftp;
     private SimJob job;
 
     @BeforeEach
     void start() throws Exception {
-        simulator = Simulator.allPlatforms().start();
         sftp = SftpServer.start(Files.createDirectories(dir.resolve("sftp")));
         job = simulator.addJob(NAME, SimJob.of("tp-sftp", JobScript.start("running", 1).thenStays("completed"),
                 SimFile.of("model/weights.bin", 3_000_000), SimFile.of("metrics/eval.json", 4_000),
@@ -47,7 +48,6 @@ class SftpPipelineTest {
     @AfterEach
     void stop() throws Exception {
         sftp.close();
-        simulator.close();
     }
 
     private Map<String, String> settings(String password, String privateKey) {

@@ -17,7 +17,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import javax.management.ObjectName;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,14 +27,14 @@ class TensorPoolPipelineTest {
 
     @TempDir
     Path dir;
-    private Simulator simulator;
+    @AutoClose
+    private final Simulator simulator = Simulator.started();
     private SimJob completed;
     private SimJob failed;
     private SimJob runningThenCompleted;
 
     @BeforeEach
     void jobs() throws Exception {
-        simulator = Simulator.allPlatforms().start();
         completed = simulator.addJob(TensorPoolApi.NAME, SimJob.of("tp-done", JobScript.always("completed"),
                 SimFile.of("a/b/c/deep.bin", 3_000_000).throttle(20_000_000),
                 SimFile.of("top.txt", 1_000),
@@ -48,10 +48,6 @@ class TensorPoolPipelineTest {
                 SimFile.of("out/log/train.log", 20_000)));
     }
 
-    @AfterEach
-    void stop() {
-        simulator.close();
-    }
 
     private Map<String, String> settings() {
         return RunningHarvester.settings(simulator, dir, "tp-done,tp-error,tp-later");

@@ -18,6 +18,7 @@ import org.apache.camel.Exchange;
 import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,12 +28,12 @@ class JobOutputsComponentTest {
 
     @TempDir
     Path dir;
-    private Simulator simulator;
+    @AutoClose
+    private final Simulator simulator = Simulator.started();
     private CamelContext context;
 
     @BeforeEach
     void start() throws Exception {
-        simulator = Simulator.allPlatforms().start();
         simulator.addJob(TensorPoolApi.NAME, SimJob.of("j1", JobScript.always("completed"),
                 SimFile.of("a.bin", 200_000), SimFile.of("b/c.txt", 1_000)));
         context = new DefaultCamelContext();
@@ -42,7 +43,6 @@ class JobOutputsComponentTest {
     @AfterEach
     void stop() {
         context.stop();
-        simulator.close();
     }
 
     private String uri(String extra) {

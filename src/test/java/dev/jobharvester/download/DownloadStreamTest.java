@@ -17,19 +17,20 @@ import java.time.Duration;
 import java.util.Optional;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The download stream against the simulator's storage host. */
 class DownloadStreamTest {
 
-    private Simulator simulator;
+    @AutoClose
+    private final Simulator simulator = Simulator.started();
     private CloseableHttpClient http;
     private SimFile file;
 
     @BeforeEach
     void start() throws IOException {
-        simulator = Simulator.allPlatforms().start();
         // A short read timeout: a test that waits for it has failed anyway.
         http = HttpClients.create(2_000, 5_000, 4);
         file = SimFile.of("dir/data.bin", 1_000_000);
@@ -39,7 +40,6 @@ class DownloadStreamTest {
     @AfterEach
     void stop() throws IOException {
         http.close();
-        simulator.close();
     }
 
     private DownloadStream download(long promisedSize) {

@@ -14,19 +14,20 @@ import java.io.IOException;
 import java.util.List;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The TensorPool adapter against the simulated API. */
 class TensorPoolProviderTest {
 
-    private Simulator simulator;
+    @AutoClose
+    private final Simulator simulator = Simulator.started();
     private CloseableHttpClient http;
     private JobProvider provider;
 
     @BeforeEach
     void start() throws IOException {
-        simulator = Simulator.allPlatforms().start();
         http = HttpClients.create(2_000, 5_000, 4);
         provider = create(simulator.apiKey(TensorPoolApi.NAME));
     }
@@ -42,7 +43,6 @@ class TensorPoolProviderTest {
     @AfterEach
     void stop() throws IOException {
         http.close();
-        simulator.close();
     }
 
     @Test
