@@ -61,12 +61,12 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
     private final JobProvider provider;
     private final JobOutputsConfiguration configuration;
     private final CloseableHttpClient http;
+    private final DiscoveryFilter discovery;
     private final Map<String, TrackedJob> jobs = new ConcurrentHashMap<>();
     /** Downloads handed to the route and not finished yet, by ledger key. */
     private final Map<String, Closeable> inFlight = new ConcurrentHashMap<>();
     private Ledger ledger;
     private JobInbox inbox;
-    private DiscoveryFilter discovery;
 
     public JobOutputsConsumer(JobOutputsEndpoint endpoint, Processor processor) {
         super(endpoint, processor);

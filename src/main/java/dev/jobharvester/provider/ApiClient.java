@@ -40,6 +40,8 @@ public class ApiClient {
     private final String provider;
     private final CloseableHttpClient http;
     private final String baseUrl;
+    /** The base URL's path, cut from request URIs so that messages show the API's own paths. */
+    private final String basePath;
     private final String authorization;
     private final Function<JsonNode, String> errorMessage;
     private final int retries;
@@ -57,6 +59,7 @@ public class ApiClient {
         this.provider = provider;
         this.http = http;
         this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+        this.basePath = URI.create(this.baseUrl).getRawPath();
         this.authorization = authorization;
         this.errorMessage = errorMessage;
     }
@@ -99,7 +102,7 @@ public class ApiClient {
             if (authorization != null) {
                 request.setHeader(HttpHeaders.AUTHORIZATION, authorization);
             }
-            String what = request.getMethod() + " " + request.getRequestUri().substring(baseUrlPath().length());
+            String what = request.getMethod() + " " + request.getRequestUri().substring(basePath.length());
             IOException failure;
             long wait;
             try {
@@ -138,10 +141,6 @@ public class ApiClient {
         }
         Instant at = DateUtils.parseStandardDate(value);
         return at == null ? -1 : Math.max(0, Duration.between(Instant.now(), at).toMillis());
-    }
-
-    private String baseUrlPath() {
-        return URI.create(baseUrl).getRawPath();
     }
 
     private JsonNode parse(String jobId, String what, ClassicHttpResponse response) throws IOException {
