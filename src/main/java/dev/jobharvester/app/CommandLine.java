@@ -27,6 +27,14 @@ final class CommandLine {
         return options.getOrDefault(name, fallback);
     }
 
+    String required(String name, String what) {
+        String value = options.get(name);
+        if (value == null || value.isBlank()) {
+            throw new IllegalArgumentException("--" + name + " is missing: " + what);
+        }
+        return value;
+    }
+
     long longOption(String name, long fallback) {
         String value = options.get(name);
         try {

@@ -37,18 +37,20 @@ final class Demo {
         Path files = HOME.resolve("files").toAbsolutePath();
         try (Simulator simulator = Simulator.allPlatforms().start()) {
             List<SimJob> jobs = Scenarios.tensorPoolDemo(simulator);
-            Main main = Harvester.create(config, Map.of(
-                    "tensorpool.api-url", simulator.apiUrl(TensorPoolApi.NAME),
-                    "tensorpool.api-key", simulator.apiKey(TensorPoolApi.NAME),
-                    "tensorpool.job-ids", jobs.stream().map(SimJob::id).collect(Collectors.joining(",")),
-                    "harvester.output-dir", files.toString(),
-                    "harvester.data-dir", HOME.resolve("data").toAbsolutePath().toString(),
-                    "harvester.poll-delay", "500",
+            Main main = Harvester.create(config, Map.ofEntries(
+                    Map.entry("tensorpool.api-url", simulator.apiUrl(TensorPoolApi.NAME)),
+                    Map.entry("tensorpool.api-key", simulator.apiKey(TensorPoolApi.NAME)),
+                    Map.entry("tensorpool.job-ids", jobs.stream().map(SimJob::id).collect(Collectors.joining(","))),
+                    Map.entry("harvester.output-dir", files.toString()),
+                    Map.entry("harvester.data-dir", HOME.resolve("data").toAbsolutePath().toString()),
+                    Map.entry("harvester.poll-delay", "500"),
                     // The simulator serves plain http on this machine: allowed for the demo only.
-                    "harvester.allowed-hosts", "127.0.0.1",
-                    "harvester.allow-http", "true",
-                    "routes.tensorpool-to-directory.enabled", "true",
-                    "routes.tensorpool-to-directory-java.enabled", "false"));
+                    Map.entry("harvester.allowed-hosts", "127.0.0.1"),
+                    Map.entry("harvester.allow-http", "true"),
+                    Map.entry("routes.tensorpool-to-directory.enabled", "true"),
+                    Map.entry("routes.tensorpool-to-directory-java.enabled", "false"),
+                    // Any free port for health and metrics: the demo must not fail on a port some service holds.
+                    Map.entry("camel.management.port", "0")));
             try {
                 main.start();
             } catch (Exception e) {

@@ -8,14 +8,24 @@ import java.util.Arrays;
 public final class HarvesterMain {
 
     private static final String USAGE = """
-            usage: java -jar job-harvester.jar [command] [--config FILE]
+            usage: java -jar job-harvester.jar [command] [options] [--config FILE]
 
             commands:
-              run         run the pipelines in routes/ until stopped (the default)
-              demo        start a simulated TensorPool, harvest three jobs into demo-output/, print what happened
-              simulator   serve the simulated platform APIs until stopped [--port N] [--large-file-bytes N]
+              run        run the pipelines in routes/ until stopped (the default); SIGTERM stops it gracefully
+              check      read the settings and build every pipeline without starting any; names the first mistake
+              harvest    harvest some jobs through one pipeline, then exit (for scripts and cron):
+                           --route ID  --jobs ID[,ID...]  [--wait SECONDS: how long to wait for a job to end]
+              ledger     list what was delivered, what is in progress and what is parked [--route ID]
+                           [--data-dir DIR]
+              demo       start a simulated TensorPool, harvest three jobs into demo-output/, print what happened
+              simulator  serve the simulated platform APIs until stopped [--port N] [--large-file-bytes N]
+              help       this text
 
             --config FILE  the settings file (default: config/application.properties)
+
+            exit codes: 0 done; 1 a job could not be harvested, or nothing to list; 2 the command line or the
+            settings are wrong (the message says what and where); 3 harvest: a job had not ended when --wait ran out;
+            143 stopped by SIGTERM.
             """;
 
     private HarvesterMain() {
@@ -41,8 +51,20 @@ public final class HarvesterMain {
                     + " (run from the project folder, or pass --config FILE)");
             return ExitCodes.CONFIG;
         }
+        try {
+            return run(command, line, config);
+        } catch (IllegalArgumentException e) {
+            System.err.println("job-harvester " + command + ": " + e.getMessage() + "\n\n" + USAGE);
+            return ExitCodes.CONFIG;
+        }
+    }
+
+    private static int run(String command, CommandLine line, Path config) throws Exception {
         return switch (command) {
             case "run" -> Daemon.run(config);
+            case "check" -> ConfigCheck.run(config, System.out, System.err);
+            case "harvest" -> HarvestOnce.run(config, line, System.out, System.err);
+            case "ledger" -> LedgerReport.run(config, line, System.out, System.err);
             case "demo" -> Demo.run(config);
             case "simulator" -> SimulatorCommand.run(line);
             case "help" -> {

@@ -86,6 +86,8 @@ public class JobOutputsConfiguration {
     @UriParam(label = "advanced", defaultValue = "60000",
               description = "Milliseconds a read may wait for the next bytes before the connection counts as dead.")
     private long readTimeout = 60_000;
+    @UriParam(defaultValue = "30000", description = "Milliseconds between two progress lines of a long download.")
+    private long progressInterval = 30_000;
 
     /** The configured ids, trimmed, without blanks or repeats. */
     public Set<String> jobIdSet() {
@@ -300,5 +302,13 @@ public class JobOutputsConfiguration {
 
     public void setReadTimeout(long readTimeout) {
         this.readTimeout = readTimeout;
+    }
+
+    public long getProgressInterval() {
+        return progressInterval;
+    }
+
+    public void setProgressInterval(long progressInterval) {
+        this.progressInterval = progressInterval;
     }
 }

@@ -1,6 +1,8 @@
 package dev.jobharvester.component;
 
+import dev.jobharvester.component.TrackedJob.Relisting;
 import dev.jobharvester.download.DownloadStream;
+import dev.jobharvester.download.Progress;
 import dev.jobharvester.download.Redact;
 import dev.jobharvester.download.VerifiedBody;
 import dev.jobharvester.download.ZipEntryBody;
@@ -8,13 +10,13 @@ import dev.jobharvester.ledger.DeliveredFile;
 import dev.jobharvester.ledger.DeliveredFile.Kind;
 import dev.jobharvester.ledger.Ledger;
 import dev.jobharvester.ledger.Manifest;
+import dev.jobharvester.provider.ApiStatus;
 import dev.jobharvester.provider.DiscoveryFilter;
 import dev.jobharvester.provider.JobProvider;
 import dev.jobharvester.provider.JobStatus;
 import dev.jobharvester.provider.OutputFile;
 import dev.jobharvester.provider.OutputPage;
 import dev.jobharvester.provider.ProviderException;
-import java.io.Closeable;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Path;
@@ -39,6 +41,7 @@ import org.apache.camel.Processor;
 import org.apache.camel.api.management.ManagedAttribute;
 import org.apache.camel.api.management.ManagedOperation;
 import org.apache.camel.api.management.ManagedResource;
+import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.camel.spi.Synchronization;
 import org.apache.camel.support.ScheduledBatchPollingConsumer;
 import org.apache.camel.util.IOHelper;
@@ -57,23 +60,28 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
 
     private static final Logger LOG = LoggerFactory.getLogger(JobOutputsConsumer.class);
     private static final Duration RELISTING_REUSE = Duration.ofSeconds(10);
+    /** Marks an exchange a shutdown or a pause kept from being sent: no failure, just not yet. */
+    private static final String NOT_STARTED = "JobOutputsNotStarted";
 
     private final JobProvider provider;
     private final JobOutputsConfiguration configuration;
     private final CloseableHttpClient http;
-    private final DiscoveryFilter discovery;
+    private DiscoveryFilter discovery;
     private final Map<String, TrackedJob> jobs = new ConcurrentHashMap<>();
     /** Downloads handed to the route and not finished yet, by ledger key. */
-    private final Map<String, Closeable> inFlight = new ConcurrentHashMap<>();
+    private final Map<String, DownloadStream> inFlight = new ConcurrentHashMap<>();
+    private final HarvestStatistics statistics = new HarvestStatistics();
     private Ledger ledger;
     private JobInbox inbox;
+    private HarvestHealthCheck healthCheck;
+    private HarvestMetrics metrics;
+    private volatile boolean paused;
 
     public JobOutputsConsumer(JobOutputsEndpoint endpoint, Processor processor) {
         super(endpoint, processor);
         this.provider = endpoint.provider();
         this.configuration = endpoint.getConfiguration();
         this.http = endpoint.getComponent().httpClient(configuration);
-        this.discovery = endpoint.discoveryFilter();
     }
 
     @Override
@@ -82,20 +90,32 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
     }
 
     @Override
+    protected void doInit() throws Exception {
+        super.doInit();
+        ledgerName();
+    }
+
+    @Override
     protected void doStart() throws Exception {
         ledger = getEndpoint().getComponent().fileLedger(configuration.getDataDir(), ledgerName());
+        discovery = getEndpoint().discoveryFilter();
         inbox = configuration.getInbox() == null || configuration.getInbox().isBlank() ? null
                 : new JobInbox(Path.of(configuration.getInbox()));
         // Stream caching would pull every file into memory or a spool file before the sink sees it.
         getEndpoint().getCamelContext().getStreamCachingStrategy()
                 .setDenyClasses(DownloadStream.class, ZipEntryBody.class);
         configuration.jobIdSet().forEach(this::addJob);
+        healthCheck = new HarvestHealthCheck(this);
+        HealthCheckRegistry.get(getEndpoint().getCamelContext()).register(healthCheck);
+        metrics = HarvestMetrics.bind(this);
         super.doStart();
     }
 
     @Override
     protected void doStop() throws Exception {
         super.doStop();
+        HealthCheckRegistry.get(getEndpoint().getCamelContext()).unregister(healthCheck);
+        metrics.close();
         // Reached when the graceful shutdown timed out: cut the downloads still running, so their exchanges fail
         // (their temp files never get a final name) and the next start fetches them again.
         inFlight.values().forEach(IOHelper::close);
@@ -122,9 +142,50 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
         }
         boolean added = jobs.putIfAbsent(id, new TrackedJob(id, SinkNames.jobKey(provider.name(), id))) == null;
         if (added) {
-            LOG.info("{} job {} added", provider.name(), id);
+            LOG.info("{} job {} found: watching it until it ends", provider.name(), id);
         }
         return added;
+    }
+
+    @ManagedOperation(description = "Forgets what was delivered of a job and harvests it again, over the files in the"
+            + " sink; false if the job was never harvested")
+    public boolean harvestAgain(String jobId) {
+        String id = jobId == null ? "" : jobId.trim();
+        TrackedJob old = jobs.get(id);
+        if (old != null && hasFilesInFlight(old)) {
+            throw new IllegalStateException(provider.name() + " job " + id + " is being harvested right now; ask again"
+                    + " once its files in flight are done");
+        }
+        String jobKey = SinkNames.jobKey(provider.name(), id);
+        if (!ledger.forgetJob(jobKey) && old == null) {
+            return false;
+        }
+        jobs.put(id, new TrackedJob(id, jobKey));
+        LOG.info("{} job {} will be harvested again: every file is fetched and delivered anew", provider.name(), id);
+        return true;
+    }
+
+    @ManagedOperation(description = "Pauses the pipeline: no new job is polled and no new file is started; files in"
+            + " flight finish")
+    public void pausePipeline() {
+        paused = true;
+        LOG.info("{}: paused; files in flight finish, nothing new starts until resumePipeline", getRouteId());
+    }
+
+    @ManagedOperation(description = "Resumes a paused pipeline at its next poll")
+    public void resumePipeline() {
+        paused = false;
+        LOG.info("{}: resumed", getRouteId());
+    }
+
+    @ManagedAttribute(description = "Whether the pipeline is paused (pausePipeline)")
+    public boolean isPaused() {
+        return paused;
+    }
+
+    @ManagedAttribute(description = "The platform this pipeline harvests")
+    public String getProvider() {
+        return provider.name();
     }
 
     @ManagedAttribute(description = "Jobs tracked: waiting, being harvested, or done in this run")
@@ -134,13 +195,134 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
 
     @ManagedAttribute(description = "Jobs done with in this run: harvested, not harvestable, or given up")
     public long getFinishedJobs() {
-        return jobs.values().stream().filter(j -> j.finished).count();
+        return jobs.values().stream().filter(j -> j.phase.isFinished()).count();
+    }
+
+    @ManagedAttribute(description = "Jobs not finished on the platform yet")
+    public long getWaitingJobs() {
+        return jobsIn(JobPhase.WAITING);
+    }
+
+    @ManagedAttribute(description = "Jobs whose files are being delivered")
+    public long getHarvestingJobs() {
+        return jobsIn(JobPhase.HARVESTING);
+    }
+
+    @ManagedAttribute(description = "Jobs whose files and manifest are all in the sink")
+    public long getHarvestedJobs() {
+        return jobsIn(JobPhase.HARVESTED);
+    }
+
+    @ManagedAttribute(description = "Jobs given up after the platform kept answering errors (addJob tries again)")
+    public long getFailedJobs() {
+        return jobsIn(JobPhase.GIVEN_UP);
+    }
+
+    @ManagedAttribute(description = "Jobs that ended in a state this pipeline does not harvest")
+    public long getNotHarvestedJobs() {
+        return jobsIn(JobPhase.NOT_HARVESTED);
+    }
+
+    long jobsIn(JobPhase phase) {
+        return jobs.values().stream().filter(j -> j.phase == phase).count();
+    }
+
+    /** Where a tracked job is, or null when it is not tracked. */
+    public JobPhase jobPhase(String jobId) {
+        TrackedJob job = jobs.get(jobId);
+        return job == null ? null : job.phase;
+    }
+
+    /** Whether the platform told the job's state in this run. */
+    public boolean isJobSeen(String jobId) {
+        TrackedJob job = jobs.get(jobId);
+        return job != null && job.lastState != null;
+    }
+
+    @ManagedAttribute(description = "Each tracked job: its id, where it is, and the platform's last word on it")
+    public List<String> getJobs() {
+        return jobs.values().stream().map(j -> j.jobId + ": " + j.phase.name().toLowerCase(Locale.ROOT)
+                + (j.lastState == null ? "" : " (" + j.lastState + ")")).sorted().toList();
+    }
+
+    @ManagedAttribute(description = "Files delivered in this run")
+    public long getFilesDelivered() {
+        return statistics.filesDelivered();
+    }
+
+    @ManagedAttribute(description = "Bytes delivered in this run")
+    public long getBytesDelivered() {
+        return statistics.bytesDelivered();
+    }
+
+    @ManagedAttribute(description = "Downloads running now")
+    public int getFilesInFlight() {
+        return (int) inFlight.values().stream().filter(DownloadStream::isOpened).count();
+    }
+
+    @ManagedAttribute(description = "Each download running now and how far it is")
+    public List<String> getTransfers() {
+        return inFlight.values().stream().filter(DownloadStream::isOpened).map(d -> d.label() + ": " + Progress.bytes(d.bytesRead())
+                + (d.expectedSize() >= 0 ? " of " + Progress.bytes(d.expectedSize()) : "")).sorted().toList();
+    }
+
+    @ManagedAttribute(description = "Transfers resumed after a break plus files fetched again after a failed attempt")
+    public long getRetries() {
+        return statistics.retries();
+    }
+
+    @ManagedAttribute(description = "Deliveries the sink failed in this run")
+    public long getSinkFailures() {
+        return statistics.sinkFailures();
+    }
+
+    @ManagedAttribute(description = "Why the sink failed the last delivery; empty once a delivery went through")
+    public String getLastSinkError() {
+        return statistics.sinkError() == null ? "" : statistics.sinkError();
+    }
+
+    @ManagedAttribute(description = "When the sink last took a file or a manifest (ISO-8601; empty: not yet)")
+    public String getLastDelivery() {
+        return text(statistics.lastDelivery());
+    }
+
+    @ManagedAttribute(description = "When the platform was last polled (ISO-8601; empty: not yet)")
+    public String getLastPoll() {
+        return text(statistics.lastPoll());
+    }
+
+    @ManagedAttribute(description = "Whether the platform's API answered its last call")
+    public boolean isApiAnswering() {
+        return apiStatus().answering();
+    }
+
+    @ManagedAttribute(description = "Since when the platform's API answers or fails, and why it fails")
+    public String getApiStatus() {
+        ApiStatus status = apiStatus();
+        return (status.answering() ? "answering" : "failing") + (status.since() == null ? "" : " since " + status.since())
+                + (status.lastFailure() == null ? "" : ": " + status.lastFailure());
+    }
+
+    ApiStatus apiStatus() {
+        return provider.api().status();
+    }
+
+    HarvestStatistics statistics() {
+        return statistics;
+    }
+
+    private static String text(Instant instant) {
+        return instant == null ? "" : instant.toString();
     }
 
     @Override
     protected int poll() throws Exception {
         shutdownRunningTask = null;
         pendingExchanges = 0;
+        if (paused) {
+            return 0;
+        }
+        statistics.polled();
         if (inbox != null) {
             inbox.take().forEach(this::addJob);
         }
@@ -152,11 +334,11 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
             if (!isRunAllowed()) {
                 break;
             }
-            if (job.finished || hasFilesInFlight(job)) {
+            if (job.phase.isFinished() || hasFilesInFlight(job)) {
                 continue;
             }
             if (ledger.isJobComplete(job.jobKey)) {
-                job.finished = true;
+                job.phase = JobPhase.HARVESTED;
                 continue;
             }
             try {
@@ -192,7 +374,7 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
         job.errors++;
         int max = configuration.getMaxJobErrors();
         if (max > 0 && job.errors >= max) {
-            job.finished = true;
+            job.phase = JobPhase.GIVEN_UP;
             LOG.error("{} (given up after {} errors in a row; add the job again once the platform answers)",
                     e.getMessage(), job.errors);
         } else {
@@ -207,6 +389,7 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
         }
         int count = 0;
         boolean allIn = true;
+        boolean anyParked = false;
         String page = null;
         do {
             Optional<OutputPage> listed = provider.outputs(job.jobId, page);
@@ -240,10 +423,17 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
             }
             count += processBatch(batch);
             allIn &= sent.stream().allMatch(path -> ledger.isDelivered(job.jobKey, path));
-            allIn &= listedPaths.stream().noneMatch(path -> ledger.isParked(job.jobKey, path));
+            anyParked |= listedPaths.stream().anyMatch(path -> ledger.isParked(job.jobKey, path));
             page = listed.get().next();
-        } while (page != null && isBatchAllowed());
-        if (page == null && allIn && !hasFilesInFlight(job) && isRunAllowed()) {
+        } while (page != null && isBatchAllowed() && !paused);
+        if (page != null || !allIn || hasFilesInFlight(job) || !isRunAllowed() || paused) {
+            return count;
+        }
+        if (anyParked) {
+            job.phase = JobPhase.PARKED;
+            LOG.warn("{} job {}: every file is delivered but the parked ones; the manifest waits for them (JMX"
+                    + " retryParkedFiles)", provider.name(), job.jobId);
+        } else {
             Queue<Object> manifest = new LinkedList<>();
             manifest.add(manifestExchange(job));
             count += processBatch(manifest);
@@ -275,11 +465,14 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
             }
             LOG.info("{} job {} ended '{}': not harvested (harvestStates={})", provider.name(), job.jobId,
                     status.providerState(), getEndpoint().harvestStates());
-            job.finished = true;
+            job.phase = JobPhase.NOT_HARVESTED;
             return false;
         }
         job.terminal = status;
         job.terminalSeenAt = Instant.now();
+        job.harvestStartedNanos = System.nanoTime();
+        job.phase = JobPhase.HARVESTING;
+        LOG.info("{} job {} ended '{}': harvesting its outputs", provider.name(), job.jobId, status.providerState());
         return true;
     }
 
@@ -311,7 +504,8 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
 
     private DownloadStream download(TrackedJob job, String key, OutputFile file) {
         DownloadStream body = new DownloadStream(http, file, key, provider.downloadAuthorization(file),
-                stale -> refresh(job, stale), configuration.getMaxResumes());
+                stale -> refresh(job, stale), configuration.getMaxResumes(),
+                Duration.ofMillis(configuration.getProgressInterval()));
         inFlight.put(key, body);
         return body;
     }
@@ -380,9 +574,15 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
 
             @Override
             public void onFailure(Exchange failed) {
+                if (failed.getProperty(NOT_STARTED, false, Boolean.class)) {
+                    return;
+                }
                 if (body.failure() == null) {
+                    String cause = cause(failed);
+                    statistics.sinkFailed(cause);
+                    statistics.retried(1);
                     LOG.warn("{}/{} not delivered (will be fetched again at the next poll): {}", job.jobKey, path,
-                            cause(failed));
+                            cause);
                 } else {
                     sourceFailed(job, path, sourcePath, body.failure().getMessage());
                 }
@@ -402,6 +602,7 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
             LOG.error("{}/{} parked after {} failed attempts, the job's manifest waits for it (JMX retryParkedFiles):"
                     + " {}", job.jobKey, path, failures, reason);
         } else {
+            statistics.retried(1);
             LOG.warn("{}/{} not delivered, attempt {} (will be fetched again at the next poll): {}", job.jobKey, path,
                     failures, reason);
         }
@@ -429,7 +630,7 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
             }
             if (retried > 0) {
                 // Only this job's files are tried again: jobs given up or not harvested stay so.
-                job.finished = false;
+                job.phase = JobPhase.HARVESTING;
                 count += retried;
             }
         }
@@ -440,6 +641,8 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
     private void recordDelivered(TrackedJob job, String path, String sourcePath, VerifiedBody body) {
         if (body.isComplete()) {
             ledger.delivered(DeliveredFile.file(job.jobKey, path, body.bytesRead(), body.sha256(), sourcePath));
+            statistics.delivered(body.bytesRead());
+            job.bytesThisRun.add(body.bytesRead());
         } else if (!body.isOpened()) {
             LOG.info("{}/{}: the route finished without reading the file; recorded as skipped by the route",
                     job.jobKey, path);
@@ -451,8 +654,9 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
         }
     }
 
-    private void release(String key, Closeable body) {
+    private void release(String key, DownloadStream body) {
         IOHelper.close(body);
+        statistics.retried(body.resumes());
         inFlight.remove(key);
     }
 
@@ -528,19 +732,31 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
             @Override
             public void onComplete(Exchange done) {
                 ledger.jobComplete(job.jobKey);
-                job.finished = true;
-                List<DeliveredFile> files = delivered.stream().filter(f -> f.kind() == Kind.FILE).toList();
-                LOG.info("{} job {} complete: {} files, {} bytes, manifest delivered", provider.name(), job.jobId,
-                        files.size(), files.stream().mapToLong(DeliveredFile::size).sum());
+                job.phase = JobPhase.HARVESTED;
+                statistics.deliveredToSink();
+                logHarvested(job, delivered);
             }
 
             @Override
             public void onFailure(Exchange failed) {
+                String cause = cause(failed);
+                statistics.sinkFailed(cause);
                 LOG.warn("{}/{} not delivered (will be tried again at the next poll): {}", job.jobKey,
-                        SinkNames.MANIFEST, cause(failed));
+                        SinkNames.MANIFEST, cause);
             }
         });
         return exchange;
+    }
+
+    private void logHarvested(TrackedJob job, List<DeliveredFile> delivered) {
+        List<DeliveredFile> files = delivered.stream().filter(f -> f.kind() == Kind.FILE).toList();
+        long elapsed = System.nanoTime() - job.harvestStartedNanos;
+        long fetched = job.bytesThisRun.sum();
+        long others = delivered.stream().filter(f -> f.kind() != Kind.FILE && f.kind() != Kind.ARCHIVE).count();
+        LOG.info("{} job {} harvested: {} files, {} in {} s at {}{}; manifest delivered", provider.name(), job.jobId,
+                files.size(), Progress.bytes(files.stream().mapToLong(DeliveredFile::size).sum()),
+                String.format(Locale.ROOT, "%.1f", elapsed / 1e9), Progress.rate(fetched, elapsed),
+                others == 0 ? "" : " (" + others + " refused or skipped, see the manifest)");
     }
 
     private Exchange createExchange(TrackedJob job, String path, String kind) {
@@ -563,7 +779,7 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
     @Override
     public int processBatch(Queue<Object> exchanges) throws Exception {
         int total = exchanges.size();
-        for (int index = 0; index < total && isBatchAllowed(); index++) {
+        for (int index = 0; index < total && isBatchAllowed() && !paused; index++) {
             Exchange exchange = (Exchange) exchanges.poll();
             exchange.setProperty(ExchangePropertyKey.BATCH_INDEX, index);
             exchange.setProperty(ExchangePropertyKey.BATCH_SIZE, total);
@@ -571,34 +787,13 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
             pendingExchanges = total - index - 1;
             getAsyncProcessor().process(exchange, defaultConsumerCallback(exchange, true));
         }
-        // Exchanges the shutdown stopped us from sending were never started: let the next poll take them.
+        // Exchanges a shutdown or a pause kept from being sent were never started: the next poll takes them.
         for (Object left : exchanges) {
             Exchange exchange = (Exchange) left;
+            exchange.setProperty(NOT_STARTED, true);
             exchange.setException(new IllegalStateException("the route stopped before this file was started"));
             exchange.getExchangeExtension().handoverCompletions().forEach(s -> s.onFailure(exchange));
         }
         return total;
-    }
-
-    /** A page of outputs listed again for fresh locations. */
-    private record Relisting(String page, Instant at, List<OutputFile> files) {
-    }
-
-    /** A job this consumer watches. Fields are touched by the polling thread only, and by completions it runs. */
-    private static final class TrackedJob {
-        private final String jobId;
-        private final String jobKey;
-        private volatile boolean finished;
-        private String lastState;
-        private JobStatus terminal;
-        private Instant terminalSeenAt;
-        private int errors;
-        private Relisting relisting;
-        private final Map<String, Integer> fileFailures = new ConcurrentHashMap<>();
-
-        private TrackedJob(String jobId, String jobKey) {
-            this.jobId = jobId;
-            this.jobKey = jobKey;
-        }
     }
 }

@@ -54,15 +54,8 @@ public class JobOutputsEndpoint extends ScheduledPollEndpoint {
         super.doInit();
         boolean hasWork = !configuration.jobIdSet().isEmpty() || configuration.isDiscover()
                 || configuration.getInbox() != null && !configuration.getInbox().isBlank();
-        if (hasWork && (configuration.getApiKey() == null || configuration.getApiKey().isBlank())) {
-            throw new IllegalArgumentException("job-outputs:" + configuration.getProvider() + ": apiKey is empty; set it"
-                    + " from the environment, e.g. {{env:" + configuration.getProvider().toUpperCase(Locale.ROOT)
-                    + "_KEY}}");
-        }
-        if (hasWork && PixxelProvider.NAME.equals(configuration.getProvider())
-                && (configuration.getWorkflowId() == null || configuration.getWorkflowId().isBlank())) {
-            throw new IllegalArgumentException("job-outputs:pixxel: workflowId is empty; Pixxel jobs live under a"
-                    + " workflow: set it, e.g. from {{env:PIXXEL_WORKFLOW_ID}}");
+        if (hasWork) {
+            requireCredentials();
         }
         provider = Providers.create(configuration, getComponent().httpClient(configuration));
         if (configuration.isDiscover() && !provider.canDiscover()) {
@@ -90,6 +83,20 @@ public class JobOutputsEndpoint extends ScheduledPollEndpoint {
         }
     }
 
+    /** Fails, saying what to set, when the platform cannot be asked: no API key, or no Pixxel workflow. */
+    public void requireCredentials() {
+        if (configuration.getApiKey() == null || configuration.getApiKey().isBlank()) {
+            throw new IllegalArgumentException("job-outputs:" + configuration.getProvider() + ": apiKey is empty; set it"
+                    + " from the environment, e.g. {{env:" + configuration.getProvider().toUpperCase(Locale.ROOT)
+                    + "_KEY}}");
+        }
+        if (PixxelProvider.NAME.equals(configuration.getProvider())
+                && (configuration.getWorkflowId() == null || configuration.getWorkflowId().isBlank())) {
+            throw new IllegalArgumentException("job-outputs:pixxel: workflowId is empty; Pixxel jobs live under a"
+                    + " workflow: set it, e.g. from {{env:PIXXEL_WORKFLOW_ID}}");
+        }
+    }
+
     private Instant parseInstant(String option, String value) {
         if (value == null || value.isBlank()) {
             return null;
@@ -107,9 +114,9 @@ public class JobOutputsEndpoint extends ScheduledPollEndpoint {
         return downloadPolicy;
     }
 
-    /** What discovery takes, or null when the route does not discover. */
+    /** What discovery takes, or null when the route does not discover (or discovery was switched off since). */
     public DiscoveryFilter discoveryFilter() {
-        return discoveryFilter;
+        return configuration.isDiscover() ? discoveryFilter : null;
     }
 
     public JobProvider provider() {

@@ -46,23 +46,28 @@ public class DownloadStream extends VerifiedBody {
     private final String authorization;
     private final Relister relister;
     private final int maxResumes;
+    private final long progressIntervalNanos;
     private OutputFile file;
     private int resumesLeft;
     private boolean opened;
     private HttpGet request;
     private ClassicHttpResponse response;
     private InputStream body;
-    private long expectedSize = -1;
+    private volatile long expectedSize = -1;
     private volatile boolean closed;
+    private long startedAt;
+    private long progressLoggedAt;
 
     /**
      * @param label         what the file is, for messages ({@code provider/job/path}); never the URL's query
      * @param authorization the Authorization header to send, or null for a presigned location
      * @param maxResumes    how often a broken transfer is resumed before the read fails
+     * @param progressInterval how often a long transfer logs how far it is
      */
     public DownloadStream(CloseableHttpClient http, OutputFile file, String label, String authorization,
-            Relister relister, int maxResumes) {
+            Relister relister, int maxResumes, Duration progressInterval) {
         this.maxResumes = maxResumes;
+        this.progressIntervalNanos = progressInterval.toNanos();
         this.resumesLeft = maxResumes;
         this.http = http;
         this.file = file;
@@ -85,6 +90,21 @@ public class DownloadStream extends VerifiedBody {
     @Override
     public boolean isOpened() {
         return opened;
+    }
+
+    /** The length storage promised, or -1 before the transfer starts or when storage does not say. */
+    public long expectedSize() {
+        return expectedSize;
+    }
+
+    /** How often the transfer broke and was resumed. */
+    public int resumes() {
+        return maxResumes - resumesLeft;
+    }
+
+    /** What the file is: {@code provider/job/path}. */
+    public String label() {
+        return label;
     }
 
     @Override
@@ -123,6 +143,7 @@ public class DownloadStream extends VerifiedBody {
                 return -1;
             }
             passed(buffer, offset, n);
+            logProgress();
             if (expectedSize >= 0 && bytesRead() > expectedSize) {
                 throw new IOException(label + ": more bytes arrived than the " + expectedSize + " promised");
             }
@@ -132,6 +153,16 @@ public class DownloadStream extends VerifiedBody {
             }
             return n;
         }
+    }
+
+    /** A line every progress interval while a long transfer runs, so an operator sees it move. */
+    private void logProgress() {
+        long now = System.nanoTime();
+        if (now - progressLoggedAt < progressIntervalNanos) {
+            return;
+        }
+        LOG.info("{}: {}", label, Progress.of(bytesRead(), expectedSize, now - startedAt));
+        progressLoggedAt = now;
     }
 
     /** Drops the broken connection so the next read resumes from the byte reached, or gives up. */
@@ -185,6 +216,10 @@ public class DownloadStream extends VerifiedBody {
             }
         }
         body = entity.getContent();
+        if (!opened) {
+            startedAt = System.nanoTime();
+            progressLoggedAt = startedAt;
+        }
         opened = true;
         if (status == 200 && from > 0) {
             // The server ignored the Range: the bytes already passed on come again and are skipped.

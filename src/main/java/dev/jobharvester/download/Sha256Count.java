@@ -8,7 +8,8 @@ import java.util.HexFormat;
 final class Sha256Count {
 
     private final MessageDigest digest;
-    private long count;
+    /** Read by JMX and metrics while the transfer runs. */
+    private volatile long count;
     private String hex;
 
     Sha256Count() {

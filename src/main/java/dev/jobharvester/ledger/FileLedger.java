@@ -53,11 +53,25 @@ public class FileLedger extends ServiceSupport implements Ledger {
         return file;
     }
 
+    /** The ledger as it is on disk, for reading only: nothing is written, a line cut short is only left out. */
+    public static FileLedger read(Path file) throws IOException {
+        FileLedger ledger = new FileLedger(file);
+        synchronized (ledger) {
+            ledger.replay(false);
+        }
+        return ledger;
+    }
+
+    /** The jobs recorded, complete or not, in no particular order. */
+    public synchronized List<String> jobKeys() {
+        return new ArrayList<>(jobs.keySet());
+    }
+
     @Override
     protected synchronized void doStart() throws IOException {
         Files.createDirectories(file.toAbsolutePath().getParent());
         if (Files.exists(file)) {
-            replay();
+            replay(true);
         }
         channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
         if (obsoleteLines > COMPACT_AFTER_OBSOLETE_LINES) {
@@ -102,6 +116,15 @@ public class FileLedger extends ServiceSupport implements Ledger {
     @Override
     public void jobComplete(String jobKey) {
         add(jobKey + "/" + MANIFEST);
+    }
+
+    @Override
+    public synchronized boolean forgetJob(String jobKey) {
+        if (!jobs.containsKey(jobKey)) {
+            return false;
+        }
+        appendRemove(jobKey + "/" + MANIFEST);
+        return true;
     }
 
     @Override
@@ -152,10 +175,14 @@ public class FileLedger extends ServiceSupport implements Ledger {
         if (jobKey != null && isJobComplete(jobKey) && !key.endsWith("/" + MANIFEST)) {
             return false;
         }
+        appendRemove(key);
+        return true;
+    }
+
+    private void appendRemove(String key) {
         ObjectNode line = JSON.createObjectNode().put("op", "remove").put("key", key);
         append(line);
         apply(line);
-        return true;
     }
 
     @Override
@@ -242,7 +269,8 @@ public class FileLedger extends ServiceSupport implements Ledger {
         }
     }
 
-    private void replay() throws IOException {
+    /** @param repair whether to cut a last line left unfinished by a crash off the file */
+    private void replay(boolean repair) throws IOException {
         long goodBytes = 0;
         int lineNumber = 0;
         try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
@@ -263,7 +291,7 @@ public class FileLedger extends ServiceSupport implements Ledger {
                 current.reset();
             }
         }
-        if (goodBytes < Files.size(file)) {
+        if (repair && goodBytes < Files.size(file)) {
             // The last write was cut short by a crash: what it recorded is simply done again.
             try (FileChannel truncate = FileChannel.open(file, StandardOpenOption.WRITE)) {
                 truncate.truncate(goodBytes);

@@ -22,5 +22,8 @@ public interface Ledger extends IdempotentRepository {
 
     void jobComplete(String jobKey);
 
+    /** Forgets everything recorded of a job, complete or not, so that it is harvested again; false if nothing was. */
+    boolean forgetJob(String jobKey);
+
     boolean isJobComplete(String jobKey);
 }

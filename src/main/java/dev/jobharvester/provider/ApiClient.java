@@ -46,6 +46,7 @@ public class ApiClient {
     private final Function<JsonNode, String> errorMessage;
     private final int retries;
     private final CircuitBreaker circuit;
+    private volatile ApiStatus status = ApiStatus.NOT_ASKED_YET;
 
     /**
      * @param authorization the whole {@code Authorization} header value (scheme included), or null for none
@@ -89,6 +90,23 @@ public class ApiClient {
         return baseUrl;
     }
 
+    /** Whether the API answered its last call; health checks and metrics read it. */
+    public ApiStatus status() {
+        return status;
+    }
+
+    private void answered() {
+        circuit.succeeded();
+        if (!status.answering() || status.since() == null) {
+            status = new ApiStatus(true, Instant.now(), null);
+        }
+    }
+
+    private void failed(IOException failure) {
+        circuit.failed();
+        status = new ApiStatus(false, status.answering() ? Instant.now() : status.since(), failure.getMessage());
+    }
+
     /**
      * Sends a request, again after a connection failure, a 429 or a 5xx, waiting as {@code Retry-After} says or
      * with backoff; any other 4xx is answered at once. While the circuit is open, fails at once without a request.
@@ -107,11 +125,11 @@ public class ApiClient {
             long wait;
             try {
                 JsonNode answer = http.execute(request, response -> parse(jobId, what, response));
-                circuit.succeeded();
+                answered();
                 return answer;
             } catch (ProviderException e) {
                 if (!e.isTransient()) {
-                    circuit.succeeded();
+                    answered();
                     throw e;
                 }
                 failure = e;
@@ -121,7 +139,7 @@ public class ApiClient {
                 wait = Backoff.millis(attempt);
             }
             if (attempt >= retries || wait > MAX_WAIT_MILLIS) {
-                circuit.failed();
+                failed(failure);
                 throw failure;
             }
             LOG.info("{} (attempt {} of {}; trying again in {} ms)", failure.getMessage(), attempt + 1, retries + 1,

@@ -14,6 +14,9 @@ public interface JobProvider {
     /** The name used in endpoint URIs, headers and sink paths, e.g. {@code tensorpool}. */
     String name();
 
+    /** The client of the platform's API, which knows whether the API answers. */
+    ApiClient api();
+
     /** The platform's terminal state names, in the platform's spelling. */
     Set<String> terminalStates();
 

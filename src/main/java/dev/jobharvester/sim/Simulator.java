@@ -3,6 +3,7 @@ package dev.jobharvester.sim;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.InputStream;
@@ -60,6 +61,7 @@ public final class Simulator implements AutoCloseable {
     private volatile Duration urlTtl = Duration.ofHours(1);
     private HttpServer apiHost;
     private HttpServer storageHost;
+    private int apiPortWhileStopped;
     private ExecutorService executor;
 
     public Simulator(SimulatedApi... platforms) {
@@ -88,16 +90,28 @@ public final class Simulator implements AutoCloseable {
     /** Starts both hosts on free ports of 127.0.0.1 ({@code apiPort} 0 for any). */
     public Simulator start(int apiPort) throws IOException {
         executor = Executors.newCachedThreadPool(daemonThreads());
-        InetAddress loopback = InetAddress.getLoopbackAddress();
-        apiHost = HttpServer.create(new InetSocketAddress(loopback, apiPort), 256);
-        storageHost = HttpServer.create(new InetSocketAddress(loopback, 0), 256);
-        apiHost.createContext("/", this::serveApi);
-        storageHost.createContext("/", this::serveStorage);
-        apiHost.setExecutor(executor);
-        storageHost.setExecutor(executor);
-        apiHost.start();
-        storageHost.start();
+        apiHost = host(apiPort, this::serveApi);
+        storageHost = host(0, this::serveStorage);
         return this;
+    }
+
+    private HttpServer host(int port, HttpHandler handler) throws IOException {
+        HttpServer host = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 256);
+        host.createContext("/", handler);
+        host.setExecutor(executor);
+        host.start();
+        return host;
+    }
+
+    /** Takes the API host down (connections are refused) while storage keeps serving, as in a platform outage. */
+    public void stopApi() {
+        apiPortWhileStopped = apiHost.getAddress().getPort();
+        apiHost.stop(0);
+    }
+
+    /** Brings the API host back on the port it had. */
+    public void restartApi() throws IOException {
+        apiHost = host(apiPortWhileStopped, this::serveApi);
     }
 
     public Simulator start() throws IOException {
@@ -119,7 +133,8 @@ public final class Simulator implements AutoCloseable {
     }
 
     public String apiUrl(String platform) {
-        return "http://127.0.0.1:" + apiHost.getAddress().getPort() + "/" + platform;
+        int port = apiPortWhileStopped != 0 ? apiPortWhileStopped : apiHost.getAddress().getPort();
+        return "http://127.0.0.1:" + port + "/" + platform;
     }
 
     public String apiKey(String platform) {

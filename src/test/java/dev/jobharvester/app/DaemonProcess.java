@@ -25,6 +25,7 @@ final class DaemonProcess implements AutoCloseable {
                 jvmOption, "-cp", System.getProperty("java.class.path"), HarvesterMain.class.getName(), "run"));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("daemon.log").toFile()));
+        builder.environment().put("HARVESTER_MANAGEMENT_PORT", "0");
         builder.environment().putAll(environment);
         return new DaemonProcess(builder.start());
     }

@@ -126,13 +126,7 @@ class FaultsTest {
     }
 
     private static ObjectName consumer(MBeanServer jmx) throws Exception {
-        for (ObjectName name : jmx.queryNames(new ObjectName("org.apache.camel:context=job-harvester,type=consumers,*"),
-                null)) {
-            if ("tensorpool-to-directory".equals(jmx.getAttribute(name, "RouteId"))) {
-                return name;
-            }
-        }
-        throw new AssertionError("no consumer MBean for tensorpool-to-directory");
+        return HarvesterMBeans.consumer(jmx, "tensorpool-to-directory");
     }
 
     @Test

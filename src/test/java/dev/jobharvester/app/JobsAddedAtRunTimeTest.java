@@ -14,7 +14,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.Map;
-import javax.management.MBeanServer;
 import javax.management.ObjectName;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeEach;
@@ -83,14 +82,7 @@ class JobsAddedAtRunTimeTest {
     }
 
     private static ObjectName consumer() throws Exception {
-        MBeanServer server = ManagementFactory.getPlatformMBeanServer();
-        for (ObjectName name : server.queryNames(new ObjectName("org.apache.camel:context=job-harvester,type=consumers,*"),
-                null)) {
-            if (ROUTE.equals(server.getAttribute(name, "RouteId"))) {
-                return name;
-            }
-        }
-        throw new AssertionError("no consumer MBean for route " + ROUTE);
+        return HarvesterMBeans.consumer(ManagementFactory.getPlatformMBeanServer(), ROUTE);
     }
 
     private static boolean addJob(String jobId) throws Exception {

@@ -33,6 +33,7 @@ final class RunningHarvester implements AutoCloseable {
         settings.put("harvester.poll-delay", "100");
         settings.put("harvester.allowed-hosts", "127.0.0.1");
         settings.put("harvester.allow-http", "true");
+        settings.put("camel.management.port", "0");
         return settings;
     }
 

@@ -45,7 +45,7 @@ class DownloadStreamTest {
     private DownloadStream download(long promisedSize) {
         URI url = URI.create(simulator.presign(TensorPoolApi.NAME, "job", file.path()));
         return new DownloadStream(http, OutputFile.of(file.path(), url, promisedSize), "tensorpool/job/dir/data.bin",
-                null, stale -> Optional.empty(), 0);
+                null, stale -> Optional.empty(), 0, Duration.ofSeconds(30));
     }
 
     @Test

@@ -75,6 +75,11 @@ public class ArchetypeProvider implements JobProvider {
     }
 
     @Override
+    public ApiClient api() {
+        return api;
+    }
+
+    @Override
     public Set<String> terminalStates() {
         return Set.of("COMPLETED", "FAILED", "CANCELLED");
     }

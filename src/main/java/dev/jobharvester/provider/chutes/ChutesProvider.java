@@ -51,6 +51,11 @@ public class ChutesProvider implements JobProvider {
     }
 
     @Override
+    public ApiClient api() {
+        return api;
+    }
+
+    @Override
     public Set<String> terminalStates() {
         return Set.of(FINISHED);
     }

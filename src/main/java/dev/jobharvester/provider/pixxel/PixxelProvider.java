@@ -65,6 +65,11 @@ public class PixxelProvider implements JobProvider {
     }
 
     @Override
+    public ApiClient api() {
+        return api;
+    }
+
+    @Override
     public Set<String> terminalStates() {
         return Set.of("completed", "failed");
     }

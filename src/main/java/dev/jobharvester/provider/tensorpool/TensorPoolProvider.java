@@ -56,6 +56,11 @@ public class TensorPoolProvider implements JobProvider {
     }
 
     @Override
+    public ApiClient api() {
+        return api;
+    }
+
+    @Override
     public Set<String> terminalStates() {
         return Set.of("completed", "error", "failed", "canceled");
     }

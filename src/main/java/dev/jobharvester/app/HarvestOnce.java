@@ -1,0 +1,95 @@
+package dev.jobharvester.app;
+
+import dev.jobharvester.component.JobOutputsConsumer;
+import dev.jobharvester.component.JobOutputsEndpoint;
+import dev.jobharvester.component.JobPhase;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Route;
+import org.apache.camel.main.Main;
+
+/**
+ * {@code harvest}: the given jobs through one pipeline of routes/, then exit, for scripts and cron. The pipeline's
+ * own jobs, inbox and discovery are left out; its ledger is the daemon's, so nothing delivered before is fetched again.
+ */
+final class HarvestOnce {
+
+    private static final Duration CHECK_EVERY = Duration.ofMillis(200);
+
+    private HarvestOnce() {
+    }
+
+    static int run(Path config, CommandLine line, PrintStream out, PrintStream err) throws InterruptedException {
+        String routeId = line.required("route", "the id of the pipeline to harvest through");
+        List<String> jobIds = Arrays.stream(line.required("jobs", "the job ids, comma-separated").split(","))
+                .map(String::trim).filter(id -> !id.isEmpty()).distinct().toList();
+        Duration wait = Duration.ofSeconds(line.longOption("wait", 0));
+        Main main = Harvester.create(config, Harvester.PIPELINES_NOT_STARTED);
+        try {
+            main.start();
+        } catch (Exception e) {
+            err.println("job-harvester harvest: cannot start: " + Harvester.describe(e));
+            return ExitCodes.CONFIG;
+        }
+        try {
+            CamelContext context = main.getCamelContext();
+            Route route = context.getRoute(routeId);
+            if (route == null || !(route.getEndpoint() instanceof JobOutputsEndpoint endpoint)) {
+                err.println("job-harvester harvest: no job-outputs pipeline has the id '" + routeId + "'; pipelines: "
+                        + context.getRoutes().stream().map(Route::getRouteId).collect(Collectors.joining(", ")));
+                return ExitCodes.CONFIG;
+            }
+            endpoint.getConfiguration().setJobIds(String.join(",", jobIds));
+            endpoint.getConfiguration().setInbox(null);
+            endpoint.getConfiguration().setDiscover(false);
+            try {
+                endpoint.requireCredentials();
+                context.getRouteController().startRoute(routeId);
+            } catch (Exception e) {
+                err.println("job-harvester harvest: " + Harvester.describe(e));
+                return ExitCodes.CONFIG;
+            }
+            return await((JobOutputsConsumer) route.getConsumer(), jobIds, Instant.now().plus(wait), out);
+        } finally {
+            main.stop();
+        }
+    }
+
+    /** Waits until every job is done with, or only jobs still running on their platform are left past the deadline. */
+    private static int await(JobOutputsConsumer consumer, List<String> jobIds, Instant deadline, PrintStream out)
+            throws InterruptedException {
+        while (!jobIds.stream().allMatch(id -> consumer.jobPhase(id).isFinished()
+                || consumer.jobPhase(id) == JobPhase.WAITING && consumer.isJobSeen(id)
+                        && Instant.now().isAfter(deadline))) {
+            Thread.sleep(CHECK_EVERY.toMillis());
+        }
+        int exit = ExitCodes.OK;
+        for (String id : jobIds) {
+            JobPhase phase = consumer.jobPhase(id);
+            out.println(consumer.getProvider() + " job " + id + ": " + describe(phase));
+            if (phase == JobPhase.WAITING) {
+                exit = exit == ExitCodes.OK ? ExitCodes.NOT_FINISHED : exit;
+            } else if (phase != JobPhase.HARVESTED) {
+                exit = ExitCodes.FAILED;
+            }
+        }
+        return exit;
+    }
+
+    private static String describe(JobPhase phase) {
+        return switch (phase) {
+            case HARVESTED -> "harvested";
+            case WAITING -> "not finished on the platform yet; try again later";
+            case HARVESTING -> "stopped while harvesting";
+            case PARKED -> "not complete: some files failed too often and are parked (see the log)";
+            case NOT_HARVESTED -> "ended in a state this pipeline does not harvest";
+            case GIVEN_UP -> "given up: the platform kept answering errors (see the log)";
+        };
+    }
+}

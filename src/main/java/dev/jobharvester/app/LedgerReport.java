@@ -1,0 +1,61 @@
+package dev.jobharvester.app;
+
+import dev.jobharvester.download.Progress;
+import dev.jobharvester.ledger.DeliveredFile;
+import dev.jobharvester.ledger.FileLedger;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * {@code ledger}: what the ledgers under the data directory hold, read without changing them (a running daemon may
+ * be writing): complete jobs, and for the others each file delivered, refused, skipped or parked with its error.
+ */
+final class LedgerReport {
+
+    private LedgerReport() {
+    }
+
+    static int run(Path config, CommandLine line, PrintStream out, PrintStream err) throws IOException {
+        Path dataDir = Path.of(line.option("data-dir", Harvester.setting(config, "harvester.data-dir")));
+        String route = line.option("route", null);
+        Path ledgers = dataDir.resolve("ledger");
+        if (!Files.isDirectory(ledgers)) {
+            err.println("job-harvester ledger: no ledger under " + dataDir.toAbsolutePath()
+                    + " (nothing harvested yet, or --data-dir points elsewhere)");
+            return ExitCodes.FAILED;
+        }
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(ledgers, route == null ? "*.jsonl" : route + ".jsonl")) {
+            for (Path file : files) {
+                report(FileLedger.read(file), out);
+            }
+        }
+        return ExitCodes.OK;
+    }
+
+    private static void report(FileLedger ledger, PrintStream out) {
+        String name = ledger.file().getFileName().toString();
+        out.println(name.substring(0, name.length() - ".jsonl".length()) + "  (" + ledger.file() + ")");
+        for (String jobKey : ledger.jobKeys().stream().sorted().toList()) {
+            if (ledger.isJobComplete(jobKey)) {
+                out.println("  " + jobKey + "  complete; its files are listed in " + jobKey + "/_manifest.json in the"
+                        + " sink");
+                continue;
+            }
+            List<DeliveredFile> files = ledger.deliveredFiles(jobKey);
+            long parked = files.stream().filter(f -> f.kind() == DeliveredFile.Kind.PARKED).count();
+            out.println("  " + jobKey + "  in progress: " + files.size() + " files done with" + (parked == 0 ? ""
+                    : ", " + parked + " parked (JMX retryParkedFiles)"));
+            for (DeliveredFile file : files) {
+                out.println("    " + String.format("%-9s", file.kind().name().toLowerCase(Locale.ROOT)) + " "
+                        + file.path() + (file.size() >= 0 ? "  " + Progress.bytes(file.size()) : "")
+                        + (file.sha256() == null ? "" : "  sha256 " + file.sha256())
+                        + (file.note() == null ? "" : "  " + file.note()));
+            }
+        }
+    }
+}

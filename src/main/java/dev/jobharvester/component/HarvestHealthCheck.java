@@ -1,0 +1,41 @@
+package dev.jobharvester.component;
+
+import dev.jobharvester.provider.ApiStatus;
+import java.util.Map;
+import org.apache.camel.health.HealthCheckResultBuilder;
+import org.apache.camel.impl.health.AbstractHealthCheck;
+
+/**
+ * Readiness of one pipeline: down while its platform's API does not answer, or while its sink fails deliveries.
+ * It is not a liveness check: restarting the harvester brings neither the platform nor the sink back.
+ */
+final class HarvestHealthCheck extends AbstractHealthCheck {
+
+    private final JobOutputsConsumer consumer;
+
+    HarvestHealthCheck(JobOutputsConsumer consumer) {
+        super("job-outputs", "job-outputs-" + consumer.getRouteId());
+        this.consumer = consumer;
+    }
+
+    @Override
+    public boolean isLiveness() {
+        return false;
+    }
+
+    @Override
+    protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
+        ApiStatus api = consumer.apiStatus();
+        String sinkError = consumer.statistics().sinkError();
+        builder.detail("provider", consumer.getProvider());
+        builder.detail("paused", consumer.isPaused());
+        builder.detail("api", consumer.getApiStatus());
+        if (!api.answering()) {
+            builder.message(consumer.getProvider() + " API does not answer: " + api.lastFailure()).down();
+        } else if (sinkError != null) {
+            builder.message("the sink failed the last delivery: " + sinkError).down();
+        } else {
+            builder.up();
+        }
+    }
+}
