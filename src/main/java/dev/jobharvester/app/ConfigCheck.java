@@ -26,6 +26,17 @@ final class ConfigCheck {
         }
         try {
             CamelContext context = main.getCamelContext();
+            for (Route route : context.getRoutes()) {
+                if (route.getEndpoint() instanceof JobOutputsEndpoint endpoint) {
+                    try {
+                        endpoint.ledgerName(route);
+                    } catch (IllegalArgumentException e) {
+                        err.println("job-harvester check: " + config + ": " + route.getRouteId() + " ("
+                                + route.getSourceLocationShort() + "): " + e.getMessage());
+                        return ExitCodes.CONFIG;
+                    }
+                }
+            }
             out.println("job-harvester check: " + config + " is fine; " + context.getRoutes().size() + " pipelines:");
             for (Route route : context.getRoutes()) {
                 String source = route.getEndpoint() instanceof JobOutputsEndpoint endpoint

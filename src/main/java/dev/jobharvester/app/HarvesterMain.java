@@ -3,6 +3,8 @@ package dev.jobharvester.app;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.core.config.Configurator;
 
 /** The command line: {@code run} (the default), {@code demo}, {@code simulator}. */
 public final class HarvesterMain {
@@ -62,7 +64,11 @@ public final class HarvesterMain {
     private static int run(String command, CommandLine line, Path config) throws Exception {
         return switch (command) {
             case "run" -> Daemon.run(config);
-            case "check" -> ConfigCheck.run(config, System.out, System.err);
+            case "check" -> {
+                // Camel's start-up lines would bury the verdict; warnings and errors still show.
+                Configurator.setRootLevel(Level.WARN);
+                yield ConfigCheck.run(config, System.out, System.err);
+            }
             case "harvest" -> HarvestOnce.run(config, line, System.out, System.err);
             case "ledger" -> LedgerReport.run(config, line, System.out, System.err);
             case "demo" -> Demo.run(config);

@@ -90,14 +90,9 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
     }
 
     @Override
-    protected void doInit() throws Exception {
-        super.doInit();
-        ledgerName();
-    }
-
-    @Override
     protected void doStart() throws Exception {
-        ledger = getEndpoint().getComponent().fileLedger(configuration.getDataDir(), ledgerName());
+        ledger = getEndpoint().getComponent().fileLedger(configuration.getDataDir(),
+                getEndpoint().ledgerName(getRoute()));
         discovery = getEndpoint().discoveryFilter();
         inbox = configuration.getInbox() == null || configuration.getInbox().isBlank() ? null
                 : new JobInbox(Path.of(configuration.getInbox()));
@@ -114,23 +109,14 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
     @Override
     protected void doStop() throws Exception {
         super.doStop();
-        HealthCheckRegistry.get(getEndpoint().getCamelContext()).unregister(healthCheck);
-        metrics.close();
+        if (healthCheck != null) {
+            HealthCheckRegistry.get(getEndpoint().getCamelContext()).unregister(healthCheck);
+            metrics.close();
+            healthCheck = null;
+        }
         // Reached when the graceful shutdown timed out: cut the downloads still running, so their exchanges fail
         // (their temp files never get a final name) and the next start fetches them again.
         inFlight.values().forEach(IOHelper::close);
-    }
-
-    private String ledgerName() {
-        if (configuration.getLedgerName() != null && !configuration.getLedgerName().isBlank()) {
-            return configuration.getLedgerName();
-        }
-        if (getRoute() == null || !getRoute().isCustomId()) {
-            throw new IllegalArgumentException("job-outputs:" + provider.name() + ": give the route an id (or set"
-                    + " ledgerName): the ledger of delivered files is kept per route id, and a generated id would change"
-                    + " between runs and deliver everything again");
-        }
-        return getRoute().getRouteId();
     }
 
     /** Starts tracking a job; answers false when it is tracked already. */
@@ -712,13 +698,21 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
                 done.countDown();
             }
         });
-        getAsyncProcessor().process(exchange, defaultConsumerCallback(exchange, true));
+        send(exchange);
         try {
             done.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while the route delivered an archive entry", e);
         }
+    }
+
+    /**
+     * Sends an exchange into the route. Its completion logs a failure once, saying what happens next; the consumer's
+     * exception handler is left out, as it would log the same failure again.
+     */
+    private void send(Exchange exchange) {
+        getAsyncProcessor().process(exchange, doneSync -> releaseExchange(exchange, false));
     }
 
     private Exchange manifestExchange(TrackedJob job) {
@@ -785,7 +779,7 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
             exchange.setProperty(ExchangePropertyKey.BATCH_SIZE, total);
             exchange.setProperty(ExchangePropertyKey.BATCH_COMPLETE, index == total - 1);
             pendingExchanges = total - index - 1;
-            getAsyncProcessor().process(exchange, defaultConsumerCallback(exchange, true));
+            send(exchange);
         }
         // Exchanges a shutdown or a pause kept from being sent were never started: the next poll takes them.
         for (Object left : exchanges) {

@@ -16,6 +16,7 @@ import org.apache.camel.Category;
 import org.apache.camel.Consumer;
 import org.apache.camel.Processor;
 import org.apache.camel.Producer;
+import org.apache.camel.Route;
 import org.apache.camel.spi.UriEndpoint;
 import org.apache.camel.spi.UriParam;
 import org.apache.camel.support.ScheduledPollEndpoint;
@@ -54,10 +55,10 @@ public class JobOutputsEndpoint extends ScheduledPollEndpoint {
         super.doInit();
         boolean hasWork = !configuration.jobIdSet().isEmpty() || configuration.isDiscover()
                 || configuration.getInbox() != null && !configuration.getInbox().isBlank();
+        provider = Providers.create(configuration, getComponent().httpClient(configuration));
         if (hasWork) {
             requireCredentials();
         }
-        provider = Providers.create(configuration, getComponent().httpClient(configuration));
         if (configuration.isDiscover() && !provider.canDiscover()) {
             throw new IllegalArgumentException("job-outputs:" + provider.name() + ": discover is not available: "
                     + provider.name() + " has no usable job list; name the jobs with jobIds or an inbox");
@@ -81,6 +82,22 @@ public class JobOutputsEndpoint extends ScheduledPollEndpoint {
                     + " are not terminal states of " + provider.name() + " (" + new TreeSet<>(provider.terminalStates())
                     + ")");
         }
+    }
+
+    /**
+     * The name of the route's ledger: ledgerName, else the route's id. A generated id would change between runs and
+     * deliver everything again, so it is refused.
+     */
+    public String ledgerName(Route route) {
+        if (configuration.getLedgerName() != null && !configuration.getLedgerName().isBlank()) {
+            return configuration.getLedgerName();
+        }
+        if (route == null || !route.isCustomId()) {
+            throw new IllegalArgumentException("job-outputs:" + configuration.getProvider() + ": give the route an id (or"
+                    + " set ledgerName): the ledger of delivered files is kept per route id, and a generated id would"
+                    + " change between runs and deliver everything again");
+        }
+        return route.getRouteId();
     }
 
     /** Fails, saying what to set, when the platform cannot be asked: no API key, or no Pixxel workflow. */

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -19,10 +20,16 @@ import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The daemon in its own process, killed with SIGKILL in the middle of a harvest and started again, several times. */
+/**
+ * The daemon in its own process, killed with SIGKILL in the middle of a harvest and started again, several times; and
+ * stopped with SIGTERM in the middle of a large download, as systemd or Kubernetes stop it.
+ */
 class CrashTest {
 
     private static final String NAME = TensorPoolApi.NAME;
+    private static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(3);
+    /** JVM exit, Camel's shutdown of the other routes, logging: generous, as CI machines are slow. */
+    private static final Duration STOP_ALLOWANCE = Duration.ofSeconds(15);
 
     @TempDir
     Path dir;
@@ -38,6 +45,44 @@ class CrashTest {
         }
     }
 
+    private Map<String, String> environment(SimJob job) {
+        Map<String, String> environment = new HashMap<>(Map.of("TENSORPOOL_API_URL", simulator.apiUrl(NAME),
+                "TENSORPOOL_KEY", simulator.apiKey(NAME), "TENSORPOOL_JOB_IDS", job.id(),
+                "HARVESTER_OUTPUT_DIR", RunningHarvester.output(dir).toString(),
+                "HARVESTER_DATA_DIR", dir.resolve("data").toString(), "HARVESTER_POLL_DELAY", "200",
+                "HARVESTER_ALLOWED_HOSTS", "127.0.0.1", "HARVESTER_ALLOW_HTTP", "true"));
+        environment.put("HARVESTER_SHUTDOWN_TIMEOUT", String.valueOf(SHUTDOWN_TIMEOUT.toSeconds()));
+        return environment;
+    }
+
+    @Test
+    void sigtermDuringALargeDownloadStopsWithinTheBoundAndTheRestartDeliversItOnce() throws Exception {
+        SimFile large = SimFile.of("model/weights.bin", 100_000_000).throttle(4_000_000);
+        SimFile small = SimFile.of("config.json", 2_000);
+        SimJob job = simulator.addJob(NAME, SimJob.of("tp-sigterm", JobScript.always("completed"), small, large));
+        Path output = RunningHarvester.output(dir);
+        Path jobDir = Delivered.jobDir(NAME, output, job);
+
+        DaemonProcess daemon = DaemonProcess.start(dir, "-Xmx64m", environment(job));
+        await().atMost(Duration.ofSeconds(60)).until(() -> large.bytesServed() > 8_000_000);
+        // Graceful stop waits for the download up to the shutdown timeout, then cuts it: 4 MB/s leaves 23 s to go.
+        assertThat(daemon.terminate(SHUTDOWN_TIMEOUT.plus(STOP_ALLOWANCE))).as("exit code after SIGTERM")
+                .isEqualTo(143);
+        assertThat(jobDir.resolve(large.path())).as("a cut file never appears under its name").doesNotExist();
+        assertThat(jobDir.resolve("_manifest.json")).doesNotExist();
+
+        large.throttle(0);
+        try (DaemonProcess restarted = DaemonProcess.start(dir, "-Xmx64m", environment(job))) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> Delivered.manifestPresent(NAME, output, job));
+        }
+        Delivered.assertComplete(NAME, output, job, "completed");
+        assertThat(simulator.downloads(NAME, job.id(), small.path())).as("delivered before the stop").isEqualTo(1);
+        assertThat(simulator.downloads(NAME, job.id(), large.path())).as("cut once, then whole").isEqualTo(2);
+        try (Stream<Path> everything = Files.walk(output)) {
+            assertThat(everything.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith(".inprogress-"));
+        }
+    }
+
     @Test
     void killedAtSeveralPointsAndRestartedEveryFileArrivesOnceAndWhole() throws Exception {
         List<SimFile> files = new ArrayList<>();
@@ -48,10 +93,7 @@ class CrashTest {
         SimJob job = simulator.addJob(NAME, SimJob.of("tp-crash", JobScript.always("completed"), files));
         Path output = RunningHarvester.output(dir);
         Path jobDir = Delivered.jobDir(NAME, output, job);
-        Map<String, String> environment = Map.of("TENSORPOOL_API_URL", simulator.apiUrl(NAME),
-                "TENSORPOOL_KEY", simulator.apiKey(NAME), "TENSORPOOL_JOB_IDS", job.id(),
-                "HARVESTER_OUTPUT_DIR", output.toString(), "HARVESTER_DATA_DIR", dir.resolve("data").toString(),
-                "HARVESTER_POLL_DELAY", "200", "HARVESTER_ALLOWED_HOSTS", "127.0.0.1", "HARVESTER_ALLOW_HTTP", "true");
+        Map<String, String> environment = environment(job);
 
         int kills = 0;
         for (long killAfter : new long[] {2, 5, 9}) {

@@ -2,6 +2,7 @@ package dev.jobharvester.app;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -38,6 +39,20 @@ final class DaemonProcess implements AutoCloseable {
     void kill() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    /**
+     * SIGTERM, as systemd, Docker and Kubernetes stop a service; answers the exit code.
+     *
+     * @throws AssertionError when the process is still running after {@code bound}
+     */
+    int terminate(Duration bound) throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(bound.toMillis(), TimeUnit.MILLISECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError("the daemon was still running " + bound.toSeconds() + " s after SIGTERM");
+        }
+        return process.exitValue();
     }
 
     @Override

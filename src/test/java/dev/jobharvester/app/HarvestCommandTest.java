@@ -1,0 +1,103 @@
+package dev.jobharvester.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.jobharvester.sim.JobScript;
+import dev.jobharvester.sim.SimFile;
+import dev.jobharvester.sim.SimJob;
+import dev.jobharvester.sim.Simulator;
+import dev.jobharvester.sim.TensorPoolApi;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.AutoClose;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code harvest} as a cron job runs it, and {@code ledger} as an operator reads what it did. */
+class HarvestCommandTest {
+
+    private static final String NAME = TensorPoolApi.NAME;
+
+    @TempDir
+    Path dir;
+    @AutoClose
+    private final Simulator simulator = Simulator.started();
+    private Path config;
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    @BeforeEach
+    void writeSettings() throws Exception {
+        config = SettingsFile.write(dir, RunningHarvester.settings(simulator, dir));
+    }
+
+    private int harvest(String... options) throws Exception {
+        out.reset();
+        err.reset();
+        return HarvestOnce.run(config, CommandLine.parse(options), new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    private String printed() {
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void harvestsTheNamedJobsOnceAndSaysWhatIsNotReadyYet() throws Exception {
+        SimJob done = simulator.addJob(NAME, SimJob.of("tp-done", JobScript.start("running", 2).thenStays("completed"), SimFile.of("a.bin",
+                300_000), SimFile.of("dir/b.txt", 1_000)));
+        SimJob running = simulator.addJob(NAME, SimJob.of("tp-running", JobScript.always("running")));
+
+        assertThat(harvest("--route", "tensorpool-to-directory", "--jobs", done.id(), "--wait", "30")).isZero();
+        assertThat(printed()).contains("tensorpool job tp-done: harvested");
+        Delivered.assertComplete(NAME, RunningHarvester.output(dir), done, "completed");
+
+        assertThat(harvest("--route", "tensorpool-to-directory", "--jobs", done.id())).as("again: nothing to do").isZero();
+        Delivered.assertEachDownloadedOnce(simulator, NAME, done);
+
+        assertThat(harvest("--route", "tensorpool-to-directory", "--jobs", running.id()))
+                .isEqualTo(ExitCodes.NOT_FINISHED);
+        assertThat(printed()).contains("tensorpool job tp-running: not finished on the platform yet");
+
+        ByteArrayOutputStream listing = new ByteArrayOutputStream();
+        assertThat(LedgerReport.run(config, CommandLine.parse(new String[0]), new PrintStream(listing, true,
+                StandardCharsets.UTF_8), System.err)).isZero();
+        assertThat(listing.toString(StandardCharsets.UTF_8)).contains("tensorpool-to-directory")
+                .contains("tensorpool/tp-done  complete");
+    }
+
+    @Test
+    void aJobWhoseFileKeepsFailingEndsWithExitCodeOneAndTheLedgerShowsItParked() throws Exception {
+        SimFile broken = SimFile.of("broken.bin", 200_000).abortAfter(10_000, Integer.MAX_VALUE);
+        SimJob job = simulator.addJob(NAME, SimJob.of("tp-broken", JobScript.always("completed"), broken,
+                SimFile.of("fine.txt", 500)));
+        config = SettingsFile.write(dir, merged(Map.of("harvester.max-resumes", "0", "harvester.max-file-attempts", "2")));
+
+        assertThat(harvest("--route", "tensorpool-to-directory", "--jobs", job.id())).isEqualTo(ExitCodes.FAILED);
+        assertThat(printed()).contains("tensorpool job tp-broken: not complete: some files failed too often");
+
+        ByteArrayOutputStream listing = new ByteArrayOutputStream();
+        LedgerReport.run(config, CommandLine.parse(new String[] {"--route", "tensorpool-to-directory"}),
+                new PrintStream(listing, true, StandardCharsets.UTF_8), System.err);
+        assertThat(listing.toString(StandardCharsets.UTF_8)).contains("tensorpool/tp-broken  in progress: 2 files")
+                .contains("1 parked").containsPattern("file +fine.txt +500 B +sha256 [0-9a-f]{64}")
+                .containsPattern("parked +broken.bin .*Premature end");
+    }
+
+    private Map<String, String> merged(Map<String, String> changes) {
+        Map<String, String> settings = RunningHarvester.settings(simulator, dir);
+        settings.putAll(changes);
+        return settings;
+    }
+
+    @Test
+    void anUnknownPipelineIsNamedWithTheKnownOnes() throws Exception {
+        assertThat(harvest("--route", "tensorpool-to-nowhere", "--jobs", "x")).isEqualTo(ExitCodes.CONFIG);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("no job-outputs pipeline has the id"
+                + " 'tensorpool-to-nowhere'").contains("tensorpool-to-directory");
+    }
+}
