@@ -15,6 +15,8 @@ public class TensorpoolToDirectory extends RouteBuilder {
                 + "&harvestStates={{tensorpool.harvest-states}}"
                 + "&allowedHosts={{harvester.allowed-hosts}}"
                 + "&allowHttp={{harvester.allow-http}}"
+                + "&concurrentDownloads={{harvester.concurrent-downloads}}"
+                + "&segments={{harvester.segments}}&segmentSize={{harvester.segment-size}}"
                 + "&dataDir={{harvester.data-dir}}"
                 + "&delay={{harvester.poll-delay}}")
                 .routeId("tensorpool-to-directory-java")

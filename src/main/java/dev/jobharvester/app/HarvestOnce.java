@@ -13,6 +13,7 @@ import java.util.stream.Collectors;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Route;
 import org.apache.camel.main.Main;
+import org.apache.camel.support.ScheduledPollConsumer;
 
 /**
  * {@code harvest}: the given jobs through one pipeline of routes/, then exit, for scripts and cron. The pipeline's
@@ -48,6 +49,10 @@ final class HarvestOnce {
             endpoint.getConfiguration().setJobIds(String.join(",", jobIds));
             endpoint.getConfiguration().setInbox(null);
             endpoint.getConfiguration().setDiscover(false);
+            if (route.getConsumer() instanceof ScheduledPollConsumer consumer) {
+                // Run from a script: poll at once, not after the daemon's start-up grace.
+                consumer.setInitialDelay(0);
+            }
             try {
                 endpoint.requireCredentials();
                 context.getRouteController().startRoute(routeId);

@@ -12,7 +12,7 @@ public final class Harvester {
     public static final Path DEFAULT_CONFIG = Path.of("config", "application.properties");
     /** For commands that build the pipelines without running them: no route starts, no port is opened. */
     static final Map<String, String> PIPELINES_NOT_STARTED = Map.of("camel.main.auto-startup", "false",
-            "camel.management.enabled", "false", "camel.main.jmx-enabled", "false");
+            "camel.management.enabled", "false", "camel.metrics.enabled", "false", "camel.main.jmx-enabled", "false");
 
     private Harvester() {
     }

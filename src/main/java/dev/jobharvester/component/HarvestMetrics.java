@@ -76,7 +76,9 @@ final class HarvestMetrics implements AutoCloseable {
 
     @Override
     public void close() {
-        meters.forEach(registry::remove);
+        if (registry != null) {
+            meters.forEach(registry::remove);
+        }
         meters.clear();
     }
 }

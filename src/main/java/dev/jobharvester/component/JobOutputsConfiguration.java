@@ -1,5 +1,7 @@
 package dev.jobharvester.component;
 
+import dev.jobharvester.download.DownloadStream;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.Set;
@@ -86,6 +88,16 @@ public class JobOutputsConfiguration {
     @UriParam(label = "advanced", defaultValue = "60000",
               description = "Milliseconds a read may wait for the next bytes before the connection counts as dead.")
     private long readTimeout = 60_000;
+    @UriParam(defaultValue = "8", description = "How many files of a page are downloaded and delivered at the same"
+                                               + " time; 1 delivers them one after the other on the polling thread.")
+    private int concurrentDownloads = 8;
+    @UriParam(label = "advanced", defaultValue = "1", description = "Byte ranges of one file fetched side by side, for"
+            + " storage that caps what one connection carries (as aria2 -x or rclone --multi-thread-streams); 1 fetches"
+            + " a file over one connection. Each range in flight is held in memory: segments x segmentSize bytes.")
+    private int segments = 1;
+    @UriParam(label = "advanced", defaultValue = "4194304", description = "Bytes per range of a segmented download;"
+            + " a file no larger than one range is fetched over one connection.")
+    private int segmentSize = 4 << 20;
     @UriParam(defaultValue = "30000", description = "Milliseconds between two progress lines of a long download.")
     private long progressInterval = 30_000;
 
@@ -310,5 +322,34 @@ public class JobOutputsConfiguration {
 
     public void setProgressInterval(long progressInterval) {
         this.progressInterval = progressInterval;
+    }
+
+    public int getConcurrentDownloads() {
+        return concurrentDownloads;
+    }
+
+    public void setConcurrentDownloads(int concurrentDownloads) {
+        this.concurrentDownloads = concurrentDownloads;
+    }
+
+    public int getSegments() {
+        return segments;
+    }
+
+    public void setSegments(int segments) {
+        this.segments = segments;
+    }
+
+    public int getSegmentSize() {
+        return segmentSize;
+    }
+
+    public void setSegmentSize(int segmentSize) {
+        this.segmentSize = segmentSize;
+    }
+
+    /** How each download of this endpoint behaves. */
+    public DownloadStream.Options downloadOptions() {
+        return new DownloadStream.Options(maxResumes, Duration.ofMillis(progressInterval), segments, segmentSize);
     }
 }

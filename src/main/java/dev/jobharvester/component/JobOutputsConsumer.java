@@ -32,6 +32,9 @@ import java.util.Optional;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 import org.apache.camel.Exchange;
@@ -76,6 +79,8 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
     private HarvestHealthCheck healthCheck;
     private HarvestMetrics metrics;
     private volatile boolean paused;
+    /** Runs the file exchanges of a page side by side; null when concurrentDownloads is 1 (the polling thread does). */
+    private ExecutorService downloads;
 
     public JobOutputsConsumer(JobOutputsEndpoint endpoint, Processor processor) {
         super(endpoint, processor);
@@ -103,6 +108,10 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
         healthCheck = new HarvestHealthCheck(this);
         HealthCheckRegistry.get(getEndpoint().getCamelContext()).register(healthCheck);
         metrics = HarvestMetrics.bind(this);
+        if (configuration.getConcurrentDownloads() > 1) {
+            downloads = getEndpoint().getCamelContext().getExecutorServiceManager().newFixedThreadPool(this,
+                    "job-outputs-" + getRouteId(), configuration.getConcurrentDownloads());
+        }
         super.doStart();
     }
 
@@ -117,6 +126,10 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
         // Reached when the graceful shutdown timed out: cut the downloads still running, so their exchanges fail
         // (their temp files never get a final name) and the next start fetches them again.
         inFlight.values().forEach(IOHelper::close);
+        if (downloads != null) {
+            getEndpoint().getCamelContext().getExecutorServiceManager().shutdown(downloads);
+            downloads = null;
+        }
     }
 
     /** Starts tracking a job; answers false when it is tracked already. */
@@ -490,8 +503,7 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
 
     private DownloadStream download(TrackedJob job, String key, OutputFile file) {
         DownloadStream body = new DownloadStream(http, file, key, provider.downloadAuthorization(file),
-                stale -> refresh(job, stale), configuration.getMaxResumes(),
-                Duration.ofMillis(configuration.getProgressInterval()));
+                stale -> refresh(job, stale), configuration.downloadOptions());
         inFlight.put(key, body);
         return body;
     }
@@ -698,7 +710,7 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
                 done.countDown();
             }
         });
-        send(exchange);
+        send(exchange, () -> { });
         try {
             done.await();
         } catch (InterruptedException e) {
@@ -711,8 +723,11 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
      * Sends an exchange into the route. Its completion logs a failure once, saying what happens next; the consumer's
      * exception handler is left out, as it would log the same failure again.
      */
-    private void send(Exchange exchange) {
-        getAsyncProcessor().process(exchange, doneSync -> releaseExchange(exchange, false));
+    private void send(Exchange exchange, Runnable done) {
+        getAsyncProcessor().process(exchange, doneSync -> {
+            releaseExchange(exchange, false);
+            done.run();
+        });
     }
 
     private Exchange manifestExchange(TrackedJob job) {
@@ -773,17 +788,32 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
     @Override
     public int processBatch(Queue<Object> exchanges) throws Exception {
         int total = exchanges.size();
+        int concurrency = configuration.getConcurrentDownloads();
+        Semaphore slots = new Semaphore(concurrency);
+        List<Exchange> notStarted = new ArrayList<>();
         for (int index = 0; index < total && isBatchAllowed() && !paused; index++) {
             Exchange exchange = (Exchange) exchanges.poll();
             exchange.setProperty(ExchangePropertyKey.BATCH_INDEX, index);
             exchange.setProperty(ExchangePropertyKey.BATCH_SIZE, total);
             exchange.setProperty(ExchangePropertyKey.BATCH_COMPLETE, index == total - 1);
             pendingExchanges = total - index - 1;
-            send(exchange);
+            slots.acquireUninterruptibly();
+            if (downloads == null) {
+                send(exchange, slots::release);
+                continue;
+            }
+            try {
+                downloads.execute(() -> send(exchange, slots::release));
+            } catch (RejectedExecutionException stopping) {
+                slots.release();
+                notStarted.add(exchange);
+            }
         }
+        // The batch is done when every exchange sent is: the caller checks the ledger next.
+        slots.acquireUninterruptibly(concurrency);
+        exchanges.forEach(left -> notStarted.add((Exchange) left));
         // Exchanges a shutdown or a pause kept from being sent were never started: the next poll takes them.
-        for (Object left : exchanges) {
-            Exchange exchange = (Exchange) left;
+        for (Exchange exchange : notStarted) {
             exchange.setProperty(NOT_STARTED, true);
             exchange.setException(new IllegalStateException("the route stopped before this file was started"));
             exchange.getExchangeExtension().handoverCompletions().forEach(s -> s.onFailure(exchange));

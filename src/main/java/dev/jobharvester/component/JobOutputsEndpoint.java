@@ -55,6 +55,14 @@ public class JobOutputsEndpoint extends ScheduledPollEndpoint {
         super.doInit();
         boolean hasWork = !configuration.jobIdSet().isEmpty() || configuration.isDiscover()
                 || configuration.getInbox() != null && !configuration.getInbox().isBlank();
+        if (configuration.getConcurrentDownloads() < 1) {
+            throw new IllegalArgumentException("job-outputs:" + configuration.getProvider() + ": concurrentDownloads must"
+                    + " be at least 1, not " + configuration.getConcurrentDownloads());
+        }
+        if (configuration.getSegments() < 1 || configuration.getSegments() > 1 && configuration.getSegmentSize() < 65_536) {
+            throw new IllegalArgumentException("job-outputs:" + configuration.getProvider() + ": segments must be at"
+                    + " least 1, and segmentSize at least 65536 when segments is above 1");
+        }
         provider = Providers.create(configuration, getComponent().httpClient(configuration));
         if (hasWork) {
             requireCredentials();

@@ -7,6 +7,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.hc.client5.http.classic.methods.HttpGet;
@@ -41,12 +43,32 @@ public class DownloadStream extends VerifiedBody {
         Optional<OutputFile> refresh(OutputFile stale) throws IOException;
     }
 
+    /**
+     * How a download behaves.
+     *
+     * @param maxResumes       how often a broken transfer is resumed before the read fails
+     * @param progressInterval how often a long transfer logs how far it is
+     * @param segments         ranges fetched side by side for one file (1: one connection); for storage that caps
+     *                         each connection
+     * @param segmentSize      bytes per range when segmented; each range in flight is held in memory
+     */
+    public record Options(int maxResumes, Duration progressInterval, int segments, int segmentSize) {
+
+        public static Options single(int maxResumes) {
+            return new Options(maxResumes, Duration.ofSeconds(30), 1, 0);
+        }
+    }
+
     private final CloseableHttpClient http;
     private final String label;
     private final String authorization;
     private final Relister relister;
     private final int maxResumes;
     private final long progressIntervalNanos;
+    private final int segments;
+    private final int segmentSize;
+    /** Range requests of a segmented transfer, cut together when it breaks or closes. */
+    private final Set<HttpGet> rangeRequests = ConcurrentHashMap.newKeySet();
     private OutputFile file;
     private int resumesLeft;
     private boolean opened;
@@ -61,14 +83,14 @@ public class DownloadStream extends VerifiedBody {
     /**
      * @param label         what the file is, for messages ({@code provider/job/path}); never the URL's query
      * @param authorization the Authorization header to send, or null for a presigned location
-     * @param maxResumes    how often a broken transfer is resumed before the read fails
-     * @param progressInterval how often a long transfer logs how far it is
      */
     public DownloadStream(CloseableHttpClient http, OutputFile file, String label, String authorization,
-            Relister relister, int maxResumes, Duration progressInterval) {
-        this.maxResumes = maxResumes;
-        this.progressIntervalNanos = progressInterval.toNanos();
-        this.resumesLeft = maxResumes;
+            Relister relister, Options options) {
+        this.maxResumes = options.maxResumes();
+        this.resumesLeft = options.maxResumes();
+        this.progressIntervalNanos = options.progressInterval().toNanos();
+        this.segments = options.segments();
+        this.segmentSize = options.segmentSize();
         this.http = http;
         this.file = file;
         this.label = label;
@@ -184,13 +206,16 @@ public class DownloadStream extends VerifiedBody {
             refresh("its location expires at " + file.expiresAt());
         }
         long from = bytesRead();
-        response = get(from);
+        long size = expectedSize >= 0 ? expectedSize : file.size();
+        // Segmented: the first request asks for one range only, and the rest comes in ranges side by side.
+        long to = segments > 1 && size - from > segmentSize ? from + segmentSize - 1 : -1;
+        response = get(from, to);
         if (response.getCode() == 403) {
             // Presigned URLs expire, also in the middle of a transfer: list the file again, once, and go on.
             String reason = errorText(response.getEntity());
             drop();
             refresh("storage answered 403" + reason);
-            response = get(from);
+            response = get(from, to);
         }
         int status = response.getCode();
         HttpEntity entity = response.getEntity();
@@ -202,7 +227,16 @@ public class DownloadStream extends VerifiedBody {
         }
         long contentLength = entity.getContentLength();
         if (status == 206) {
-            checkRange(from, response.getFirstHeader(HttpHeaders.CONTENT_RANGE));
+            long total;
+            try {
+                total = checkRange(from, response.getFirstHeader(HttpHeaders.CONTENT_RANGE));
+            } catch (IOException e) {
+                drop();
+                throw e;
+            }
+            if (expectedSize < 0) {
+                expectedSize = total >= 0 ? total : file.size();
+            }
         } else {
             long promised = expectedSize >= 0 ? expectedSize : file.size();
             if (promised >= 0 && contentLength >= 0 && promised != contentLength) {
@@ -216,6 +250,10 @@ public class DownloadStream extends VerifiedBody {
             }
         }
         body = entity.getContent();
+        if (status == 206 && to >= 0 && contentLength > 0 && from + contentLength < expectedSize) {
+            // The rest follows the range storage answered (it may have sent less than asked), in ranges side by side.
+            body = new RangePipeline(body, from + contentLength, expectedSize, segmentSize, segments, this::fetchRange);
+        }
         if (!opened) {
             startedAt = System.nanoTime();
             progressLoggedAt = startedAt;
@@ -231,25 +269,59 @@ public class DownloadStream extends VerifiedBody {
         }
     }
 
-    private ClassicHttpResponse get(long from) throws IOException {
-        request = new HttpGet(file.location());
-        if (authorization != null) {
-            request.setHeader(HttpHeaders.AUTHORIZATION, authorization);
-        }
-        if (from > 0) {
-            request.setHeader(HttpHeaders.RANGE, "bytes=" + from + "-");
-        }
+    /** A GET from byte {@code from} to {@code to} (inclusive; -1: to the end). */
+    private ClassicHttpResponse get(long from, long to) throws IOException {
+        request = request(from, to);
         return http.executeOpen(null, request, null);
     }
 
-    private void checkRange(long from, Header contentRange) throws IOException {
+    private HttpGet request(long from, long to) {
+        HttpGet get = new HttpGet(file.location());
+        if (authorization != null) {
+            get.setHeader(HttpHeaders.AUTHORIZATION, authorization);
+        }
+        if (from > 0 || to >= 0) {
+            get.setHeader(HttpHeaders.RANGE, "bytes=" + from + "-" + (to >= 0 ? to : ""));
+        }
+        return get;
+    }
+
+    /** One range of a segmented transfer, whole; any other answer fails the transfer, which then resumes. */
+    private byte[] fetchRange(long from, long to) throws IOException {
+        HttpGet range = request(from, to);
+        rangeRequests.add(range);
+        try (ClassicHttpResponse answer = http.executeOpen(null, range, null)) {
+            HttpEntity entity = answer.getEntity();
+            if (answer.getCode() != 206 || entity == null) {
+                throw new IOException(label + ": storage answered " + answer.getCode() + " for the range " + from + "-"
+                        + to + (entity == null ? "" : errorText(entity)));
+            }
+            checkRange(from, answer.getFirstHeader(HttpHeaders.CONTENT_RANGE));
+            int length = (int) (to - from + 1);
+            byte[] bytes = entity.getContent().readNBytes(length);
+            if (bytes.length != length) {
+                throw new IOException(label + ": the range " + from + "-" + to + " ended after " + bytes.length
+                        + " bytes");
+            }
+            return bytes;
+        } catch (IOException e) {
+            // Closing the answer would read what is left of it: cut the connection instead.
+            range.cancel();
+            throw e;
+        } finally {
+            rangeRequests.remove(range);
+        }
+    }
+
+    /** Checks that a 206 starts where asked and fits the size known; answers the total it names (-1 for *). */
+    private long checkRange(long from, Header contentRange) throws IOException {
         Matcher range = contentRange == null ? null : CONTENT_RANGE.matcher(contentRange.getValue());
         if (range == null || !range.matches() || Long.parseLong(range.group(1)) != from
                 || expectedSize >= 0 && !range.group(2).equals("*") && Long.parseLong(range.group(2)) != expectedSize) {
-            drop();
-            throw new IOException(label + ": asked to resume at byte " + from + ", storage answered the range "
+            throw new IOException(label + ": asked for bytes from " + from + ", storage answered the range "
                     + (contentRange == null ? "(none)" : contentRange.getValue()));
         }
+        return range.group(2).equals("*") ? -1 : Long.parseLong(range.group(2));
     }
 
     private void refresh(String why) throws IOException {
@@ -285,6 +357,10 @@ public class DownloadStream extends VerifiedBody {
 
     /** Cuts the current connection, if any, so the next read starts a new one. */
     private void drop() {
+        if (body instanceof RangePipeline pipeline) {
+            pipeline.close();
+        }
+        rangeRequests.forEach(HttpGet::cancel);
         if (request != null) {
             request.cancel();
         }

@@ -95,7 +95,7 @@ public final class ArchetypeApi extends PlatformApi {
         ArrayNode outputs = body.putArray("outputs");
         for (int i = offset; i < Math.min(matching.size(), offset + limit); i++) {
             SimFile file = matching.get(i);
-            ObjectNode output = outputs.addObject().put("id", "out_" + job.files().indexOf(file))
+            ObjectNode output = outputs.addObject().put("id", "out_" + file.path())
                     .put("job_id", job.id()).put("port_name", portOf(file)).put("input_id", inputOf(file));
             output.putObject("data").put("ref", simulator.presign(NAME, job.id(), file.path(), ttl))
                     .put("filename", file.path().substring(file.path().lastIndexOf('/') + 1))

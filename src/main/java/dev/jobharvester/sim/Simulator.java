@@ -21,15 +21,19 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -43,6 +47,7 @@ public final class Simulator implements AutoCloseable {
     public static final String BUCKET = "outputs";
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern RANGE = Pattern.compile("bytes=(\\d+)-(\\d*)");
     private static final int CHUNK = 64 * 1024;
 
     static {
@@ -59,6 +64,8 @@ public final class Simulator implements AutoCloseable {
     private final List<ApiFault> apiFaults = new CopyOnWriteArrayList<>();
     private final byte[] signingKey = new byte[32];
     private volatile Duration urlTtl = Duration.ofHours(1);
+    private volatile boolean openStorage;
+    private final Map<SimJob, Map<String, SimFile>> fileIndex = new IdentityHashMap<>();
     private HttpServer apiHost;
     private HttpServer storageHost;
     private int apiPortWhileStopped;
@@ -300,15 +307,18 @@ public final class Simulator implements AutoCloseable {
         String[] parts = objectPath.split("/", 5);
         SimJob job = parts.length == 5 && parts[1].equals(BUCKET) && jobs.containsKey(parts[2])
                 ? job(parts[2], parts[3]) : null;
-        SimFile file = job == null ? null : job.files().stream().filter(f -> f.path().equals(parts[4]))
-                .findFirst().orElse(objects.get(objectPath));
+        SimFile file = job == null ? null : Optional.ofNullable(filesByPath(job).get(parts[4]))
+                .orElse(objects.get(objectPath));
+        boolean signed = query.containsKey("X-Amz-Signature");
         if (exchange.getRequestHeaders().containsKey("Authorization")) {
             s3Error(exchange, 400, "InvalidArgument", "Only one auth mechanism allowed");
-        } else if (!query.containsKey("X-Amz-Signature")) {
+        } else if (!signed && openStorage && parts.length == 5 && parts[4].isEmpty() && job != null) {
+            index(exchange, job);
+        } else if (!signed && !openStorage) {
             s3Error(exchange, 403, "AccessDenied", "Access Denied");
-        } else if (!validSignature(objectPath, query)) {
+        } else if (signed && !validSignature(objectPath, query)) {
             s3Error(exchange, 403, "SignatureDoesNotMatch", "The request signature we calculated does not match");
-        } else if (Instant.now().getEpochSecond() > Long.parseLong(query.get("X-Amz-Date"))
+        } else if (signed && Instant.now().getEpochSecond() > Long.parseLong(query.get("X-Amz-Date"))
                 + Long.parseLong(query.get("X-Amz-Expires"))) {
             s3Error(exchange, 403, "AccessDenied", "Request has expired");
         } else if (file == null) {
@@ -316,6 +326,34 @@ public final class Simulator implements AutoCloseable {
         } else {
             sendFile(exchange, file);
         }
+    }
+
+    /** A job's files by path: a benchmark's job has tens of thousands, and every GET looks one up. */
+    private Map<String, SimFile> filesByPath(SimJob job) {
+        synchronized (fileIndex) {
+            return fileIndex.computeIfAbsent(job, j -> {
+                Map<String, SimFile> byPath = new HashMap<>();
+                j.files().forEach(f -> byPath.putIfAbsent(f.path(), f));
+                return byPath;
+            });
+        }
+    }
+
+    /**
+     * Lets storage answer unsigned GETs, and a job's folder ({@code /sim-bucket/{platform}/{job}/}) with an HTML index
+     * of its files, as a web server's directory listing: what rclone's http backend reads. For benchmarks only.
+     */
+    public void openStorage() {
+        openStorage = true;
+    }
+
+    private void index(HttpExchange exchange, SimJob job) throws IOException {
+        StringBuilder html = new StringBuilder("<html><body>\n");
+        for (SimFile file : job.files()) {
+            html.append("<a href=\"").append(file.path()).append("\">").append(file.path()).append("</a>\n");
+        }
+        exchange.getResponseHeaders().set("Content-Type", "text/html");
+        respond(exchange, 200, html.append("</body></html>\n").toString().getBytes(StandardCharsets.UTF_8));
     }
 
     private boolean validSignature(String objectPath, Map<String, String> query) {
@@ -333,27 +371,30 @@ public final class Simulator implements AutoCloseable {
                 + "</Code><Message>" + message + "</Message></Error>").getBytes(StandardCharsets.UTF_8));
     }
 
-    /** Sends a file's bytes, honouring a {@code Range: bytes=N-} request and the file's faults. */
+    /** Sends a file's bytes, honouring a {@code Range: bytes=N-} or {@code bytes=N-M} request and the file's faults. */
     void sendFile(HttpExchange exchange, SimFile file) throws IOException {
         long size = file.size();
         long start = 0;
+        long end = size - 1;
         int status = 200;
-        String range = exchange.getRequestHeaders().getFirst("Range");
-        if (range != null && range.matches("bytes=\\d+-") && !file.ignoresRange()) {
-            start = Long.parseLong(range.substring(6, range.length() - 1));
-            if (start >= size) {
+        Matcher range = RANGE.matcher(String.valueOf(exchange.getRequestHeaders().getFirst("Range")));
+        if (range.matches() && !file.ignoresRange()) {
+            start = Long.parseLong(range.group(1));
+            end = range.group(2).isEmpty() ? size - 1 : Math.min(size - 1, Long.parseLong(range.group(2)));
+            if (start >= size || end < start) {
                 exchange.getResponseHeaders().set("Content-Range", "bytes */" + size);
                 respond(exchange, 416, new byte[0]);
                 return;
             }
             status = 206;
-            exchange.getResponseHeaders().set("Content-Range", "bytes " + start + "-" + (size - 1) + "/" + size);
+            exchange.getResponseHeaders().set("Content-Range", "bytes " + start + "-" + end + "/" + size);
         }
+        long length = end - start + 1;
         exchange.getResponseHeaders().set("Content-Type", "application/octet-stream");
         exchange.getResponseHeaders().set("Accept-Ranges", "bytes");
         boolean head = exchange.getRequestMethod().equals("HEAD");
         record(exchange, status);
-        exchange.sendResponseHeaders(status, head ? -1 : file.isChunked() ? 0 : size - start == 0 ? -1 : size - start);
+        exchange.sendResponseHeaders(status, head ? -1 : file.isChunked() ? 0 : length == 0 ? -1 : length);
         if (head) {
             return;
         }
@@ -364,7 +405,8 @@ public final class Simulator implements AutoCloseable {
         byte[] buffer = new byte[rate > 0 ? (int) Math.max(1, Math.min(CHUNK, rate / 20)) : CHUNK];
         OutputStream out = exchange.getResponseBody();
         try (InputStream in = file.content().open(start)) {
-            for (int n = in.read(buffer); n > 0; n = in.read(buffer)) {
+            for (int n = in.read(buffer, 0, (int) Math.min(buffer.length, length)); n > 0 && sent < length;
+                    n = in.read(buffer, 0, (int) Math.min(buffer.length, length - sent))) {
                 if (abortAt >= 0 && sent + n > abortAt) {
                     out.write(buffer, 0, (int) (abortAt - sent));
                     out.flush();

@@ -47,6 +47,8 @@ class RestartTest {
         Map<String, String> settings = RunningHarvester.settings(simulator, dir, job.id());
         // Graceful shutdown gives in-flight files one second; the slow file needs ten, so it is cut off.
         settings.put("camel.main.shutdown-timeout", "1");
+        // One file at a time, so that the stop lands between known files.
+        settings.put("harvester.concurrent-downloads", "1");
         Path output = RunningHarvester.output(dir);
         Path jobDir = Delivered.jobDir(TensorPoolApi.NAME, output, job);
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.jobharvester.provider.OutputFile;
 import dev.jobharvester.sim.JobScript;
+import dev.jobharvester.sim.RequestLog;
 import dev.jobharvester.sim.SimFile;
 import dev.jobharvester.sim.SimJob;
 import dev.jobharvester.sim.Simulator;
@@ -14,6 +15,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.junit.jupiter.api.AfterEach;
@@ -45,7 +48,7 @@ class DownloadStreamTest {
     private DownloadStream download(long promisedSize) {
         URI url = URI.create(simulator.presign(TensorPoolApi.NAME, "job", file.path()));
         return new DownloadStream(http, OutputFile.of(file.path(), url, promisedSize), "tensorpool/job/dir/data.bin",
-                null, stale -> Optional.empty(), 0, Duration.ofSeconds(30));
+                null, stale -> Optional.empty(), DownloadStream.Options.single(0));
     }
 
     @Test
@@ -58,6 +61,54 @@ class DownloadStreamTest {
             assertThat(stream.bytesRead()).isEqualTo(file.size());
             assertThat(stream.sha256()).isEqualTo(file.sha256());
         }
+    }
+
+    private DownloadStream segmented(int segments, int segmentSize, int maxResumes) {
+        URI url = URI.create(simulator.presign(TensorPoolApi.NAME, "job", file.path()));
+        return new DownloadStream(http, OutputFile.of(file.path(), url, file.size()), "tensorpool/job/dir/data.bin",
+                null, stale -> Optional.empty(),
+                new DownloadStream.Options(maxResumes, Duration.ofSeconds(30), segments, segmentSize));
+    }
+
+    private List<String> rangesAsked() {
+        return simulator.requests().matching(e -> e.host().equals("storage")).stream().map(RequestLog.Entry::range)
+                .toList();
+    }
+
+    @Test
+    void aSegmentedDownloadAsksForEachRangeOnceAndStreamsTheBytesInOrder() throws IOException {
+        try (DownloadStream stream = segmented(3, 128 * 1024, 0)) {
+            stream.transferTo(OutputStream.nullOutputStream());
+            assertThat(stream.isComplete()).isTrue();
+            assertThat(stream.sha256()).isEqualTo(file.sha256());
+        }
+        List<String> ranges = new ArrayList<>();
+        for (long from = 0; from < file.size(); from += 128 * 1024) {
+            ranges.add("bytes=" + from + "-" + (Math.min(file.size(), from + 128 * 1024) - 1));
+        }
+        assertThat(rangesAsked()).containsExactlyInAnyOrderElementsOf(ranges);
+    }
+
+    @Test
+    void aSegmentedDownloadWhoseRangeBreaksResumesFromTheByteReached() throws IOException {
+        file.abortAfter(50_000, 1);
+        try (DownloadStream stream = segmented(4, 200_000, 1)) {
+            stream.transferTo(OutputStream.nullOutputStream());
+            assertThat(stream.sha256()).isEqualTo(file.sha256());
+            assertThat(stream.resumes()).isEqualTo(1);
+        }
+        assertThat(rangesAsked()).first().isEqualTo("bytes=0-199999");
+        assertThat(rangesAsked()).contains("bytes=50000-249999");
+    }
+
+    @Test
+    void aServerThatIgnoresRangesIsReadOverOneConnection() throws IOException {
+        file.ignoreRange();
+        try (DownloadStream stream = segmented(4, 100_000, 0)) {
+            stream.transferTo(OutputStream.nullOutputStream());
+            assertThat(stream.sha256()).isEqualTo(file.sha256());
+        }
+        assertThat(rangesAsked()).containsExactly("bytes=0-99999");
     }
 
     @Test

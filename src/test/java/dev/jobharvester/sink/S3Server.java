@@ -40,6 +40,14 @@ public final class S3Server implements AutoCloseable {
         return new S3Server(proxy);
     }
 
+    /** s3proxy for the benchmark ({@code bench/run.sh}), until killed: {@code S3Server DIRECTORY}. */
+    public static void main(String[] args) throws Exception {
+        try (S3Server server = start(Path.of(args[0]))) {
+            System.out.println("endpoint=" + server.endpoint());
+            Thread.currentThread().join();
+        }
+    }
+
     public String endpoint() {
         return "http://127.0.0.1:" + proxy.getPort();
     }

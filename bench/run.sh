@@ -1,0 +1,234 @@
+#!/usr/bin/env bash
+# Times job-harvester against curl, rclone and aria2c on the same generated files, served by the simulator behind a
+# real job listing, in one run, in alternation; writes medians, peak RSS and ratios to bench/RESULTS.md.
+#   bench/run.sh            the full sizes (about 20 minutes on 2 cores)
+#   bench/run.sh --smoke    tiny sizes, one repetition, results in target/bench/RESULTS.md (the test suite runs this)
+# Sizes and repetitions can be changed with BENCH_* variables (see below). Run from anywhere; needs Java 17, Maven,
+# curl, rclone, aria2c, GNU time and python3 (Debian: apt-get install curl rclone aria2 time python3).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+SMOKE=0
+[[ "${1:-}" == "--smoke" ]] && SMOKE=1
+if (( SMOKE )); then
+  : "${BENCH_REPS:=1}" "${BENCH_SMALL_FILES:=200}" "${BENCH_LARGE_BYTES:=8388608}" "${BENCH_CAPPED_BYTES:=8388608}"
+  : "${BENCH_CAPPED_RATE:=8388608}" "${BENCH_LISTING_SMALL:=100}" "${BENCH_LISTING_LARGE:=1000}"
+  RESULTS=$ROOT/target/bench/RESULTS.md
+else
+  RESULTS=$ROOT/bench/RESULTS.md
+fi
+REPS=${BENCH_REPS:-3}
+SMALL_FILES=${BENCH_SMALL_FILES:-20000}
+SMALL_BYTES=${BENCH_SMALL_BYTES:-65536}
+LARGE_BYTES=${BENCH_LARGE_BYTES:-2147483648}
+CAPPED_BYTES=${BENCH_CAPPED_BYTES:-200000000}
+CAPPED_RATE=${BENCH_CAPPED_RATE:-20000000}
+LISTING_SMALL=${BENCH_LISTING_SMALL:-1000}
+LISTING_LARGE=${BENCH_LISTING_LARGE:-100000}
+PARALLEL=16
+WORKLOADS=" ${BENCH_WORKLOADS:-small large capped s3 listing} "
+runs() { [[ $WORKLOADS == *" $1 "* ]]; }
+
+for tool in curl rclone aria2c python3 /usr/bin/time; do
+  if ! command -v "$tool" >/dev/null 2>&1; then
+    echo "bench: $tool is missing; on Debian: apt-get install curl rclone aria2 time python3" >&2
+    exit 2
+  fi
+done
+
+WORK=$ROOT/target/bench/work
+rm -rf "$WORK"
+mkdir -p "$WORK"
+JAR=$ROOT/target/job-harvester.jar
+if [[ ! -f $JAR || ! -d $ROOT/target/test-classes ]]; then
+  mvn -B -q package -DskipTests
+fi
+mvn -B -q dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$WORK/classpath.txt" >/dev/null
+TEST_CP=$ROOT/target/test-classes:$(cat "$WORK/classpath.txt")
+
+PIDS=()
+cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+
+wait_for_line() {  # file pattern
+  for _ in $(seq 1 600); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
+  echo "bench: no '$2' in $1" >&2; cat "$1" >&2; exit 1
+}
+
+# --- the simulator, with every job in 2*REPS copies: a fresh one per run ----------------------------------------
+COPIES=$((2 * REPS))
+java -Xmx4g -jar "$JAR" simulator --bench "$COPIES" --small-files "$SMALL_FILES" --small-file-bytes "$SMALL_BYTES" \
+  --large-bytes "$LARGE_BYTES" --capped-bytes "$CAPPED_BYTES" --capped-rate "$CAPPED_RATE" \
+  --listing-small "$LISTING_SMALL" --listing-large "$LISTING_LARGE" > "$WORK/simulator.log" 2>&1 &
+PIDS+=($!)
+wait_for_line "$WORK/simulator.log" "Stop with Ctrl-C"
+eval "$(grep '^  export ' "$WORK/simulator.log" | sed 's/^  //')"
+STORAGE=$(sed -n 's/^Storage: //p' "$WORK/simulator.log" | sed 's:/$::')
+export WORK JAR PARALLEL TENSORPOOL_API_URL TENSORPOOL_KEY ARCHETYPE_API_URL ATAI_API_KEY
+
+# --- s3proxy, a real S3-compatible server --------------------------------------------------------------------------
+mkdir -p "$WORK/s3"
+java -cp "$TEST_CP" dev.jobharvester.sink.S3Server "$WORK/s3" > "$WORK/s3proxy.log" 2>&1 &
+PIDS+=($!)
+wait_for_line "$WORK/s3proxy.log" "^endpoint="
+S3_URL=$(sed -n 's/^endpoint=//p' "$WORK/s3proxy.log")
+S3_ACCESS=harvester-access S3_SECRET=harvester-secret-3f9c1d7a2b
+
+harvester_env() {  # out-dir data-dir: the environment every harvester run shares
+  echo TENSORPOOL_API_URL="$TENSORPOOL_API_URL" TENSORPOOL_KEY="$TENSORPOOL_KEY" ARCHETYPE_API_URL="$ARCHETYPE_API_URL" \
+    ATAI_API_KEY="$ATAI_API_KEY" HARVESTER_ALLOWED_HOSTS=127.0.0.1 HARVESTER_ALLOW_HTTP=true \
+    HARVESTER_OUTPUT_DIR="$1" HARVESTER_DATA_DIR="$2" HARVESTER_POLL_DELAY=100 HARVESTER_MANAGEMENT_PORT=0 \
+    HARVESTER_CONCURRENT_DOWNLOADS=$PARALLEL HARVESTER_LOG_LEVEL=WARN
+}
+
+# --- one timed run: appends "workload<TAB>tool<TAB>seconds<TAB>peak RSS KiB" to results.tsv -------------------------
+measure() {  # workload tool command...
+  local workload=$1 tool=$2
+  shift 2
+  rm -rf "$WORK/out"
+  mkdir -p "$WORK/out"
+  if ! /usr/bin/time -f "%e %M" -o "$WORK/time.txt" timeout "${BENCH_TIMEOUT:-1800}" "$@" > "$WORK/run.log" 2>&1; then
+    echo "bench: $tool on $workload failed:" >&2; tail -20 "$WORK/run.log" >&2; exit 1
+  fi
+  read -r seconds rss < <(tail -1 "$WORK/time.txt")
+  printf '%s\t%s\t%s\t%s\n' "$workload" "$tool" "$seconds" "$rss" >> "$WORK/results.tsv"
+  echo "  $workload  $tool  ${seconds}s  $((rss / 1024)) MiB"
+}
+
+check_count() {  # dir expected-file-count
+  local n
+  n=$(find "$1" -type f ! -name '.*' ! -name '_manifest.json' | wc -l)
+  [[ $n -eq $2 ]] || { echo "bench: $1 holds $n files, not $2" >&2; exit 1; }
+}
+
+# The job's presigned URLs, as a script would take them from the listing: "url<TAB>path" lines.
+presigned() {  # job
+  curl -sf -H "Authorization: Bearer $TENSORPOOL_KEY" "$TENSORPOOL_API_URL/job/pull/$1" | python3 -c '
+import json, sys
+for path, url in json.load(sys.stdin)["download_map"].items():
+    print(url + "\t" + path)'
+}
+
+curl_many() {  # url-list dest: 16 curl processes, each reusing its connection for its share of the files
+  local list=$1 dest=$2
+  rm -f "$WORK"/curl-part-*
+  awk -F'\t' -v dest="$dest" -v n=$PARALLEL -v dir="$WORK" \
+    '{ f = dir "/curl-part-" (NR % n); print "url = \"" $1 "\"\noutput = \"" dest "/" $2 "\"" >> f }' "$list"
+  ls "$WORK"/curl-part-* | xargs -P $PARALLEL -n 1 curl -sf --create-dirs -K
+}
+
+aria_many() {  # url-list dest
+  awk -F'\t' '{ print $1 "\n  out=" $2 }' "$1" > "$WORK/aria.txt"
+  aria2c -q -j $PARALLEL -x 1 --allow-overwrite=true --auto-file-renaming=false -d "$2" -i "$WORK/aria.txt"
+}
+
+harvest_once() {  # route job [jvm options...]: the harvester from JVM start to exit
+  local route=$1 job=$2
+  shift 2
+  env $(harvester_env "$WORK/out/harvester" "$WORK/out/data") java "$@" -jar "$JAR" harvest --route "$route" --jobs "$job"
+}
+# GNU time runs programs, not shell functions: these run through bash -c.
+export -f harvester_env harvest_once curl_many aria_many
+
+# The daemon for the steady state: started once, then each job is dropped into its inbox and timed from the drop to
+# its manifest in the sink.
+mkdir -p "$WORK/inbox" "$WORK/steady"
+env $(harvester_env "$WORK/steady/out" "$WORK/steady/data") TENSORPOOL_INBOX="$WORK/inbox" HARVESTER_LOG_LEVEL=INFO \
+  java -Xmx64m -jar "$JAR" run > "$WORK/daemon.log" 2>&1 &
+DAEMON=$!
+PIDS+=($DAEMON)
+wait_for_line "$WORK/daemon.log" "started in" 
+
+steady() {  # workload job: appends the daemon's time for the job, and its peak RSS so far
+  local workload=$1 job=$2
+  local manifest=$WORK/steady/out/tensorpool/$job/_manifest.json
+  local began ended
+  began=$(date +%s%N)
+  echo "$job" > "$WORK/inbox/.$job" && mv "$WORK/inbox/.$job" "$WORK/inbox/$job"
+  until [[ -f $manifest ]]; do sleep 0.02; done
+  ended=$(date +%s%N)
+  local rss
+  rss=$(awk '/VmHWM/ { print $2 }' "/proc/$DAEMON/status")
+  local seconds
+  seconds=$(python3 -c "print(round(($ended - $began) / 1e9, 2))")
+  printf '%s\t%s\t%s\t%s\n' "$workload" "harvester (running daemon)" "$seconds" "$rss" >> "$WORK/results.tsv"
+  echo "  $workload  harvester (running daemon)  ${seconds}s"
+}
+
+echo "bench: $REPS repetitions; work in $WORK"
+for rep in $(seq 1 "$REPS"); do
+  once=$rep
+  daemon_job=$((REPS + rep))
+  echo "repetition $rep"
+
+  # Many small files to disk. The order of the tools turns with each repetition.
+  if runs small; then
+  presigned "bench-small-$once" > "$WORK/small.txt"
+  small_runs=(curl aria2c rclone harvester)
+  for ((i = 0; i < ${#small_runs[@]}; i++)); do
+    tool=${small_runs[$(( (i + rep) % ${#small_runs[@]} ))]}
+    case $tool in
+      curl) measure small curl bash -c 'curl_many "$@"' _ "$WORK/small.txt" "$WORK/out/curl" ;;
+      aria2c) measure small aria2c bash -c 'aria_many "$@"' _ "$WORK/small.txt" "$WORK/out/aria" ;;
+      rclone) measure small rclone rclone copy :http: "$WORK/out/rclone" --http-url "$STORAGE/tensorpool/bench-small-$once/" \
+                --http-no-head --transfers $PARALLEL --checkers $PARALLEL ;;
+      harvester) measure small "harvester (one-shot, JVM start included)" bash -c 'harvest_once "$@"' _ \
+                   tensorpool-to-directory "bench-small-$once"
+                 check_count "$WORK/out/harvester/tensorpool/bench-small-$once" "$SMALL_FILES" ;;
+    esac
+  done
+  steady small "bench-small-$daemon_job"
+  check_count "$WORK/steady/out/tensorpool/bench-small-$daemon_job" "$SMALL_FILES"
+  fi
+
+  # One large file to disk, heap capped at 64 MiB for the harvester.
+  if runs large; then
+  presigned "bench-large-$once" > "$WORK/large.txt"
+  large_url=$(cut -f1 "$WORK/large.txt")
+  if (( rep % 2 )); then
+    measure large curl curl -sf -o "$WORK/out/large.bin" "$large_url"
+    measure large "harvester (one-shot, -Xmx64m)" bash -c 'harvest_once "$@"' _ tensorpool-to-directory "bench-large-$once" -Xmx64m
+  else
+    measure large "harvester (one-shot, -Xmx64m)" bash -c 'harvest_once "$@"' _ tensorpool-to-directory "bench-large-$once" -Xmx64m
+    measure large curl curl -sf -o "$WORK/out/large.bin" "$large_url"
+  fi
+  steady large "bench-large-$daemon_job"
+  fi
+
+  # A file whose storage caps each connection: one connection, four, and aria2c with four.
+  if runs capped; then
+  presigned "bench-capped-$once" > "$WORK/capped.txt"
+  capped_url=$(cut -f1 "$WORK/capped.txt")
+  measure capped "curl (1 connection)" curl -sf -o "$WORK/out/capped.bin" "$capped_url"
+  measure capped "aria2c -x4" aria2c -q -x 4 -s 4 -k 1M --allow-overwrite=true -d "$WORK/out" -o capped.bin "$capped_url"
+  measure capped "harvester (1 connection)" env HARVESTER_SEGMENTS=1 bash -c 'harvest_once "$@"' _ \
+    tensorpool-to-directory "bench-capped-$once"
+  measure capped "harvester (4 segments)" env HARVESTER_SEGMENTS=4 bash -c 'harvest_once "$@"' _ \
+    tensorpool-to-directory "bench-capped-$daemon_job"
+  fi
+
+  # The small files into s3proxy: rclone from the same storage, the harvester through its S3 pipeline.
+  if runs s3; then
+  # This machine sets AWS_CA_BUNDLE, which rclone cannot use with a plain-http endpoint.
+  measure s3 rclone env -u AWS_CA_BUNDLE RCLONE_CONFIG_DEST_TYPE=s3 RCLONE_CONFIG_DEST_PROVIDER=Other RCLONE_CONFIG_DEST_ENDPOINT="$S3_URL" \
+    RCLONE_CONFIG_DEST_ACCESS_KEY_ID=$S3_ACCESS RCLONE_CONFIG_DEST_SECRET_ACCESS_KEY=$S3_SECRET \
+    rclone copy :http: "dest:job-outputs/rclone-$rep" --http-url "$STORAGE/tensorpool/bench-small-$once/" --http-no-head \
+    --transfers $PARALLEL --checkers $PARALLEL
+  measure s3 harvester env TENSORPOOL_TO_S3_ENABLED=true TENSORPOOL_TO_DIRECTORY_ENABLED=false S3_BUCKET=job-outputs \
+    S3_PREFIX="harvester-$rep/" S3_OVERRIDE_ENDPOINT=true S3_ENDPOINT="$S3_URL" S3_PATH_STYLE=true \
+    AWS_ACCESS_KEY_ID=$S3_ACCESS AWS_SECRET_ACCESS_KEY=$S3_SECRET \
+    bash -c 'harvest_once "$@"' _ tensorpool-to-s3 "bench-small-$daemon_job"
+  fi
+done
+
+# Listing cost: the same pipeline on a job of LISTING_SMALL and one of LISTING_LARGE outputs, in pages of 100.
+for count in "$LISTING_SMALL" "$LISTING_LARGE"; do
+  runs listing || break
+  measure "listing" "harvester, $count outputs" bash -c 'harvest_once "$@"' _ archetype-to-directory \
+    "bench-listing-$count" -Xmx128m
+done
+
+python3 "$ROOT/bench/report.py" "$WORK/results.tsv" "$RESULTS" "$REPS" "$SMALL_FILES" "$SMALL_BYTES" "$LARGE_BYTES" \
+  "$CAPPED_BYTES" "$CAPPED_RATE" "$LISTING_SMALL" "$LISTING_LARGE"
+echo "bench: results in $RESULTS"

@@ -1,0 +1,31 @@
+package dev.jobharvester.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * bench/run.sh on tiny sizes: every tool and workload runs and lands in the results table. No timing is asserted; the
+ * speed goals live in bench/RESULTS.md, measured on a quiet machine.
+ */
+class BenchSmokeIT {
+
+    @Test
+    void theBenchmarkRunsEndToEndAndWritesItsTable() throws IOException, InterruptedException {
+        Path log = Path.of("target", "bench-smoke.log");
+        Process bench = new ProcessBuilder("bash", "bench/run.sh", "--smoke").redirectErrorStream(true)
+                .redirectOutput(log.toFile()).start();
+        assertThat(bench.waitFor(10, TimeUnit.MINUTES)).as("finished").isTrue();
+        assertThat(bench.exitValue()).as("exit code; see %s", log).isZero();
+        String results = Files.readString(Path.of("target", "bench", "RESULTS.md"));
+        for (String tool : new String[] {"| curl |", "| aria2c |", "| rclone |", "harvester (running daemon)",
+                "harvester (one-shot", "aria2c -x4", "harvester (4 segments)", "harvester, 1000 outputs"}) {
+            assertThat(results).contains(tool);
+        }
+        assertThat(results).contains("## Goals");
+    }
+}
