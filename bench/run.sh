@@ -51,13 +51,21 @@ PIDS=()
 cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
 
+await_file() {  # path: waits for it, at most BENCH_TIMEOUT seconds
+  local deadline=$(( $(date +%s) + ${BENCH_TIMEOUT:-1800} ))
+  until [[ -f $1 ]]; do
+    (( $(date +%s) < deadline )) || { echo "bench: $1 did not appear; see $WORK/daemon*.log" >&2; exit 1; }
+    sleep 0.02
+  done
+}
+
 wait_for_line() {  # file pattern
   for _ in $(seq 1 600); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
   echo "bench: no '$2' in $1" >&2; cat "$1" >&2; exit 1
 }
 
-# --- the simulator, with every job in 2*REPS copies: a fresh one per run ----------------------------------------
-COPIES=$((2 * REPS))
+# --- the simulator, with every job in 3*REPS copies: a fresh one per run ----------------------------------------
+COPIES=$((3 * REPS + 1))
 java -Xmx4g -jar "$JAR" simulator --bench "$COPIES" --small-files "$SMALL_FILES" --small-file-bytes "$SMALL_BYTES" \
   --large-bytes "$LARGE_BYTES" --capped-bytes "$CAPPED_BYTES" --capped-rate "$CAPPED_RATE" \
   --listing-small "$LISTING_SMALL" --listing-large "$LISTING_LARGE" > "$WORK/simulator.log" 2>&1 &
@@ -131,32 +139,56 @@ harvest_once() {  # route job [jvm options...]: the harvester from JVM start to 
 # GNU time runs programs, not shell functions: these run through bash -c.
 export -f harvester_env harvest_once curl_many aria_many
 
-# The daemon for the steady state: started once, then each job is dropped into its inbox and timed from the drop to
-# its manifest in the sink.
-mkdir -p "$WORK/inbox" "$WORK/steady"
-env $(harvester_env "$WORK/steady/out" "$WORK/steady/data") TENSORPOOL_INBOX="$WORK/inbox" HARVESTER_LOG_LEVEL=INFO \
-  java -Xmx64m -jar "$JAR" run > "$WORK/daemon.log" 2>&1 &
-DAEMON=$!
-PIDS+=($DAEMON)
-wait_for_line "$WORK/daemon.log" "started in" 
+# The running daemons: started once; each job is dropped into a daemon's inbox and timed from the drop to its
+# manifest in the sink. One delivers to disk over one connection per file, one to disk in 4 segments per large file
+# (the capped file only), one into s3proxy through the S3 pipeline.
+start_daemon() {  # name heap environment...: sets DAEMON_PID
+  local name=$1 heap=$2
+  shift 2
+  mkdir -p "$WORK/inbox-$name"
+  env $(harvester_env "$WORK/steady-$name/out" "$WORK/steady-$name/data") TENSORPOOL_INBOX="$WORK/inbox-$name" \
+    HARVESTER_LOG_LEVEL=INFO "$@" java "-Xmx$heap" -jar "$JAR" run > "$WORK/daemon-$name.log" 2>&1 &
+  DAEMON_PID=$!
+  PIDS+=($DAEMON_PID)
+  wait_for_line "$WORK/daemon-$name.log" "started in"
+}
+start_daemon disk 64m HARVESTER_SEGMENTS=1
+DAEMON_DISK=$DAEMON_PID
+start_daemon segments 64m HARVESTER_SEGMENTS=4
+DAEMON_SEGMENTS=$DAEMON_PID
+start_daemon s3 256m TENSORPOOL_TO_S3_ENABLED=true TENSORPOOL_TO_DIRECTORY_ENABLED=false S3_BUCKET=job-outputs \
+  S3_PREFIX=harvester-steady/ S3_OVERRIDE_ENDPOINT=true S3_ENDPOINT="$S3_URL" S3_PATH_STYLE=true \
+  AWS_ACCESS_KEY_ID=$S3_ACCESS AWS_SECRET_ACCESS_KEY=$S3_SECRET
+DAEMON_S3=$DAEMON_PID
 
-steady() {  # workload job: appends the daemon's time for the job, and its peak RSS so far
-  local workload=$1 job=$2
-  local manifest=$WORK/steady/out/tensorpool/$job/_manifest.json
+manifest_on_disk() {  # daemon job
+  echo "$WORK/steady-$1/out/tensorpool/$2/_manifest.json"
+}
+manifest_in_s3() {  # job
+  echo "$WORK/s3/job-outputs/harvester-steady/tensorpool/$1/_manifest.json"
+}
+
+steady() {  # workload tool job daemon-name manifest pid: appends the daemon's time for the job, and its peak RSS so far
+  local workload=$1 tool=$2 job=$3 name=$4 manifest=$5 pid=$6
   local began ended
   began=$(date +%s%N)
-  echo "$job" > "$WORK/inbox/.$job" && mv "$WORK/inbox/.$job" "$WORK/inbox/$job"
-  until [[ -f $manifest ]]; do sleep 0.02; done
+  echo "$job" > "$WORK/inbox-$name/.$job" && mv "$WORK/inbox-$name/.$job" "$WORK/inbox-$name/$job"
+  await_file "$manifest"
   ended=$(date +%s%N)
   local rss
-  rss=$(awk '/VmHWM/ { print $2 }' "/proc/$DAEMON/status")
+  rss=$(awk '/VmHWM/ { print $2 }' "/proc/$pid/status")
   local seconds
   seconds=$(python3 -c "print(round(($ended - $began) / 1e9, 2))")
-  printf '%s\t%s\t%s\t%s\n' "$workload" "harvester (running daemon)" "$seconds" "$rss" >> "$WORK/results.tsv"
-  echo "  $workload  harvester (running daemon)  ${seconds}s"
+  printf '%s\t%s\t%s\t%s\n' "$workload" "$tool" "$seconds" "$rss" >> "$WORK/results.tsv"
+  echo "  $workload  $tool  ${seconds}s"
 }
 
 echo "bench: $REPS repetitions; work in $WORK"
+# A daemon runs for months: the running-daemon figures are taken warm, after one job of the same kind.
+warmup=bench-small-$COPIES
+for name in disk s3; do echo "$warmup" > "$WORK/inbox-$name/.w" && mv "$WORK/inbox-$name/.w" "$WORK/inbox-$name/$warmup"; done
+await_file "$(manifest_on_disk disk "$warmup")"
+await_file "$(manifest_in_s3 "$warmup")"
 for rep in $(seq 1 "$REPS"); do
   once=$rep
   daemon_job=$((REPS + rep))
@@ -178,8 +210,9 @@ for rep in $(seq 1 "$REPS"); do
                  check_count "$WORK/out/harvester/tensorpool/bench-small-$once" "$SMALL_FILES" ;;
     esac
   done
-  steady small "bench-small-$daemon_job"
-  check_count "$WORK/steady/out/tensorpool/bench-small-$daemon_job" "$SMALL_FILES"
+  steady small "harvester (running daemon)" "bench-small-$daemon_job" disk \
+    "$(manifest_on_disk disk "bench-small-$daemon_job")" "$DAEMON_DISK"
+  check_count "$WORK/steady-disk/out/tensorpool/bench-small-$daemon_job" "$SMALL_FILES"
   fi
 
   # One large file to disk, heap capped at 64 MiB for the harvester.
@@ -193,7 +226,8 @@ for rep in $(seq 1 "$REPS"); do
     measure large "harvester (one-shot, -Xmx64m)" bash -c 'harvest_once "$@"' _ tensorpool-to-directory "bench-large-$once" -Xmx64m
     measure large curl curl -sf -o "$WORK/out/large.bin" "$large_url"
   fi
-  steady large "bench-large-$daemon_job"
+  steady large "harvester (running daemon)" "bench-large-$daemon_job" disk \
+    "$(manifest_on_disk disk "bench-large-$daemon_job")" "$DAEMON_DISK"
   fi
 
   # A file whose storage caps each connection: one connection, four, and aria2c with four.
@@ -202,10 +236,14 @@ for rep in $(seq 1 "$REPS"); do
   capped_url=$(cut -f1 "$WORK/capped.txt")
   measure capped "curl (1 connection)" curl -sf -o "$WORK/out/capped.bin" "$capped_url"
   measure capped "aria2c -x4" aria2c -q -x 4 -s 4 -k 1M --allow-overwrite=true -d "$WORK/out" -o capped.bin "$capped_url"
-  measure capped "harvester (1 connection)" env HARVESTER_SEGMENTS=1 bash -c 'harvest_once "$@"' _ \
+  measure capped "harvester (one-shot, 1 connection)" env HARVESTER_SEGMENTS=1 bash -c 'harvest_once "$@"' _ \
     tensorpool-to-directory "bench-capped-$once"
-  measure capped "harvester (4 segments)" env HARVESTER_SEGMENTS=4 bash -c 'harvest_once "$@"' _ \
+  measure capped "harvester (one-shot, 4 segments)" env HARVESTER_SEGMENTS=4 bash -c 'harvest_once "$@"' _ \
     tensorpool-to-directory "bench-capped-$daemon_job"
+  steady capped "harvester (running daemon, 1 connection)" "bench-capped-$daemon_job" disk \
+    "$(manifest_on_disk disk "bench-capped-$daemon_job")" "$DAEMON_DISK"
+  steady capped "harvester (running daemon, 4 segments)" "bench-capped-$daemon_job" segments \
+    "$(manifest_on_disk segments "bench-capped-$daemon_job")" "$DAEMON_SEGMENTS"
   fi
 
   # The small files into s3proxy: rclone from the same storage, the harvester through its S3 pipeline.
@@ -215,10 +253,12 @@ for rep in $(seq 1 "$REPS"); do
     RCLONE_CONFIG_DEST_ACCESS_KEY_ID=$S3_ACCESS RCLONE_CONFIG_DEST_SECRET_ACCESS_KEY=$S3_SECRET \
     rclone copy :http: "dest:job-outputs/rclone-$rep" --http-url "$STORAGE/tensorpool/bench-small-$once/" --http-no-head \
     --transfers $PARALLEL --checkers $PARALLEL
-  measure s3 harvester env TENSORPOOL_TO_S3_ENABLED=true TENSORPOOL_TO_DIRECTORY_ENABLED=false S3_BUCKET=job-outputs \
+  measure s3 "harvester (one-shot, JVM start included)" env TENSORPOOL_TO_S3_ENABLED=true TENSORPOOL_TO_DIRECTORY_ENABLED=false S3_BUCKET=job-outputs \
     S3_PREFIX="harvester-$rep/" S3_OVERRIDE_ENDPOINT=true S3_ENDPOINT="$S3_URL" S3_PATH_STYLE=true \
     AWS_ACCESS_KEY_ID=$S3_ACCESS AWS_SECRET_ACCESS_KEY=$S3_SECRET \
     bash -c 'harvest_once "$@"' _ tensorpool-to-s3 "bench-small-$daemon_job"
+  s3_job=bench-small-$((2 * REPS + rep))
+  steady s3 "harvester (running daemon)" "$s3_job" s3 "$(manifest_in_s3 "$s3_job")" "$DAEMON_S3"
   fi
 done
 

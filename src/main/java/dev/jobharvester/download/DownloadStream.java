@@ -207,9 +207,16 @@ public class DownloadStream extends VerifiedBody {
         }
         long from = bytesRead();
         long size = expectedSize >= 0 ? expectedSize : file.size();
-        // Segmented: the first request asks for one range only, and the rest comes in ranges side by side.
-        long to = segments > 1 && size - from > segmentSize ? from + segmentSize - 1 : -1;
+        // Segmented: the first request asks for one range only (its answer tells the size when the listing did not),
+        // and the rest comes in ranges side by side.
+        long to = segments > 1 && (size < 0 || size - from > segmentSize) ? from + segmentSize - 1 : -1;
         response = get(from, to);
+        if (response.getCode() == 416 && to >= 0) {
+            // An empty file has no first range to give: ask for the whole of it.
+            drop();
+            to = -1;
+            response = get(from, to);
+        }
         if (response.getCode() == 403) {
             // Presigned URLs expire, also in the middle of a transfer: list the file again, once, and go on.
             String reason = errorText(response.getEntity());

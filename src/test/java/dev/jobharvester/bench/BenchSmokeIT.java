@@ -23,7 +23,7 @@ class BenchSmokeIT {
         assertThat(bench.exitValue()).as("exit code; see %s", log).isZero();
         String results = Files.readString(Path.of("target", "bench", "RESULTS.md"));
         for (String tool : new String[] {"| curl |", "| aria2c |", "| rclone |", "harvester (running daemon)",
-                "harvester (one-shot", "aria2c -x4", "harvester (4 segments)", "harvester, 1000 outputs"}) {
+                "harvester (one-shot", "aria2c -x4", "harvester (running daemon, 4 segments)", "harvester, 1000 outputs"}) {
             assertThat(results).contains(tool);
         }
         assertThat(results).contains("## Goals");

@@ -63,9 +63,10 @@ class DownloadStreamTest {
         }
     }
 
+    /** A segmented download of a file whose size the listing did not give, as TensorPool's does not. */
     private DownloadStream segmented(int segments, int segmentSize, int maxResumes) {
         URI url = URI.create(simulator.presign(TensorPoolApi.NAME, "job", file.path()));
-        return new DownloadStream(http, OutputFile.of(file.path(), url, file.size()), "tensorpool/job/dir/data.bin",
+        return new DownloadStream(http, OutputFile.of(file.path(), url, -1), "tensorpool/job/dir/data.bin",
                 null, stale -> Optional.empty(),
                 new DownloadStream.Options(maxResumes, Duration.ofSeconds(30), segments, segmentSize));
     }
@@ -99,6 +100,18 @@ class DownloadStreamTest {
         }
         assertThat(rangesAsked()).first().isEqualTo("bytes=0-199999");
         assertThat(rangesAsked()).contains("bytes=50000-249999");
+    }
+
+    @Test
+    void anEmptyFileIsFetchedWholeWhenSegmented() throws IOException {
+        SimFile empty = SimFile.of("empty.txt", 0);
+        simulator.addJob(TensorPoolApi.NAME, SimJob.of("job-empty", JobScript.always("completed"), empty));
+        URI url = URI.create(simulator.presign(TensorPoolApi.NAME, "job-empty", empty.path()));
+        try (DownloadStream stream = new DownloadStream(http, OutputFile.of(empty.path(), url, -1), "t/job-empty/empty.txt",
+                null, stale -> Optional.empty(), new DownloadStream.Options(0, Duration.ofSeconds(30), 4, 65_536))) {
+            assertThat(stream.readAllBytes()).isEmpty();
+            assertThat(stream.isComplete()).isTrue();
+        }
     }
 
     @Test
