@@ -72,6 +72,7 @@ java -Xmx4g -jar "$JAR" simulator --bench "$COPIES" --small-files "$SMALL_FILES"
 PIDS+=($!)
 wait_for_line "$WORK/simulator.log" "Stop with Ctrl-C"
 eval "$(grep '^  export ' "$WORK/simulator.log" | sed 's/^  //')"
+unset TENSORPOOL_JOB_IDS  # the demo jobs the simulator also serves are not part of the benchmark
 STORAGE=$(sed -n 's/^Storage: //p' "$WORK/simulator.log" | sed 's:/$::')
 export WORK JAR PARALLEL TENSORPOOL_API_URL TENSORPOOL_KEY ARCHETYPE_API_URL ATAI_API_KEY
 

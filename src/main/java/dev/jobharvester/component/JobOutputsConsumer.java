@@ -35,6 +35,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
+import java.util.function.Supplier;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 import org.apache.camel.Exchange;
@@ -63,8 +64,6 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
 
     private static final Logger LOG = LoggerFactory.getLogger(JobOutputsConsumer.class);
     private static final Duration RELISTING_REUSE = Duration.ofSeconds(10);
-    /** Marks an exchange a shutdown or a pause kept from being sent: no failure, just not yet. */
-    private static final String NOT_STARTED = "JobOutputsNotStarted";
 
     private final JobProvider provider;
     private final JobOutputsConfiguration configuration;
@@ -416,7 +415,8 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
                 if (configuration.isUnpackArchives() && path.toLowerCase(Locale.ROOT).endsWith(".zip")) {
                     count += unpack(job, path, file);
                 } else {
-                    batch.add(fileExchange(job, path, file));
+                    // Made when its turn comes: a page of 20,000 files must not hold 20,000 exchanges at once.
+                    batch.add((Supplier<Exchange>) () -> fileExchange(job, path, file));
                 }
                 sent.add(path);
             }
@@ -572,9 +572,6 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
 
             @Override
             public void onFailure(Exchange failed) {
-                if (failed.getProperty(NOT_STARTED, false, Boolean.class)) {
-                    return;
-                }
                 if (body.failure() == null) {
                     String cause = cause(failed);
                     statistics.sinkFailed(cause);
@@ -790,9 +787,9 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
         int total = exchanges.size();
         int concurrency = configuration.getConcurrentDownloads();
         Semaphore slots = new Semaphore(concurrency);
-        List<Exchange> notStarted = new ArrayList<>();
         for (int index = 0; index < total && isBatchAllowed() && !paused; index++) {
-            Exchange exchange = (Exchange) exchanges.poll();
+            Object next = exchanges.poll();
+            Exchange exchange = next instanceof Supplier<?> later ? (Exchange) later.get() : (Exchange) next;
             exchange.setProperty(ExchangePropertyKey.BATCH_INDEX, index);
             exchange.setProperty(ExchangePropertyKey.BATCH_SIZE, total);
             exchange.setProperty(ExchangePropertyKey.BATCH_COMPLETE, index == total - 1);
@@ -806,18 +803,14 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
                 downloads.execute(() -> send(exchange, slots::release));
             } catch (RejectedExecutionException stopping) {
                 slots.release();
-                notStarted.add(exchange);
+                exchange.setException(stopping);
+                exchange.getExchangeExtension().handoverCompletions().forEach(s -> s.onFailure(exchange));
+                break;
             }
         }
-        // The batch is done when every exchange sent is: the caller checks the ledger next.
+        // The batch is done when every exchange sent is: the caller checks the ledger next. What a shutdown or a pause
+        // kept from being sent was never made or started: the next poll takes it.
         slots.acquireUninterruptibly(concurrency);
-        exchanges.forEach(left -> notStarted.add((Exchange) left));
-        // Exchanges a shutdown or a pause kept from being sent were never started: the next poll takes them.
-        for (Exchange exchange : notStarted) {
-            exchange.setProperty(NOT_STARTED, true);
-            exchange.setException(new IllegalStateException("the route stopped before this file was started"));
-            exchange.getExchangeExtension().handoverCompletions().forEach(s -> s.onFailure(exchange));
-        }
         return total;
     }
 }
