@@ -12,9 +12,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The rest of a file read in order while its next byte ranges are fetched side by side, for storage that caps what
- * one connection carries. {@code connections} ranges of {@code rangeSize} bytes are fetched at a time, and as many
- * again wait their turn, so no connection idles while the reader catches up; each is held in memory until read, so
- * memory stays within 2 × connections × rangeSize whatever the file's size.
+ * one connection carries. At most {@code connections} ranges of {@code rangeSize} bytes are fetched ahead of the
+ * reader, each held in memory until read, so memory stays at connections × rangeSize whatever the file's size.
  * Hand-written: the HTTP clients of the field download segments to a file, none streams them in order to a sink.
  */
 final class RangePipeline extends InputStream {
@@ -87,7 +86,7 @@ final class RangePipeline extends InputStream {
                 return thread;
             });
         }
-        while (ahead.size() < 2 * connections && nextRange < end) {
+        while (ahead.size() < connections && nextRange < end) {
             long from = nextRange;
             long to = Math.min(end, from + rangeSize) - 1;
             ahead.add(workers.submit(() -> fetcher.fetch(from, to)));
