@@ -78,6 +78,8 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
     private HarvestHealthCheck healthCheck;
     private HarvestMetrics metrics;
     private volatile boolean paused;
+    /** The same for every file of this consumer: made once at start, not per download. */
+    private DownloadStream.Options downloadOptions;
     /** Runs the file exchanges of a page side by side; null when concurrentDownloads is 1 (the polling thread does). */
     private ExecutorService downloads;
 
@@ -98,6 +100,7 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
         ledger = getEndpoint().getComponent().fileLedger(configuration.getDataDir(),
                 getEndpoint().ledgerName(getRoute()));
         discovery = getEndpoint().discoveryFilter();
+        downloadOptions = configuration.downloadOptions();
         inbox = configuration.getInbox() == null || configuration.getInbox().isBlank() ? null
                 : new JobInbox(Path.of(configuration.getInbox()));
         // Stream caching would pull every file into memory or a spool file before the sink sees it.
@@ -260,8 +263,10 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
 
     @ManagedAttribute(description = "Each download running now and how far it is")
     public List<String> getTransfers() {
-        return inFlight.values().stream().filter(DownloadStream::isOpened).map(d -> d.label() + ": " + Progress.bytes(d.bytesRead())
-                + (d.expectedSize() >= 0 ? " of " + Progress.bytes(d.expectedSize()) : "")).sorted().toList();
+        return inFlight.values().stream().filter(DownloadStream::isOpened)
+                .map(d -> d.label() + ": " + Progress.bytes(d.bytesRead())
+                        + (d.expectedSize() >= 0 ? " of " + Progress.bytes(d.expectedSize()) : ""))
+                .sorted().toList();
     }
 
     @ManagedAttribute(description = "Transfers resumed after a break plus files fetched again after a failed attempt")
@@ -503,7 +508,7 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
 
     private DownloadStream download(TrackedJob job, String key, OutputFile file) {
         DownloadStream body = new DownloadStream(http, file, key, provider.downloadAuthorization(file),
-                stale -> refresh(job, stale), configuration.downloadOptions());
+                stale -> refresh(job, stale), downloadOptions);
         inFlight.put(key, body);
         return body;
     }
@@ -696,18 +701,7 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
     /** Sends an exchange through the route and returns when the route is done with it, however it routes. */
     private void processAndWait(Exchange exchange) throws IOException {
         CountDownLatch done = new CountDownLatch(1);
-        exchange.getExchangeExtension().addOnCompletion(new Synchronization() {
-            @Override
-            public void onComplete(Exchange ignored) {
-                done.countDown();
-            }
-
-            @Override
-            public void onFailure(Exchange ignored) {
-                done.countDown();
-            }
-        });
-        send(exchange, () -> { });
+        send(exchange, done::countDown);
         try {
             done.await();
         } catch (InterruptedException e) {
