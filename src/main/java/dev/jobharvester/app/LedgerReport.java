@@ -8,7 +8,7 @@ import java.io.PrintStream;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
+import java.util.Arrays;
 import java.util.Locale;
 
 /**
@@ -46,15 +46,16 @@ final class LedgerReport {
                         + " sink");
                 continue;
             }
-            List<DeliveredFile> files = ledger.deliveredFiles(jobKey);
-            long parked = files.stream().filter(f -> f.kind() == DeliveredFile.Kind.PARKED).count();
-            out.println("  " + jobKey + "  in progress: " + files.size() + " files done with" + (parked == 0 ? ""
+            int done = Arrays.stream(DeliveredFile.Kind.values()).mapToInt(kind -> ledger.countFiles(jobKey, kind)).sum();
+            int parked = ledger.countFiles(jobKey, DeliveredFile.Kind.PARKED);
+            out.println("  " + jobKey + "  in progress: " + done + " files done with" + (parked == 0 ? ""
                     : ", " + parked + " parked (JMX retryParkedFiles)"));
-            for (DeliveredFile file : files) {
-                out.println("    " + String.format("%-9s", file.kind().name().toLowerCase(Locale.ROOT)) + " "
-                        + file.path() + (file.size() >= 0 ? "  " + Progress.bytes(file.size()) : "")
+            for (DeliveredFile.Kind kind : DeliveredFile.Kind.values()) {
+                ledger.forEachFile(jobKey, kind, file -> out.println("    "
+                        + String.format("%-9s", kind.name().toLowerCase(Locale.ROOT)) + " " + file.path()
+                        + (file.size() >= 0 ? "  " + Progress.bytes(file.size()) : "")
                         + (file.sha256() == null ? "" : "  sha256 " + file.sha256())
-                        + (file.note() == null ? "" : "  " + file.note()));
+                        + (file.note() == null ? "" : "  " + file.note())));
             }
         }
     }

@@ -19,6 +19,7 @@ import dev.jobharvester.provider.OutputPage;
 import dev.jobharvester.provider.ProviderException;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -30,6 +31,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Queue;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -612,8 +614,7 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
     public List<String> getParkedFiles() {
         List<String> parked = new ArrayList<>();
         for (TrackedJob job : jobs.values()) {
-            ledger.deliveredFiles(job.jobKey).stream().filter(f -> f.kind() == Kind.PARKED)
-                    .forEach(f -> parked.add(f.key() + ": " + f.note()));
+            ledger.forEachFile(job.jobKey, Kind.PARKED, f -> parked.add(f.key() + ": " + f.note()));
         }
         return parked;
     }
@@ -622,12 +623,9 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
     public int retryParkedFiles() {
         int count = 0;
         for (TrackedJob job : jobs.values()) {
-            int retried = 0;
-            for (DeliveredFile file : ledger.deliveredFiles(job.jobKey)) {
-                if (file.kind() == Kind.PARKED && ledger.remove(file.key())) {
-                    retried++;
-                }
-            }
+            List<String> parked = new ArrayList<>();
+            ledger.forEachFile(job.jobKey, Kind.PARKED, f -> parked.add(f.key()));
+            int retried = (int) parked.stream().filter(ledger::remove).count();
             if (retried > 0) {
                 // Only this job's files are tried again: jobs given up or not harvested stay so.
                 job.phase = JobPhase.HARVESTING;
@@ -721,12 +719,26 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
         });
     }
 
-    private Exchange manifestExchange(TrackedJob job) {
-        List<DeliveredFile> delivered = ledger.deliveredFiles(job.jobKey);
-        byte[] manifest = Manifest.render(provider.name(), job.jobId, job.terminal.providerState(), delivered,
-                job.terminalSeenAt, Instant.now());
+    /**
+     * The manifest's exchange. The manifest is written to a spool file, not held in memory: it lists every file of
+     * the job. The file goes away with the exchange.
+     */
+    private Exchange manifestExchange(TrackedJob job) throws IOException {
+        Path spool = Path.of(configuration.getDataDir(), "spool");
+        Files.createDirectories(spool);
+        // Not createTempFile: its owner-only mode would travel with the file into a directory sink.
+        Path manifest = Files.createFile(spool.resolve("manifest-" + UUID.randomUUID() + ".json"));
+        Manifest.Summary summary;
+        try (OutputStream out = Files.newOutputStream(manifest)) {
+            summary = Manifest.write(provider.name(), job.jobId, job.terminal.providerState(),
+                    (kind, action) -> ledger.forEachFile(job.jobKey, kind, action), job.terminalSeenAt, Instant.now(),
+                    out);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(manifest);
+            throw e;
+        }
         Exchange exchange = createExchange(job, SinkNames.MANIFEST, JobOutputsConstants.KIND_MANIFEST);
-        exchange.getIn().setBody(manifest);
+        exchange.getIn().setBody(manifest.toFile());
         exchange.getIn().setHeader(Exchange.CONTENT_TYPE, "application/json");
         exchange.getExchangeExtension().addOnCompletion(new Synchronization() {
             @Override
@@ -734,7 +746,8 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
                 ledger.jobComplete(job.jobKey);
                 job.phase = JobPhase.HARVESTED;
                 statistics.deliveredToSink();
-                logHarvested(job, delivered);
+                logHarvested(job, summary);
+                deleteSpooled(manifest);
             }
 
             @Override
@@ -743,20 +756,27 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
                 statistics.sinkFailed(cause);
                 LOG.warn("{}/{} not delivered (will be tried again at the next poll): {}", job.jobKey,
                         SinkNames.MANIFEST, cause);
+                deleteSpooled(manifest);
             }
         });
         return exchange;
     }
 
-    private void logHarvested(TrackedJob job, List<DeliveredFile> delivered) {
-        List<DeliveredFile> files = delivered.stream().filter(f -> f.kind() == Kind.FILE).toList();
+    private static void deleteSpooled(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            LOG.warn("cannot delete the spool file {}: {}", file, e.getMessage());
+        }
+    }
+
+    private void logHarvested(TrackedJob job, Manifest.Summary summary) {
         long elapsed = System.nanoTime() - job.harvestStartedNanos;
         long fetched = job.bytesThisRun.sum();
-        long others = delivered.stream().filter(f -> f.kind() != Kind.FILE && f.kind() != Kind.ARCHIVE).count();
         LOG.info("{} job {} harvested: {} files, {} in {} s at {}{}; manifest delivered", provider.name(), job.jobId,
-                files.size(), Progress.bytes(files.stream().mapToLong(DeliveredFile::size).sum()),
-                String.format(Locale.ROOT, "%.1f", elapsed / 1e9), Progress.rate(fetched, elapsed),
-                others == 0 ? "" : " (" + others + " refused or skipped, see the manifest)");
+                summary.files(), Progress.bytes(summary.bytes()), String.format(Locale.ROOT, "%.1f", elapsed / 1e9),
+                Progress.rate(fetched, elapsed),
+                summary.others() == 0 ? "" : " (" + summary.others() + " refused or skipped, see the manifest)");
     }
 
     private Exchange createExchange(TrackedJob job, String path, String kind) {

@@ -7,9 +7,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -22,17 +24,20 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Consumer;
 import org.apache.camel.support.service.ServiceSupport;
 
 /**
- * The embedded ledger: an append-only file of JSON lines under the data directory, replayed into memory at start.
- * Once a job is complete only its completion is kept, so memory and the file grow with the number of jobs, not
- * files. A line is appended with one write before the call returns, so it survives the process being killed; a
- * line cut short by such a kill is dropped at the next start, which means "deliver again", never "lost".
+ * The embedded ledger: an append-only file of JSON lines under the data directory, replayed at start. Memory holds
+ * only an index: for each file of a job not complete yet, its kind and where its line is; the records themselves
+ * are read back from the file when a manifest or a report needs them. Once a job is complete only its completion is
+ * kept, so memory and the file grow with the number of jobs, not files. A line is appended with one write before the
+ * call returns, so it survives the process being killed; a line cut short by such a kill is dropped at the next
+ * start, which means "deliver again", never "lost".
  */
 public class FileLedger extends ServiceSupport implements Ledger {
 
@@ -43,6 +48,10 @@ public class FileLedger extends ServiceSupport implements Ledger {
     private final Map<String, JobEntry> jobs = new HashMap<>();
     private final Set<String> otherKeys = new HashSet<>();
     private FileChannel channel;
+    /** Reads lines back by position; an append-only channel cannot. */
+    private FileChannel reader;
+    /** Where the next line goes: the length of the file's good lines. */
+    private long end;
     private long obsoleteLines;
 
     public FileLedger(Path file) {
@@ -85,19 +94,39 @@ public class FileLedger extends ServiceSupport implements Ledger {
             channel.close();
             channel = null;
         }
+        closeReader();
+    }
+
+    private void closeReader() throws IOException {
+        if (reader != null) {
+            reader.close();
+            reader = null;
+        }
     }
 
     @Override
     public synchronized void delivered(DeliveredFile delivered) {
         ObjectNode line = fileLine(delivered);
-        append(line);
-        apply(line);
+        apply(line, append(line));
     }
 
     @Override
-    public synchronized List<DeliveredFile> deliveredFiles(String jobKey) {
+    public synchronized void forEachFile(String jobKey, DeliveredFile.Kind kind, Consumer<DeliveredFile> action) {
         JobEntry entry = jobs.get(jobKey);
-        return entry == null ? List.of() : new ArrayList<>(entry.files.values());
+        if (entry == null) {
+            return;
+        }
+        for (Map.Entry<String, Line> file : new TreeMap<>(entry.files).entrySet()) {
+            if (file.getValue().kind() == kind) {
+                action.accept(record(readLine(file.getValue().offset())));
+            }
+        }
+    }
+
+    @Override
+    public synchronized int countFiles(String jobKey, DeliveredFile.Kind kind) {
+        JobEntry entry = jobs.get(jobKey);
+        return entry == null ? 0 : (int) entry.files.values().stream().filter(line -> line.kind() == kind).count();
     }
 
     @Override
@@ -109,8 +138,8 @@ public class FileLedger extends ServiceSupport implements Ledger {
     @Override
     public synchronized boolean isParked(String jobKey, String path) {
         JobEntry entry = jobs.get(jobKey);
-        DeliveredFile file = entry == null ? null : entry.files.get(path);
-        return file != null && file.kind() == DeliveredFile.Kind.PARKED;
+        Line line = entry == null ? null : entry.files.get(path);
+        return line != null && line.kind() == DeliveredFile.Kind.PARKED;
     }
 
     @Override
@@ -147,8 +176,7 @@ public class FileLedger extends ServiceSupport implements Ledger {
         ObjectNode line = path == null
                 ? JSON.createObjectNode().put("op", "key").put("key", key)
                 : completeLine(jobKey);
-        append(line);
-        apply(line);
+        apply(line, append(line));
         return true;
     }
 
@@ -181,8 +209,7 @@ public class FileLedger extends ServiceSupport implements Ledger {
 
     private void appendRemove(String key) {
         ObjectNode line = JSON.createObjectNode().put("op", "remove").put("key", key);
-        append(line);
-        apply(line);
+        apply(line, append(line));
     }
 
     @Override
@@ -195,6 +222,7 @@ public class FileLedger extends ServiceSupport implements Ledger {
         jobs.clear();
         otherKeys.clear();
         obsoleteLines = 0;
+        end = 0;
         try {
             channel.truncate(0);
         } catch (IOException e) {
@@ -212,17 +240,24 @@ public class FileLedger extends ServiceSupport implements Ledger {
         return JSON.createObjectNode().put("op", "complete").put("job", jobKey).put("at", Instant.now().toString());
     }
 
-    private void apply(JsonNode line) {
+    private static DeliveredFile record(JsonNode line) {
+        String path = line.path("path").asText();
+        return new DeliveredFile(line.path("job").asText(), path, kind(line), line.path("size").asLong(-1),
+                textOrNull(line, "sha256"), line.path("source").asText(path), textOrNull(line, "note"),
+                Instant.parse(line.path("at").asText()));
+    }
+
+    private static DeliveredFile.Kind kind(JsonNode line) {
+        return DeliveredFile.Kind.valueOf(line.path("kind").asText("FILE"));
+    }
+
+    /** @param offset where the line starts in the file */
+    private void apply(JsonNode line, long offset) {
         String op = line.path("op").asText();
         switch (op) {
             case "file" -> {
-                String jobKey = line.path("job").asText();
-                String path = line.path("path").asText();
-                DeliveredFile delivered = new DeliveredFile(jobKey, path,
-                        DeliveredFile.Kind.valueOf(line.path("kind").asText("FILE")), line.path("size").asLong(-1),
-                        textOrNull(line, "sha256"), line.path("source").asText(path), textOrNull(line, "note"),
-                        Instant.parse(line.path("at").asText()));
-                if (jobs.computeIfAbsent(jobKey, k -> new JobEntry()).files.put(path, delivered) != null) {
+                JobEntry entry = jobs.computeIfAbsent(line.path("job").asText(), k -> new JobEntry());
+                if (entry.files.put(line.path("path").asText(), new Line(offset, kind(line))) != null) {
                     obsoleteLines++;
                 }
             }
@@ -255,17 +290,53 @@ public class FileLedger extends ServiceSupport implements Ledger {
         }
     }
 
-    private void append(ObjectNode line) {
+    /** Appends a line; answers where it starts. */
+    private long append(ObjectNode line) {
         if (channel == null) {
             throw new IllegalStateException("the ledger " + file + " is not started");
         }
         try {
             ByteBuffer bytes = ByteBuffer.wrap((JSON.writeValueAsString(line) + "\n").getBytes(StandardCharsets.UTF_8));
+            long start = end;
             while (bytes.hasRemaining()) {
-                channel.write(bytes);
+                end += channel.write(bytes);
             }
+            return start;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write to the ledger " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private JsonNode readLine(long offset) {
+        try {
+            return JSON.readTree(lineBytes(offset));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the ledger " + file + " at byte " + offset + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** The line starting at a position, with its newline. */
+    private byte[] lineBytes(long offset) throws IOException {
+        if (reader == null) {
+            reader = FileChannel.open(file, StandardOpenOption.READ);
+        }
+        ByteBuffer buffer = ByteBuffer.allocate(512);
+        while (true) {
+            int n = reader.read(buffer, offset + buffer.position());
+            for (int i = 0; i < buffer.position(); i++) {
+                if (buffer.get(i) == '\n') {
+                    byte[] line = new byte[i + 1];
+                    buffer.get(0, line);
+                    return line;
+                }
+            }
+            if (n < 0) {
+                throw new IOException("the line has no end");
+            }
+            if (!buffer.hasRemaining()) {
+                buffer = ByteBuffer.allocate(buffer.capacity() * 2).put(buffer.flip());
+            }
         }
     }
 
@@ -282,7 +353,7 @@ public class FileLedger extends ServiceSupport implements Ledger {
                 }
                 lineNumber++;
                 try {
-                    apply(JSON.readTree(current.toByteArray()));
+                    apply(JSON.readTree(current.toByteArray()), goodBytes);
                 } catch (IOException | RuntimeException e) {
                     throw new IOException("the ledger " + file + " is damaged at line " + lineNumber + ": "
                             + e.getMessage(), e);
@@ -291,6 +362,7 @@ public class FileLedger extends ServiceSupport implements Ledger {
                 current.reset();
             }
         }
+        end = goodBytes;
         if (repair && goodBytes < Files.size(file)) {
             // The last write was cut short by a crash: what it recorded is simply done again.
             try (FileChannel truncate = FileChannel.open(file, StandardOpenOption.WRITE)) {
@@ -299,19 +371,27 @@ public class FileLedger extends ServiceSupport implements Ledger {
         }
     }
 
-    /** Rewrites the file with only what is still needed, then swaps it in with an atomic rename. */
+    /**
+     * Rewrites the file with only what is still needed, then swaps it in with an atomic rename. The files' lines are
+     * copied as they are; the index moves to their new places only once the new file is in.
+     */
     private void compact() throws IOException {
         Path next = file.resolveSibling(file.getFileName() + ".compact");
-        try (var out = Files.newBufferedWriter(next, StandardCharsets.UTF_8)) {
+        Map<Line, Long> moved = new HashMap<>();
+        long written = 0;
+        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(next), 1 << 16)) {
             for (String key : otherKeys) {
-                out.write(JSON.writeValueAsString(JSON.createObjectNode().put("op", "key").put("key", key)) + "\n");
+                written += write(out, JSON.createObjectNode().put("op", "key").put("key", key));
             }
             for (Map.Entry<String, JobEntry> job : jobs.entrySet()) {
-                for (DeliveredFile f : job.getValue().files.values()) {
-                    out.write(JSON.writeValueAsString(fileLine(f)) + "\n");
+                for (Line line : job.getValue().files.values()) {
+                    byte[] bytes = lineBytes(line.offset());
+                    out.write(bytes);
+                    moved.put(line, written);
+                    written += bytes.length;
                 }
                 if (job.getValue().complete) {
-                    out.write(JSON.writeValueAsString(completeLine(job.getKey())) + "\n");
+                    written += write(out, completeLine(job.getKey()));
                 }
             }
         }
@@ -319,13 +399,28 @@ public class FileLedger extends ServiceSupport implements Ledger {
             sync.force(true);
         }
         channel.close();
+        closeReader();
         Files.move(next, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        for (JobEntry entry : jobs.values()) {
+            entry.files.replaceAll((path, line) -> new Line(moved.get(line), line.kind()));
+        }
+        end = written;
         obsoleteLines = 0;
     }
 
+    private static int write(OutputStream out, ObjectNode line) throws IOException {
+        byte[] bytes = (JSON.writeValueAsString(line) + "\n").getBytes(StandardCharsets.UTF_8);
+        out.write(bytes);
+        return bytes.length;
+    }
+
+    /** Where a file's latest record is in the ledger file, and its kind. */
+    private record Line(long offset, DeliveredFile.Kind kind) {
+    }
+
     private static final class JobEntry {
-        private final LinkedHashMap<String, DeliveredFile> files = new LinkedHashMap<>();
+        private final Map<String, Line> files = new HashMap<>();
         private boolean complete;
     }
 }

@@ -1,6 +1,7 @@
 package dev.jobharvester.ledger;
 
-import java.util.List;
+import dev.jobharvester.ledger.DeliveredFile.Kind;
+import java.util.function.Consumer;
 import org.apache.camel.spi.IdempotentRepository;
 
 /**
@@ -11,8 +12,14 @@ public interface Ledger extends IdempotentRepository {
 
     void delivered(DeliveredFile file);
 
-    /** The files recorded for a job that is not complete yet, in delivery order. */
-    List<DeliveredFile> deliveredFiles(String jobKey);
+    /**
+     * Hands over the records of a job that is not complete yet, of one kind, in path order. They are read as they are
+     * handed over, not gathered first: a job of a million files costs no more memory to walk than one of ten.
+     */
+    void forEachFile(String jobKey, Kind kind, Consumer<DeliveredFile> action);
+
+    /** How many records of a kind a job that is not complete yet has. */
+    int countFiles(String jobKey, Kind kind);
 
     /** Whether the harvester is done with the file: delivered, skipped, refused or parked. */
     boolean isDelivered(String jobKey, String path);

@@ -1,74 +1,122 @@
 package dev.jobharvester.ledger;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import dev.jobharvester.ledger.DeliveredFile.Kind;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.time.Instant;
-import java.util.Comparator;
-import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * A job's {@code _manifest.json}: what was delivered, with sizes and SHA-256, written last so that its presence in
- * the sink means the job is complete there.
+ * the sink means the job is complete there. It is written record by record as the ledger hands them over, so a job
+ * of 100,000 files needs no more memory for its manifest than a job of ten.
  */
 public final class Manifest {
 
     public static final int FORMAT_VERSION = 1;
 
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final JsonFactory JSON = new JsonFactory();
+
+    /** A job's records of one kind, in path order; read twice for the files (their totals come first). */
+    @FunctionalInterface
+    public interface Records {
+        void forEach(Kind kind, Consumer<DeliveredFile> action);
+    }
+
+    /** What the manifest lists: files and their bytes, and the others (refused or skipped). */
+    public record Summary(long files, long bytes, long others) {
+    }
 
     private Manifest() {
     }
 
     /**
      * @param state    the job's terminal state in the platform's spelling
-     * @param files    the ledger's records for the job
+     * @param records  the ledger's records for the job
      * @param seenDone when the harvester saw the job in its terminal state, or null if not known
      */
-    public static byte[] render(String provider, String jobId, String state, List<DeliveredFile> files,
-            Instant seenDone, Instant now) {
-        ObjectNode root = JSON.createObjectNode()
-                .put("formatVersion", FORMAT_VERSION)
-                .put("provider", provider)
-                .put("jobId", jobId)
-                .put("state", state);
-        if (seenDone != null) {
-            root.put("terminalStateSeenAt", seenDone.toString());
-        }
-        files.stream().map(DeliveredFile::deliveredAt).min(Comparator.naturalOrder())
-                .ifPresent(first -> root.put("firstFileDeliveredAt", first.toString()));
-        root.put("completedAt", now.toString());
-        List<DeliveredFile> delivered = of(files, Kind.FILE);
-        root.put("fileCount", delivered.size());
-        root.put("totalBytes", delivered.stream().mapToLong(DeliveredFile::size).sum());
-        ArrayNode list = root.putArray("files");
-        for (DeliveredFile file : delivered) {
-            ObjectNode entry = list.addObject().put("path", file.path()).put("size", file.size())
-                    .put("sha256", file.sha256());
-            if (!file.sourcePath().equals(file.path())) {
-                entry.put("sourcePath", file.sourcePath());
+    public static Summary write(String provider, String jobId, String state, Records records, Instant seenDone,
+            Instant now, OutputStream out) throws IOException {
+        long[] files = new long[2];
+        Instant[] first = new Instant[1];
+        records.forEach(Kind.FILE, f -> {
+            files[0]++;
+            files[1] += f.size();
+            first[0] = first[0] == null || f.deliveredAt().isBefore(first[0]) ? f.deliveredAt() : first[0];
+        });
+        long[] others = new long[1];
+        try (JsonGenerator json = JSON.createGenerator(out, JsonEncoding.UTF8).useDefaultPrettyPrinter()) {
+            json.writeStartObject();
+            json.writeNumberField("formatVersion", FORMAT_VERSION);
+            json.writeStringField("provider", provider);
+            json.writeStringField("jobId", jobId);
+            json.writeStringField("state", state);
+            if (seenDone != null) {
+                json.writeStringField("terminalStateSeenAt", seenDone.toString());
             }
-            entry.put("deliveredAt", file.deliveredAt().toString());
+            if (first[0] != null) {
+                json.writeStringField("firstFileDeliveredAt", first[0].toString());
+            }
+            json.writeStringField("completedAt", now.toString());
+            json.writeNumberField("fileCount", files[0]);
+            json.writeNumberField("totalBytes", files[1]);
+            array(json, "files", records, Kind.FILE, (g, file) -> {
+                g.writeStartObject();
+                g.writeStringField("path", file.path());
+                g.writeNumberField("size", file.size());
+                g.writeStringField("sha256", file.sha256());
+                if (!file.sourcePath().equals(file.path())) {
+                    g.writeStringField("sourcePath", file.sourcePath());
+                }
+                g.writeStringField("deliveredAt", file.deliveredAt().toString());
+                g.writeEndObject();
+            });
+            array(json, "unpackedArchives", records, Kind.ARCHIVE, (g, archive) -> {
+                g.writeStartObject();
+                g.writeStringField("path", archive.path());
+                g.writeNumberField("size", archive.size());
+                g.writeStringField("sha256", archive.sha256());
+                g.writeEndObject();
+            });
+            array(json, "skippedByRoute", records, Kind.SKIPPED, (g, skipped) -> {
+                others[0]++;
+                g.writeString(skipped.path());
+            });
+            array(json, "refused", records, Kind.REFUSED, (g, refused) -> {
+                others[0]++;
+                g.writeStartObject();
+                g.writeStringField("sourcePath", refused.sourcePath());
+                g.writeStringField("reason", refused.note());
+                g.writeEndObject();
+            });
+            json.writeEndObject();
         }
-        ArrayNode archives = root.putArray("unpackedArchives");
-        of(files, Kind.ARCHIVE).forEach(a -> archives.addObject().put("path", a.path()).put("size", a.size())
-                .put("sha256", a.sha256()));
-        ArrayNode skipped = root.putArray("skippedByRoute");
-        of(files, Kind.SKIPPED).forEach(f -> skipped.add(f.path()));
-        ArrayNode refused = root.putArray("refused");
-        of(files, Kind.REFUSED).forEach(f -> refused.addObject().put("sourcePath", f.sourcePath())
-                .put("reason", f.note()));
-        try {
-            return JSON.writeValueAsBytes(root);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot render the manifest of " + provider + " job " + jobId, e);
-        }
+        return new Summary(files[0], files[1], others[0]);
     }
 
-    private static List<DeliveredFile> of(List<DeliveredFile> files, Kind kind) {
-        return files.stream().filter(f -> f.kind() == kind).sorted(Comparator.comparing(DeliveredFile::path)).toList();
+    @FunctionalInterface
+    private interface Entry {
+        void write(JsonGenerator json, DeliveredFile file) throws IOException;
+    }
+
+    private static void array(JsonGenerator json, String name, Records records, Kind kind, Entry entry)
+            throws IOException {
+        json.writeArrayFieldStart(name);
+        try {
+            records.forEach(kind, file -> {
+                try {
+                    entry.write(json, file);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+        json.writeEndArray();
     }
 }

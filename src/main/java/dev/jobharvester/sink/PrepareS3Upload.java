@@ -3,6 +3,7 @@ package dev.jobharvester.sink;
 import dev.jobharvester.component.JobOutputsConstants;
 import dev.jobharvester.download.DownloadStream;
 import dev.jobharvester.download.VerifiedBody;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URLConnection;
@@ -52,6 +53,9 @@ public class PrepareS3Upload implements Processor {
         if (body instanceof byte[] bytes) {
             length = bytes.length;
             sha256 = sha256(bytes);
+        } else if (body instanceof File file) {
+            // A manifest, spooled by the consumer: the producer uploads a file of known length as it is.
+            length = file.length();
         } else if (body instanceof DownloadStream download && download.contentLength() >= 0) {
             length = download.contentLength();
             if (length < bufferLimit) {

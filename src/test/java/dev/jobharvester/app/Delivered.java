@@ -63,6 +63,8 @@ final class Delivered {
         assertThat(manifest.get("state").asText()).isEqualTo(state);
         assertThat(manifest.get("fileCount").asInt()).isEqualTo(expected.size());
         for (SimFile file : expected) {
+            assertThat(Files.getPosixFilePermissions(dir.resolve(SinkNames.MANIFEST))).as("the manifest's mode")
+                    .isEqualTo(Files.getPosixFilePermissions(dir.resolve(file.path())));
             assertThat(Digests.sha256(dir.resolve(file.path()))).as(file.path()).isEqualTo(file.sha256());
             assertThat(listed.get(file.path()).get("sha256").asText()).as("manifest sha256 of " + file.path())
                     .isEqualTo(file.sha256());

@@ -70,7 +70,7 @@ class JobOutputsComponentTest {
         assertThat(seen.subList(0, 2)).containsExactlyInAnyOrder(
                 "file " + DownloadStream.class.getSimpleName() + " tensorpool/j1/a.bin",
                 "file " + DownloadStream.class.getSimpleName() + " tensorpool/j1/b/c.txt");
-        assertThat(seen.get(2)).isEqualTo("manifest byte[] tensorpool/j1/_manifest.json");
+        assertThat(seen.get(2)).isEqualTo("manifest File tensorpool/j1/_manifest.json");
     }
 
 

@@ -9,6 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,6 +30,12 @@ class FileLedgerTest {
                 Instant.parse("2026-11-23T10:00:00Z"));
     }
 
+    private static List<DeliveredFile> files(FileLedger ledger) {
+        List<DeliveredFile> files = new ArrayList<>();
+        ledger.forEachFile("tensorpool/j1", DeliveredFile.Kind.FILE, files::add);
+        return files;
+    }
+
     @Test
     void whatWasRecordedSurvivesARestart() {
         FileLedger ledger = open();
@@ -39,7 +47,7 @@ class FileLedgerTest {
         assertThat(again.isDelivered("tensorpool/j1", "a/b.txt")).isTrue();
         assertThat(again.contains("tensorpool/j1/c.bin")).isTrue();
         assertThat(again.isDelivered("tensorpool/j1", "d.txt")).isFalse();
-        assertThat(again.deliveredFiles("tensorpool/j1")).containsExactly(file("a/b.txt", 10), file("c.bin", 20));
+        assertThat(files(again)).containsExactly(file("a/b.txt", 10), file("c.bin", 20));
     }
 
     @Test
@@ -50,7 +58,7 @@ class FileLedgerTest {
         assertThat(ledger.isJobComplete("tensorpool/j1")).isTrue();
         assertThat(ledger.contains("tensorpool/j1/_manifest.json")).isTrue();
         assertThat(ledger.isDelivered("tensorpool/j1", "a.txt")).isTrue();
-        assertThat(ledger.deliveredFiles("tensorpool/j1")).isEmpty();
+        assertThat(files(ledger)).isEmpty();
         ledger.stop();
         assertThat(open().isJobComplete("tensorpool/j1")).isTrue();
     }
@@ -67,7 +75,7 @@ class FileLedgerTest {
         assertThat(again.isDelivered("tensorpool/j1", "kept.txt")).isTrue();
         again.delivered(file("next.txt", 2));
         again.stop();
-        assertThat(open().deliveredFiles("tensorpool/j1")).extracting(DeliveredFile::path)
+        assertThat(files(open())).extracting(DeliveredFile::path)
                 .containsExactly("kept.txt", "next.txt");
     }
 
@@ -115,11 +123,20 @@ class FileLedgerTest {
             }
             ledger.jobComplete("tensorpool/j" + job);
         }
+        ledger.delivered(new DeliveredFile("tensorpool/j1", "late.txt", DeliveredFile.Kind.PARKED, -1, null, "late.txt",
+                "storage answered 500", Instant.parse("2026-11-23T10:00:00Z")));
+        ledger.delivered(file("late.txt", 7));
+        ledger.delivered(file("early.txt", 3));
         ledger.stop();
         long before = Files.lines(ledger.file()).count();
         FileLedger again = open();
-        assertThat(Files.lines(again.file()).count()).isEqualTo(3_000).isLessThan(before);
+        assertThat(Files.lines(again.file()).count()).isEqualTo(3_002).isLessThan(before);
         assertThat(again.isJobComplete("tensorpool/j2999")).isTrue();
         assertThat(again.isDelivered("tensorpool/j17", "f3")).isTrue();
+        // The records of a job still open are read back from their new places, the latest of each path only.
+        assertThat(files(again)).containsExactly(file("early.txt", 3), file("late.txt", 7));
+        assertThat(again.countFiles("tensorpool/j1", DeliveredFile.Kind.PARKED)).isZero();
+        again.delivered(file("after.txt", 1));
+        assertThat(files(again)).extracting(DeliveredFile::path).containsExactly("after.txt", "early.txt", "late.txt");
     }
 }
