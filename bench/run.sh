@@ -91,12 +91,19 @@ harvester_env() {  # out-dir data-dir: the environment every harvester run share
     HARVESTER_CONCURRENT_DOWNLOADS=$PARALLEL HARVESTER_LOG_LEVEL=WARN
 }
 
+# The disk writes back what the run before left dirty in the page cache: left alone, that would slow whichever tool
+# comes next. Every timed run starts with the cache written back (outside the timed part).
+settle() {
+  sync
+}
+
 # --- one timed run: appends "workload<TAB>tool<TAB>seconds<TAB>peak RSS KiB" to results.tsv -------------------------
 measure() {  # workload tool command...
   local workload=$1 tool=$2
   shift 2
   rm -rf "$WORK/out"
   mkdir -p "$WORK/out"
+  settle
   if ! /usr/bin/time -f "%e %M" -o "$WORK/time.txt" timeout "${BENCH_TIMEOUT:-1800}" "$@" > "$WORK/run.log" 2>&1; then
     echo "bench: $tool on $workload failed:" >&2; tail -20 "$WORK/run.log" >&2; exit 1
   fi
@@ -172,6 +179,7 @@ manifest_in_s3() {  # job
 steady() {  # workload tool job daemon-name manifest pid: appends the daemon's time for the job, and its peak RSS so far
   local workload=$1 tool=$2 job=$3 name=$4 manifest=$5 pid=$6
   local began ended
+  settle
   began=$(date +%s%N)
   echo "$job" > "$WORK/inbox-$name/.$job" && mv "$WORK/inbox-$name/.$job" "$WORK/inbox-$name/$job"
   await_file "$manifest"
@@ -195,10 +203,10 @@ for rep in $(seq 1 "$REPS"); do
   daemon_job=$((REPS + rep))
   echo "repetition $rep"
 
-  # Many small files to disk. The order of the tools turns with each repetition.
+  # Many small files to disk. The order of the tools, the running daemon among them, turns with each repetition.
   if runs small; then
   presigned "bench-small-$once" > "$WORK/small.txt"
-  small_runs=(curl aria2c rclone harvester)
+  small_runs=(curl aria2c rclone harvester daemon)
   for ((i = 0; i < ${#small_runs[@]}; i++)); do
     tool=${small_runs[$(( (i + rep) % ${#small_runs[@]} ))]}
     case $tool in
@@ -209,26 +217,28 @@ for rep in $(seq 1 "$REPS"); do
       harvester) measure small "harvester (one-shot, JVM start included)" bash -c 'harvest_once "$@"' _ \
                    tensorpool-to-directory "bench-small-$once"
                  check_count "$WORK/out/harvester/tensorpool/bench-small-$once" "$SMALL_FILES" ;;
+      daemon) steady small "harvester (running daemon)" "bench-small-$daemon_job" disk \
+                "$(manifest_on_disk disk "bench-small-$daemon_job")" "$DAEMON_DISK"
+              check_count "$WORK/steady-disk/out/tensorpool/bench-small-$daemon_job" "$SMALL_FILES" ;;
     esac
   done
-  steady small "harvester (running daemon)" "bench-small-$daemon_job" disk \
-    "$(manifest_on_disk disk "bench-small-$daemon_job")" "$DAEMON_DISK"
-  check_count "$WORK/steady-disk/out/tensorpool/bench-small-$daemon_job" "$SMALL_FILES"
   fi
 
   # One large file to disk, heap capped at 64 MiB for the harvester.
   if runs large; then
   presigned "bench-large-$once" > "$WORK/large.txt"
   large_url=$(cut -f1 "$WORK/large.txt")
-  if (( rep % 2 )); then
-    measure large curl curl -sf -o "$WORK/out/large.bin" "$large_url"
-    measure large "harvester (one-shot, -Xmx64m)" bash -c 'harvest_once "$@"' _ tensorpool-to-directory "bench-large-$once" -Xmx64m
-  else
-    measure large "harvester (one-shot, -Xmx64m)" bash -c 'harvest_once "$@"' _ tensorpool-to-directory "bench-large-$once" -Xmx64m
-    measure large curl curl -sf -o "$WORK/out/large.bin" "$large_url"
-  fi
-  steady large "harvester (running daemon)" "bench-large-$daemon_job" disk \
-    "$(manifest_on_disk disk "bench-large-$daemon_job")" "$DAEMON_DISK"
+  large_runs=(curl harvester daemon)
+  for ((i = 0; i < ${#large_runs[@]}; i++)); do
+    case ${large_runs[$(( (i + rep) % ${#large_runs[@]} ))]} in
+      curl) measure large curl curl -sf -o "$WORK/out/large.bin" "$large_url" ;;
+      harvester) measure large "harvester (one-shot, -Xmx64m)" bash -c 'harvest_once "$@"' _ tensorpool-to-directory \
+                   "bench-large-$once" -Xmx64m ;;
+      daemon) steady large "harvester (running daemon)" "bench-large-$daemon_job" disk \
+                "$(manifest_on_disk disk "bench-large-$daemon_job")" "$DAEMON_DISK"
+              rm -rf "$WORK/steady-disk/out/tensorpool/bench-large-$daemon_job" ;;
+    esac
+  done
   fi
 
   # A file whose storage caps each connection: one connection, four, and aria2c with four.
@@ -249,17 +259,24 @@ for rep in $(seq 1 "$REPS"); do
 
   # The small files into s3proxy: rclone from the same storage, the harvester through its S3 pipeline.
   if runs s3; then
-  # This machine sets AWS_CA_BUNDLE, which rclone cannot use with a plain-http endpoint.
-  measure s3 rclone env -u AWS_CA_BUNDLE RCLONE_CONFIG_DEST_TYPE=s3 RCLONE_CONFIG_DEST_PROVIDER=Other RCLONE_CONFIG_DEST_ENDPOINT="$S3_URL" \
-    RCLONE_CONFIG_DEST_ACCESS_KEY_ID=$S3_ACCESS RCLONE_CONFIG_DEST_SECRET_ACCESS_KEY=$S3_SECRET \
-    rclone copy :http: "dest:job-outputs/rclone-$rep" --http-url "$STORAGE/tensorpool/bench-small-$once/" --http-no-head \
-    --transfers $PARALLEL --checkers $PARALLEL
-  measure s3 "harvester (one-shot, JVM start included)" env TENSORPOOL_TO_S3_ENABLED=true TENSORPOOL_TO_DIRECTORY_ENABLED=false S3_BUCKET=job-outputs \
-    S3_PREFIX="harvester-$rep/" S3_OVERRIDE_ENDPOINT=true S3_ENDPOINT="$S3_URL" S3_PATH_STYLE=true \
-    AWS_ACCESS_KEY_ID=$S3_ACCESS AWS_SECRET_ACCESS_KEY=$S3_SECRET \
-    bash -c 'harvest_once "$@"' _ tensorpool-to-s3 "bench-small-$daemon_job"
   s3_job=bench-small-$((2 * REPS + rep))
-  steady s3 "harvester (running daemon)" "$s3_job" s3 "$(manifest_in_s3 "$s3_job")" "$DAEMON_S3"
+  s3_runs=(rclone harvester daemon)
+  for ((i = 0; i < ${#s3_runs[@]}; i++)); do
+    case ${s3_runs[$(( (i + rep) % ${#s3_runs[@]} ))]} in
+      # This machine sets AWS_CA_BUNDLE, which rclone cannot use with a plain-http endpoint.
+      rclone) measure s3 rclone env -u AWS_CA_BUNDLE RCLONE_CONFIG_DEST_TYPE=s3 RCLONE_CONFIG_DEST_PROVIDER=Other \
+                RCLONE_CONFIG_DEST_ENDPOINT="$S3_URL" RCLONE_CONFIG_DEST_ACCESS_KEY_ID=$S3_ACCESS \
+                RCLONE_CONFIG_DEST_SECRET_ACCESS_KEY=$S3_SECRET \
+                rclone copy :http: "dest:job-outputs/rclone-$rep" --http-url "$STORAGE/tensorpool/bench-small-$once/" \
+                --http-no-head --transfers $PARALLEL --checkers $PARALLEL ;;
+      harvester) measure s3 "harvester (one-shot, JVM start included)" env TENSORPOOL_TO_S3_ENABLED=true \
+                   TENSORPOOL_TO_DIRECTORY_ENABLED=false S3_BUCKET=job-outputs S3_PREFIX="harvester-$rep/" \
+                   S3_OVERRIDE_ENDPOINT=true S3_ENDPOINT="$S3_URL" S3_PATH_STYLE=true \
+                   AWS_ACCESS_KEY_ID=$S3_ACCESS AWS_SECRET_ACCESS_KEY=$S3_SECRET \
+                   bash -c 'harvest_once "$@"' _ tensorpool-to-s3 "bench-small-$daemon_job" ;;
+      daemon) steady s3 "harvester (running daemon)" "$s3_job" s3 "$(manifest_in_s3 "$s3_job")" "$DAEMON_S3" ;;
+    esac
+  done
   fi
 done
 
