@@ -1,27 +1,53 @@
 package dev.jobharvester.component;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import dev.jobharvester.download.HttpClients;
 import dev.jobharvester.ledger.FileLedger;
+import dev.jobharvester.ledger.JdbcLedger;
+import dev.jobharvester.ledger.JdbcUrls;
 import dev.jobharvester.ledger.Ledger;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.camel.Endpoint;
+import org.apache.camel.spi.Metadata;
 import org.apache.camel.support.DefaultComponent;
 import org.apache.camel.support.service.ServiceHelper;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 
 /**
- * The job-outputs component. It owns what its endpoints share: HTTP connection pools (one per timeout setting) and
- * the file ledgers, so two routes naming the same ledger write through one instance.
+ * The job-outputs component. It owns what its endpoints share: HTTP connection pools (one per timeout setting), the
+ * ledgers, so two routes naming the same ledger write through one instance, and the connection pool of a shared
+ * PostgreSQL ledger. Its options apply to every pipeline ({@code camel.component.job-outputs.*}).
  */
 @org.apache.camel.spi.annotations.Component("job-outputs")
 public class JobOutputsComponent extends DefaultComponent {
 
     private static final int MAX_CONNECTIONS = 64;
+    private static final int MAX_LEDGER_CONNECTIONS = 8;
 
     private final Map<String, CloseableHttpClient> httpClients = new HashMap<>();
-    private final Map<Path, FileLedger> ledgers = new HashMap<>();
+    private final Map<Path, FileLedger> fileLedgers = new HashMap<>();
+    private final Map<String, JdbcLedger> jdbcLedgers = new HashMap<>();
+    private HikariDataSource ledgerDataSource;
+
+    @Metadata(description = "JDBC URL of a PostgreSQL database shared by several harvester instances, e.g."
+            + " jdbc:postgresql://db:5432/harvester: its ledger replaces the files under dataDir, and the instances"
+            + " share the work job by job through leases. Empty: the embedded file ledger, for one instance.")
+    private String ledgerUrl;
+    @Metadata(description = "The PostgreSQL user of the shared ledger.")
+    private String ledgerUser;
+    @Metadata(label = "security", secret = true, description = "The PostgreSQL password of the shared ledger.")
+    private String ledgerPassword;
+    @Metadata(defaultValue = "60000", description = "Milliseconds an instance's claim on a job holds without renewal"
+            + " (it renews every third of it while it works): how long a job waits when its instance dies.")
+    private long leaseTime = 60_000;
+    @Metadata(description = "This instance's name in the shared ledger, unique among the instances; the default is"
+            + " pid@host.")
+    private String instanceName = ManagementFactory.getRuntimeMXBean().getName();
 
     @Override
     protected Endpoint createEndpoint(String uri, String remaining, Map<String, Object> parameters) throws Exception {
@@ -39,24 +65,105 @@ public class JobOutputsComponent extends DefaultComponent {
                 configuration.getReadTimeout(), MAX_CONNECTIONS));
     }
 
-    /** The started file ledger at {@code dataDir/ledger/name.jsonl}. */
-    synchronized Ledger fileLedger(String dataDir, String name) {
+    /** Whether the pipelines share a PostgreSQL ledger (and their work) with other instances. */
+    boolean isLedgerShared() {
+        return ledgerUrl != null && !ledgerUrl.isBlank();
+    }
+
+    /**
+     * The started ledger of that name: in the shared PostgreSQL database when ledgerUrl is set, else the file at
+     * {@code dataDir/ledger/name.jsonl}.
+     */
+    synchronized Ledger ledger(String dataDir, String name) {
+        if (isLedgerShared()) {
+            return jdbcLedgers.computeIfAbsent(name, n -> started(new JdbcLedger(ledgerDataSource(),
+                    JdbcUrls.redacted(ledgerUrl), n, instanceName, Duration.ofMillis(leaseTime))));
+        }
         Path file = Path.of(dataDir, "ledger", name + ".jsonl").toAbsolutePath().normalize();
-        return ledgers.computeIfAbsent(file, f -> {
-            FileLedger ledger = new FileLedger(f);
-            ServiceHelper.startService(ledger);
-            return ledger;
-        });
+        return fileLedgers.computeIfAbsent(file, f -> started(new FileLedger(f)));
+    }
+
+    private static <T extends Ledger> T started(T ledger) {
+        ServiceHelper.startService(ledger);
+        return ledger;
+    }
+
+    private HikariDataSource ledgerDataSource() {
+        if (ledgerDataSource == null) {
+            HikariConfig pool = new HikariConfig();
+            pool.setPoolName("job-harvester-ledger");
+            pool.setJdbcUrl(ledgerUrl);
+            // Left unset when blank: the URL may carry them.
+            if (ledgerUser != null && !ledgerUser.isBlank()) {
+                pool.setUsername(ledgerUser);
+            }
+            if (ledgerPassword != null && !ledgerPassword.isBlank()) {
+                pool.setPassword(ledgerPassword);
+            }
+            pool.setMaximumPoolSize(MAX_LEDGER_CONNECTIONS);
+            // Start even while the database is down: the first use reports it, and the next poll tries again.
+            pool.setInitializationFailTimeout(-1);
+            ledgerDataSource = new HikariDataSource(pool);
+        }
+        return ledgerDataSource;
     }
 
     @Override
     protected synchronized void doStop() throws Exception {
-        ServiceHelper.stopService(ledgers.values());
-        ledgers.clear();
+        ServiceHelper.stopService(fileLedgers.values());
+        fileLedgers.clear();
+        ServiceHelper.stopService(jdbcLedgers.values());
+        jdbcLedgers.clear();
+        if (ledgerDataSource != null) {
+            ledgerDataSource.close();
+            ledgerDataSource = null;
+        }
         for (CloseableHttpClient client : httpClients.values()) {
             client.close();
         }
         httpClients.clear();
         super.doStop();
+    }
+
+    public String getLedgerUrl() {
+        return ledgerUrl;
+    }
+
+    public void setLedgerUrl(String ledgerUrl) {
+        this.ledgerUrl = ledgerUrl;
+    }
+
+    public String getLedgerUser() {
+        return ledgerUser;
+    }
+
+    public void setLedgerUser(String ledgerUser) {
+        this.ledgerUser = ledgerUser;
+    }
+
+    public String getLedgerPassword() {
+        return ledgerPassword;
+    }
+
+    public void setLedgerPassword(String ledgerPassword) {
+        this.ledgerPassword = ledgerPassword;
+    }
+
+    public long getLeaseTime() {
+        return leaseTime;
+    }
+
+    public void setLeaseTime(long leaseTime) {
+        this.leaseTime = leaseTime;
+    }
+
+    public String getInstanceName() {
+        return instanceName;
+    }
+
+    public void setInstanceName(String instanceName) {
+        if (instanceName != null && !instanceName.isBlank()) {
+            this.instanceName = instanceName.trim();
+        }
     }
 }

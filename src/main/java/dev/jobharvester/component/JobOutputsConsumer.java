@@ -8,6 +8,8 @@ import dev.jobharvester.download.VerifiedBody;
 import dev.jobharvester.download.ZipEntryBody;
 import dev.jobharvester.ledger.DeliveredFile;
 import dev.jobharvester.ledger.DeliveredFile.Kind;
+import dev.jobharvester.ledger.Lease;
+import dev.jobharvester.ledger.LeaseLostException;
 import dev.jobharvester.ledger.Ledger;
 import dev.jobharvester.ledger.Manifest;
 import dev.jobharvester.provider.ApiStatus;
@@ -36,7 +38,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
@@ -84,6 +88,10 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
     private DownloadStream.Options downloadOptions;
     /** Runs the file exchanges of a page side by side; null when concurrentDownloads is 1 (the polling thread does). */
     private ExecutorService downloads;
+    /** The leases on the jobs this consumer harvests right now, by job key. */
+    private final Map<String, Lease> leases = new ConcurrentHashMap<>();
+    /** Renews the leases of a shared ledger while their jobs are harvested; null with the file ledger. */
+    private ScheduledExecutorService renewals;
 
     public JobOutputsConsumer(JobOutputsEndpoint endpoint, Processor processor) {
         super(endpoint, processor);
@@ -99,8 +107,14 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
 
     @Override
     protected void doStart() throws Exception {
-        ledger = getEndpoint().getComponent().fileLedger(configuration.getDataDir(),
-                getEndpoint().ledgerName(getRoute()));
+        JobOutputsComponent component = getEndpoint().getComponent();
+        ledger = component.ledger(configuration.getDataDir(), getEndpoint().ledgerName(getRoute()));
+        if (component.isLedgerShared()) {
+            long every = Math.max(1, component.getLeaseTime() / 3);
+            renewals = getEndpoint().getCamelContext().getExecutorServiceManager()
+                    .newSingleThreadScheduledExecutor(this, "job-outputs-leases-" + getRouteId());
+            renewals.scheduleWithFixedDelay(this::renewLeases, every, every, TimeUnit.MILLISECONDS);
+        }
         discovery = getEndpoint().discoveryFilter();
         downloadOptions = configuration.downloadOptions();
         inbox = configuration.getInbox() == null || configuration.getInbox().isBlank() ? null
@@ -134,6 +148,25 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
             getEndpoint().getCamelContext().getExecutorServiceManager().shutdown(downloads);
             downloads = null;
         }
+        if (renewals != null) {
+            getEndpoint().getCamelContext().getExecutorServiceManager().shutdown(renewals);
+            renewals = null;
+        }
+    }
+
+    private void renewLeases() {
+        leases.forEach((jobKey, lease) -> {
+            if (!lease.renew() && leases.remove(jobKey, lease)) {
+                LOG.warn("{}: lost the lease on the job; its files in flight stop, and another instance takes it over",
+                        jobKey);
+            }
+        });
+    }
+
+    /** Whether this consumer still holds the job: its downloads stop as soon as it does not. */
+    private boolean holds(TrackedJob job) {
+        Lease lease = leases.get(job.jobKey);
+        return lease != null && lease.held();
     }
 
     /** Starts tracking a job; answers false when it is tracked already. */
@@ -387,11 +420,36 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
         }
     }
 
-    /** Harvests what is undelivered of a job in a harvestable state, page by page; answers the exchanges sent. */
+    /**
+     * Harvests what is undelivered of a job in a harvestable state, under a lease on it (another instance sharing the
+     * ledger may hold it: then the job is left to it); answers the exchanges sent.
+     */
     private int harvest(TrackedJob job) throws Exception {
         if (!harvestable(job)) {
             return 0;
         }
+        Optional<Lease> claimed = ledger.claim(job.jobKey);
+        if (claimed.isEmpty()) {
+            LOG.debug("{} job {} is being harvested by another instance", provider.name(), job.jobId);
+            return 0;
+        }
+        Lease lease = claimed.get();
+        leases.put(job.jobKey, lease);
+        try {
+            if (ledger.isJobComplete(job.jobKey)) {
+                // Another instance finished it between the look at the ledger and the claim.
+                job.phase = JobPhase.HARVESTED;
+                return 0;
+            }
+            return harvestPages(job);
+        } finally {
+            leases.remove(job.jobKey, lease);
+            lease.release();
+        }
+    }
+
+    /** Harvests the job's pages in turn, then its manifest once every file is in; answers the exchanges sent. */
+    private int harvestPages(TrackedJob job) throws Exception {
         int count = 0;
         boolean allIn = true;
         boolean anyParked = false;
@@ -431,8 +489,10 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
             allIn &= sent.stream().allMatch(path -> ledger.isDelivered(job.jobKey, path));
             anyParked |= listedPaths.stream().anyMatch(path -> ledger.isParked(job.jobKey, path));
             page = listed.get().next();
-        } while (page != null && isBatchAllowed() && !paused);
-        if (page != null || !allIn || hasFilesInFlight(job) || !isRunAllowed() || paused) {
+        } while (page != null && isBatchAllowed() && !paused && holds(job));
+        // A job whose lease was lost meanwhile is another instance's to finish, manifest included.
+        if (page != null || !allIn || hasFilesInFlight(job) || !isRunAllowed() || paused || !holds(job)
+                || ledger.isJobComplete(job.jobKey)) {
             return count;
         }
         if (anyParked) {
@@ -510,7 +570,7 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
 
     private DownloadStream download(TrackedJob job, String key, OutputFile file) {
         DownloadStream body = new DownloadStream(http, file, key, provider.downloadAuthorization(file),
-                stale -> refresh(job, stale), downloadOptions);
+                stale -> refresh(job, stale), () -> holds(job), downloadOptions);
         inFlight.put(key, body);
         return body;
     }
@@ -574,7 +634,7 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
         exchange.getExchangeExtension().addOnCompletion(new Synchronization() {
             @Override
             public void onComplete(Exchange done) {
-                recordDelivered(job, path, sourcePath, body);
+                record(job, path, () -> recordDelivered(job, path, sourcePath, body));
             }
 
             @Override
@@ -586,7 +646,7 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
                     LOG.warn("{}/{} not delivered (will be fetched again at the next poll): {}", job.jobKey, path,
                             cause);
                 } else {
-                    sourceFailed(job, path, sourcePath, body.failure().getMessage());
+                    record(job, path, () -> sourceFailed(job, path, sourcePath, body.failure().getMessage()));
                 }
             }
         });
@@ -624,8 +684,8 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
         int count = 0;
         for (TrackedJob job : jobs.values()) {
             List<String> parked = new ArrayList<>();
-            ledger.forEachFile(job.jobKey, Kind.PARKED, f -> parked.add(f.key()));
-            int retried = (int) parked.stream().filter(ledger::remove).count();
+            ledger.forEachFile(job.jobKey, Kind.PARKED, f -> parked.add(f.path()));
+            int retried = (int) parked.stream().filter(path -> ledger.forgetFile(job.jobKey, path)).count();
             if (retried > 0) {
                 // Only this job's files are tried again: jobs given up or not harvested stay so.
                 job.phase = JobPhase.HARVESTING;
@@ -634,6 +694,21 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
         }
         LOG.info("{}: {} parked files will be tried again", provider.name(), count);
         return count;
+    }
+
+    /**
+     * Writes to the ledger after the sink is done with a file. A write refused (the lease was lost) or failed (the
+     * database is down) is logged once, saying what happens next.
+     */
+    private static void record(TrackedJob job, String path, Runnable write) {
+        try {
+            write.run();
+        } catch (LeaseLostException e) {
+            LOG.warn("{} ({} went to the sink all the same)", e.getMessage(), path);
+        } catch (IllegalStateException e) {
+            LOG.warn("{}/{} is in the sink but not recorded; it will be delivered again: {}", job.jobKey, path,
+                    e.getMessage());
+        }
     }
 
     private void recordDelivered(TrackedJob job, String path, String sourcePath, VerifiedBody body) {
@@ -743,11 +818,13 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
         exchange.getExchangeExtension().addOnCompletion(new Synchronization() {
             @Override
             public void onComplete(Exchange done) {
-                ledger.jobComplete(job.jobKey);
-                job.phase = JobPhase.HARVESTED;
-                statistics.deliveredToSink();
-                logHarvested(job, summary);
                 deleteSpooled(manifest);
+                record(job, SinkNames.MANIFEST, () -> {
+                    ledger.jobComplete(job.jobKey);
+                    job.phase = JobPhase.HARVESTED;
+                    statistics.deliveredToSink();
+                    logHarvested(job, summary);
+                });
             }
 
             @Override

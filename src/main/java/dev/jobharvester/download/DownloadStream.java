@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.hc.client5.http.classic.methods.HttpGet;
@@ -63,6 +64,7 @@ public class DownloadStream extends VerifiedBody {
     private final String label;
     private final String authorization;
     private final Relister relister;
+    private final BooleanSupplier jobHeld;
     private final int maxResumes;
     private final long progressIntervalNanos;
     private final int segments;
@@ -83,9 +85,11 @@ public class DownloadStream extends VerifiedBody {
     /**
      * @param label         what the file is, for messages ({@code provider/job/path}); never the URL's query
      * @param authorization the Authorization header to send, or null for a presigned location
+     * @param jobHeld       whether this instance still holds the job; once not, the next read fails, so that a file
+     *                      another instance has taken over is not delivered twice
      */
     public DownloadStream(CloseableHttpClient http, OutputFile file, String label, String authorization,
-            Relister relister, Options options) {
+            Relister relister, BooleanSupplier jobHeld, Options options) {
         this.maxResumes = options.maxResumes();
         this.resumesLeft = options.maxResumes();
         this.progressIntervalNanos = options.progressInterval().toNanos();
@@ -96,6 +100,7 @@ public class DownloadStream extends VerifiedBody {
         this.label = label;
         this.authorization = authorization;
         this.relister = relister;
+        this.jobHeld = jobHeld;
     }
 
     /**
@@ -145,6 +150,10 @@ public class DownloadStream extends VerifiedBody {
         while (true) {
             if (closed) {
                 throw new IOException(label + ": the download was stopped after " + bytesRead() + " bytes");
+            }
+            if (!jobHeld.getAsBoolean()) {
+                throw new IOException(label + ": stopped after " + bytesRead() + " bytes: this instance lost its lease on"
+                        + " the job (it was cut off or paused past it), and another instance delivers the file");
             }
             if (body == null) {
                 connect();

@@ -26,9 +26,11 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Consumer;
+import org.apache.camel.spi.IdempotentRepository;
 import org.apache.camel.support.service.ServiceSupport;
 
 /**
@@ -39,7 +41,7 @@ import org.apache.camel.support.service.ServiceSupport;
  * call returns, so it survives the process being killed; a line cut short by such a kill is dropped at the next
  * start, which means "deliver again", never "lost".
  */
-public class FileLedger extends ServiceSupport implements Ledger {
+public class FileLedger extends ServiceSupport implements Ledger, IdempotentRepository {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int COMPACT_AFTER_OBSOLETE_LINES = 10_000;
@@ -140,6 +142,17 @@ public class FileLedger extends ServiceSupport implements Ledger {
         JobEntry entry = jobs.get(jobKey);
         Line line = entry == null ? null : entry.files.get(path);
         return line != null && line.kind() == DeliveredFile.Kind.PARKED;
+    }
+
+    @Override
+    public boolean forgetFile(String jobKey, String path) {
+        return remove(jobKey + "/" + path);
+    }
+
+    /** One instance writes a file ledger: every claim is granted. */
+    @Override
+    public Optional<Lease> claim(String jobKey) {
+        return Optional.of(Lease.sole(jobKey));
     }
 
     @Override

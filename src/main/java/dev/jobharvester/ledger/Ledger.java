@@ -1,14 +1,15 @@
 package dev.jobharvester.ledger;
 
 import dev.jobharvester.ledger.DeliveredFile.Kind;
+import java.util.Optional;
 import java.util.function.Consumer;
-import org.apache.camel.spi.IdempotentRepository;
+import org.apache.camel.Service;
 
 /**
  * What has been delivered. Keys are sink names, {@code provider/jobId/path}; a file is recorded only after its sink
  * succeeded, and a job is complete once its manifest is in the sink.
  */
-public interface Ledger extends IdempotentRepository {
+public interface Ledger extends Service {
 
     void delivered(DeliveredFile file);
 
@@ -27,10 +28,20 @@ public interface Ledger extends IdempotentRepository {
     /** Whether the file is parked: its job is not complete until it is retried and delivered. */
     boolean isParked(String jobKey, String path);
 
+    /** Forgets one file of a job that is not complete yet, so that it is fetched again; false if it was not recorded. */
+    boolean forgetFile(String jobKey, String path);
+
     void jobComplete(String jobKey);
 
     /** Forgets everything recorded of a job, complete or not, so that it is harvested again; false if nothing was. */
     boolean forgetJob(String jobKey);
 
     boolean isJobComplete(String jobKey);
+
+    /**
+     * Claims a job for this instance before its files are harvested; empty while another instance holds it. Every
+     * record of the job this instance writes is checked against the lease: one written after the lease was lost is
+     * refused with {@link LeaseLostException}.
+     */
+    Optional<Lease> claim(String jobKey);
 }

@@ -11,7 +11,7 @@ public final class JobScript {
 
     private final List<String> states = new ArrayList<>();
     private final List<Integer> polls = new ArrayList<>();
-    private int served;
+    private long served;
 
     private JobScript() {
     }
@@ -35,6 +35,18 @@ public final class JobScript {
     /** Ends the script in {@code state}, for good. */
     public JobScript thenStays(String state) {
         return then(state, Integer.MAX_VALUE);
+    }
+
+    /** Moves the job on to its next state now, whatever status requests were left of the current one. */
+    public synchronized void advance() {
+        long bound = 0;
+        for (int i = 0; i < states.size() - 1; i++) {
+            bound += polls.get(i);
+            if (served < bound) {
+                served = bound;
+                return;
+            }
+        }
     }
 
     /** The state a status request sees now; advances the script. */

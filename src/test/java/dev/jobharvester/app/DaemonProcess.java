@@ -22,8 +22,14 @@ final class DaemonProcess implements AutoCloseable {
 
     /** Starts the daemon; its log is appended to {@code dir/daemon.log}, so several runs keep one log. */
     static DaemonProcess start(Path dir, String jvmOption, Map<String, String> environment) throws IOException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                jvmOption, "-cp", System.getProperty("java.class.path"), HarvesterMain.class.getName(), "run"));
+        return start(dir, List.of(jvmOption), environment);
+    }
+
+    static DaemonProcess start(Path dir, List<String> jvmOptions, Map<String, String> environment) throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), HarvesterMain.class.getName(), "run"));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("daemon.log").toFile()));
         builder.environment().put("HARVESTER_MANAGEMENT_PORT", "0");
@@ -41,6 +47,23 @@ final class DaemonProcess implements AutoCloseable {
         process.waitFor(30, TimeUnit.SECONDS);
     }
 
+    /** SIGSTOP: the process freezes where it is, as a VM paused by its host or a long GC would. */
+    void pause() throws IOException, InterruptedException {
+        signal("STOP");
+    }
+
+    /** SIGCONT: the frozen process goes on where it was, unaware of the time that passed. */
+    void resume() throws IOException, InterruptedException {
+        signal("CONT");
+    }
+
+    private void signal(String name) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + name, String.valueOf(process.pid())).inheritIO().start();
+        if (kill.waitFor() != 0) {
+            throw new IOException("kill -" + name + " " + process.pid() + " failed");
+        }
+    }
+
     /**
      * SIGTERM, as systemd, Docker and Kubernetes stop a service; answers the exit code.
      *
@@ -56,7 +79,10 @@ final class DaemonProcess implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() throws InterruptedException, IOException {
+        if (process.isAlive()) {
+            resume(); // a frozen process would not act on SIGTERM
+        }
         process.destroy();
         if (!process.waitFor(30, TimeUnit.SECONDS)) {
             process.destroyForcibly();

@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.AutoClose;
@@ -48,7 +49,7 @@ class DownloadStreamTest {
     private DownloadStream download(long promisedSize) {
         URI url = URI.create(simulator.presign(TensorPoolApi.NAME, "job", file.path()));
         return new DownloadStream(http, OutputFile.of(file.path(), url, promisedSize), "tensorpool/job/dir/data.bin",
-                null, stale -> Optional.empty(), DownloadStream.Options.single(0));
+                null, stale -> Optional.empty(), () -> true, DownloadStream.Options.single(0));
     }
 
     @Test
@@ -63,11 +64,26 @@ class DownloadStreamTest {
         }
     }
 
+    @Test
+    void aReadAfterTheJobsLeaseWasLostFailsAndTheFileIsNotComplete() throws IOException {
+        AtomicBoolean held = new AtomicBoolean(true);
+        URI url = URI.create(simulator.presign(TensorPoolApi.NAME, "job", file.path()));
+        try (DownloadStream stream = new DownloadStream(http, OutputFile.of(file.path(), url, file.size()),
+                "tensorpool/job/dir/data.bin", null, stale -> Optional.empty(), held::get,
+                DownloadStream.Options.single(0))) {
+            byte[] buffer = new byte[100_000];
+            assertThat(stream.read(buffer)).isPositive();
+            held.set(false);
+            assertThatThrownBy(() -> stream.readAllBytes()).hasMessageContaining("lost its lease");
+            assertThat(stream.isComplete()).isFalse();
+        }
+    }
+
     /** A segmented download of a file whose size the listing did not give, as TensorPool's does not. */
     private DownloadStream segmented(int segments, int segmentSize, int maxResumes) {
         URI url = URI.create(simulator.presign(TensorPoolApi.NAME, "job", file.path()));
         return new DownloadStream(http, OutputFile.of(file.path(), url, -1), "tensorpool/job/dir/data.bin",
-                null, stale -> Optional.empty(),
+                null, stale -> Optional.empty(), () -> true,
                 new DownloadStream.Options(maxResumes, Duration.ofSeconds(30), segments, segmentSize));
     }
 
@@ -108,7 +124,7 @@ class DownloadStreamTest {
         simulator.addJob(TensorPoolApi.NAME, SimJob.of("job-empty", JobScript.always("completed"), empty));
         URI url = URI.create(simulator.presign(TensorPoolApi.NAME, "job-empty", empty.path()));
         try (DownloadStream stream = new DownloadStream(http, OutputFile.of(empty.path(), url, -1), "t/job-empty/empty.txt",
-                null, stale -> Optional.empty(), new DownloadStream.Options(0, Duration.ofSeconds(30), 4, 65_536))) {
+                null, stale -> Optional.empty(), () -> true, new DownloadStream.Options(0, Duration.ofSeconds(30), 4, 65_536))) {
             assertThat(stream.readAllBytes()).isEmpty();
             assertThat(stream.isComplete()).isTrue();
         }

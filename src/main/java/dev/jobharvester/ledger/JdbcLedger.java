@@ -1,0 +1,309 @@
+package dev.jobharvester.ledger;
+
+import dev.jobharvester.ledger.DeliveredFile.Kind;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import javax.sql.DataSource;
+import org.apache.camel.support.service.ServiceSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The shared ledger, in PostgreSQL: any number of instances harvest the same pipelines through it. An instance claims
+ * a job with a lease before it works on it, renews it while it works, and hands it back when done; a lease not
+ * renewed (the instance died or froze) expires, and another instance takes the job over. Every record is written in
+ * a transaction that first locks the job's lease row and checks that this instance still holds it under the same
+ * fence number: an instance that wakes up past its lease cannot record anything, even if its clock is wrong, since
+ * only the database's clock decides.
+ */
+public class JdbcLedger extends ServiceSupport implements Ledger {
+
+    private static final Logger LOG = LoggerFactory.getLogger(JdbcLedger.class);
+    private static final int FETCH_SIZE = 500;
+
+    private final DataSource dataSource;
+    private final String where;
+    private final String pipeline;
+    private final String owner;
+    private final Duration leaseTime;
+    /** The lease time in SQL: a number from the configuration, not text from outside. */
+    private final String leaseInterval;
+    /** The leases this instance holds, by job key. */
+    private final Map<String, JdbcLease> leases = new ConcurrentHashMap<>();
+
+    /**
+     * @param where     the database, for messages (no credentials)
+     * @param pipeline  the ledger's name: pipelines with the same name share their records
+     * @param owner     this instance's name, unique among the instances sharing the database
+     * @param leaseTime how long a claim holds without renewal
+     */
+    public JdbcLedger(DataSource dataSource, String where, String pipeline, String owner, Duration leaseTime) {
+        this.dataSource = dataSource;
+        this.where = where;
+        this.pipeline = pipeline;
+        this.owner = owner;
+        this.leaseTime = leaseTime;
+        this.leaseInterval = "make_interval(secs => " + leaseTime.toMillis() / 1000.0 + ")";
+    }
+
+    @Override
+    protected void doStart() {
+        try {
+            LedgerSchema.migrate(dataSource);
+        } catch (SQLException e) {
+            throw failure("prepare its tables", e);
+        }
+    }
+
+    @FunctionalInterface
+    private interface Work<T> {
+        T run(Connection connection) throws SQLException;
+    }
+
+    /** Runs work in one transaction; a failure rolls it back and is named with what was being done. */
+    private <T> T transaction(String what, Work<T> work) {
+        try (Connection connection = dataSource.getConnection()) {
+            connection.setAutoCommit(false);
+            try {
+                T result = work.run(connection);
+                connection.commit();
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                connection.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw failure(what, e);
+        }
+    }
+
+    private IllegalStateException failure(String what, SQLException e) {
+        return new IllegalStateException("the ledger " + pipeline + " in " + where + " could not " + what + ": "
+                + e.getMessage(), e);
+    }
+
+    /** A statement whose first parameter is this ledger's pipeline, then the values given. */
+    private PreparedStatement statement(Connection connection, String sql, Object... values) throws SQLException {
+        PreparedStatement statement = connection.prepareStatement(sql);
+        statement.setString(1, pipeline);
+        for (int i = 0; i < values.length; i++) {
+            statement.setObject(i + 2, values[i]);
+        }
+        return statement;
+    }
+
+    private int update(Connection connection, String sql, Object... values) throws SQLException {
+        try (PreparedStatement statement = statement(connection, sql, values)) {
+            return statement.executeUpdate();
+        }
+    }
+
+    private boolean exists(Connection connection, String sql, Object... values) throws SQLException {
+        try (PreparedStatement statement = statement(connection, sql, values); ResultSet row = statement.executeQuery()) {
+            return row.next();
+        }
+    }
+
+    /** Locks the job's lease row and checks this instance still holds it; the lock lasts to the commit. */
+    private void fence(Connection connection, String jobKey) throws SQLException {
+        JdbcLease lease = leases.get(jobKey);
+        if (lease == null) {
+            throw new LeaseLostException(jobKey + ": not recorded: this instance holds no lease on the job");
+        }
+        if (!exists(connection, "SELECT 1 FROM harvest_leases WHERE pipeline = ? AND job_key = ? AND owner = ?"
+                + " AND fence = ? AND expires_at > now() FOR UPDATE", jobKey, owner, lease.fence)) {
+            lease.lost = true;
+            throw new LeaseLostException(jobKey + ": not recorded: this instance lost its lease on the job (it was"
+                    + " cut off or paused past it); another instance harvests it now");
+        }
+    }
+
+    @Override
+    public void delivered(DeliveredFile file) {
+        transaction("record " + file.key(), connection -> {
+            fence(connection, file.jobKey());
+            return update(connection, """
+                    INSERT INTO harvest_files (pipeline, job_key, path, kind, size, sha256, source, note, delivered_at,
+                        owner)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (pipeline, job_key, path) DO UPDATE SET kind = EXCLUDED.kind, size = EXCLUDED.size,
+                        sha256 = EXCLUDED.sha256, source = EXCLUDED.source, note = EXCLUDED.note,
+                        delivered_at = EXCLUDED.delivered_at, owner = EXCLUDED.owner""",
+                    file.jobKey(), file.path(), file.kind().name(), file.size(), file.sha256(), file.sourcePath(),
+                    file.note(), Timestamp.from(file.deliveredAt()), owner);
+        });
+    }
+
+    @Override
+    public void forEachFile(String jobKey, Kind kind, Consumer<DeliveredFile> action) {
+        transaction("read the records of " + jobKey, connection -> {
+            try (PreparedStatement statement = statement(connection, "SELECT path, size, sha256, source, note,"
+                    + " delivered_at FROM harvest_files WHERE pipeline = ? AND job_key = ? AND kind = ? ORDER BY path",
+                    jobKey, kind.name())) {
+                // Read in batches through a cursor (it needs the transaction), not all rows at once.
+                statement.setFetchSize(FETCH_SIZE);
+                try (ResultSet row = statement.executeQuery()) {
+                    while (row.next()) {
+                        action.accept(new DeliveredFile(jobKey, row.getString(1), kind, row.getLong(2),
+                                row.getString(3), row.getString(4), row.getString(5),
+                                row.getTimestamp(6).toInstant()));
+                    }
+                }
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public int countFiles(String jobKey, Kind kind) {
+        return transaction("count the records of " + jobKey, connection -> {
+            try (PreparedStatement statement = statement(connection, "SELECT count(*) FROM harvest_files WHERE"
+                    + " pipeline = ? AND job_key = ? AND kind = ?", jobKey, kind.name());
+                    ResultSet row = statement.executeQuery()) {
+                row.next();
+                return row.getInt(1);
+            }
+        });
+    }
+
+    @Override
+    public boolean isDelivered(String jobKey, String path) {
+        return transaction("look up " + jobKey + "/" + path, connection -> exists(connection, """
+                SELECT 1 FROM harvest_files WHERE pipeline = ? AND job_key = ? AND path = ?
+                UNION ALL SELECT 1 FROM harvest_jobs WHERE pipeline = ? AND job_key = ?""",
+                jobKey, path, pipeline, jobKey));
+    }
+
+    @Override
+    public boolean isParked(String jobKey, String path) {
+        return transaction("look up " + jobKey + "/" + path, connection -> exists(connection, "SELECT 1 FROM"
+                + " harvest_files WHERE pipeline = ? AND job_key = ? AND path = ? AND kind = ?", jobKey, path,
+                Kind.PARKED.name()));
+    }
+
+    @Override
+    public boolean forgetFile(String jobKey, String path) {
+        return transaction("forget " + jobKey + "/" + path, connection -> update(connection,
+                "DELETE FROM harvest_files WHERE pipeline = ? AND job_key = ? AND path = ?", jobKey, path) > 0);
+    }
+
+    @Override
+    public void jobComplete(String jobKey) {
+        transaction("record " + jobKey + " as complete", connection -> {
+            fence(connection, jobKey);
+            update(connection, "INSERT INTO harvest_jobs (pipeline, job_key, completed_at, owner) VALUES (?, ?, now(), ?)"
+                    + " ON CONFLICT DO NOTHING", jobKey, owner);
+            // The manifest in the sink lists the files now: their records are no longer needed.
+            return update(connection, "DELETE FROM harvest_files WHERE pipeline = ? AND job_key = ?", jobKey);
+        });
+    }
+
+    @Override
+    public boolean forgetJob(String jobKey) {
+        return transaction("forget " + jobKey, connection -> update(connection,
+                "DELETE FROM harvest_jobs WHERE pipeline = ? AND job_key = ?", jobKey)
+                + update(connection, "DELETE FROM harvest_files WHERE pipeline = ? AND job_key = ?", jobKey) > 0);
+    }
+
+    @Override
+    public boolean isJobComplete(String jobKey) {
+        return transaction("look up " + jobKey, connection -> exists(connection,
+                "SELECT 1 FROM harvest_jobs WHERE pipeline = ? AND job_key = ?", jobKey));
+    }
+
+    /**
+     * Takes the job when no instance holds it, or the holder let its lease expire; each grant carries a fence number
+     * one higher than the last, so the records of an earlier holder can be told apart.
+     */
+    @Override
+    public Optional<Lease> claim(String jobKey) {
+        long asked = System.nanoTime();
+        Long fence = transaction("claim " + jobKey, connection -> {
+            try (PreparedStatement statement = statement(connection, """
+                    INSERT INTO harvest_leases (pipeline, job_key, owner, fence, expires_at)
+                    VALUES (?, ?, ?, 1, now() + %s)
+                    ON CONFLICT (pipeline, job_key) DO UPDATE SET owner = EXCLUDED.owner,
+                        fence = harvest_leases.fence + 1, expires_at = EXCLUDED.expires_at
+                    WHERE harvest_leases.expires_at <= now()
+                    RETURNING fence""".formatted(leaseInterval), jobKey, owner);
+                    ResultSet row = statement.executeQuery()) {
+                return row.next() ? row.getLong(1) : null;
+            }
+        });
+        if (fence == null) {
+            return Optional.empty();
+        }
+        JdbcLease lease = new JdbcLease(jobKey, fence, asked);
+        leases.put(jobKey, lease);
+        return Optional.of(lease);
+    }
+
+    private final class JdbcLease implements Lease {
+
+        private final String jobKey;
+        private final long fence;
+        /** Until when this instance counts the lease as its own: it asked for it no later than this minus leaseTime. */
+        private volatile long heldUntilNanos;
+        private volatile boolean lost;
+
+        private JdbcLease(String jobKey, long fence, long askedNanos) {
+            this.jobKey = jobKey;
+            this.fence = fence;
+            this.heldUntilNanos = askedNanos + leaseTime.toNanos();
+        }
+
+        @Override
+        public String jobKey() {
+            return jobKey;
+        }
+
+        @Override
+        public boolean held() {
+            return !lost && System.nanoTime() - heldUntilNanos < 0;
+        }
+
+        @Override
+        public boolean renew() {
+            if (!held()) {
+                lost = true;
+                return false;
+            }
+            long asked = System.nanoTime();
+            try {
+                boolean renewed = transaction("renew the lease on " + jobKey, connection -> update(connection,
+                        "UPDATE harvest_leases SET expires_at = now() + " + leaseInterval + " WHERE pipeline = ?"
+                        + " AND job_key = ? AND owner = ? AND fence = ? AND expires_at > now()", jobKey, owner,
+                        fence) == 1);
+                if (renewed) {
+                    heldUntilNanos = asked + leaseTime.toNanos();
+                } else {
+                    lost = true;
+                }
+            } catch (IllegalStateException e) {
+                // Not renewed, not lost yet: the lease holds until it expires, and the next renewal tries again.
+                LOG.warn("{} (the lease holds until it expires)", e.getMessage());
+            }
+            return held();
+        }
+
+        @Override
+        public void release() {
+            leases.remove(jobKey, this);
+            try {
+                transaction("hand back " + jobKey, connection -> update(connection, "UPDATE harvest_leases SET"
+                        + " expires_at = now() WHERE pipeline = ? AND job_key = ? AND owner = ? AND fence = ?"
+                        + " AND expires_at > now()", jobKey, owner, fence));
+            } catch (IllegalStateException e) {
+                LOG.warn("{} (it expires by itself)", e.getMessage());
+            }
+        }
+    }
+}

@@ -1,0 +1,73 @@
+package dev.jobharvester.ledger;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import javax.sql.DataSource;
+
+/**
+ * The shared ledger's tables, created or brought up to date at start. Several instances may start at once: an
+ * advisory lock lets one migrate while the others wait. Written by hand: two tables' worth of steps do not justify
+ * Flyway and the Jackson and TOML stack it brings.
+ */
+final class LedgerSchema {
+
+    /** Lock id for migrations: any number no other application on the database uses ("jobhrvst" in ASCII). */
+    private static final long MIGRATION_LOCK = 0x6a6f626872767374L;
+
+    /** Each entry brings the schema from its index to the next version; append only, never edit a released one. */
+    private static final List<List<String>> STEPS = List.of(List.of(
+        """
+        CREATE TABLE harvest_files (
+            pipeline text NOT NULL, job_key text NOT NULL, path text NOT NULL, kind text NOT NULL,
+            size bigint NOT NULL, sha256 text, source text NOT NULL, note text, delivered_at timestamptz NOT NULL,
+            owner text NOT NULL,
+            PRIMARY KEY (pipeline, job_key, path))""",
+        """
+        CREATE TABLE harvest_jobs (
+            pipeline text NOT NULL, job_key text NOT NULL, completed_at timestamptz NOT NULL, owner text NOT NULL,
+            PRIMARY KEY (pipeline, job_key))""",
+        """
+        CREATE TABLE harvest_leases (
+            pipeline text NOT NULL, job_key text NOT NULL, owner text NOT NULL, fence bigint NOT NULL,
+            expires_at timestamptz NOT NULL,
+            PRIMARY KEY (pipeline, job_key))"""));
+
+    private LedgerSchema() {
+    }
+
+    static int version() {
+        return STEPS.size();
+    }
+
+    static void migrate(DataSource dataSource) throws SQLException {
+        try (Connection connection = dataSource.getConnection(); Statement sql = connection.createStatement()) {
+            connection.setAutoCommit(false);
+            try {
+                sql.execute("SELECT pg_advisory_xact_lock(" + MIGRATION_LOCK + ")");
+                sql.execute("CREATE TABLE IF NOT EXISTS harvest_schema (version int NOT NULL)");
+                int version;
+                try (ResultSet row = sql.executeQuery("SELECT max(version) FROM harvest_schema")) {
+                    row.next();
+                    version = row.getInt(1);
+                }
+                if (version > STEPS.size()) {
+                    throw new SQLException("the ledger's schema is at version " + version + ", newer than this"
+                            + " harvester knows (" + STEPS.size() + "): run the newer harvester, or a separate database");
+                }
+                for (int step = version; step < STEPS.size(); step++) {
+                    for (String statement : STEPS.get(step)) {
+                        sql.execute(statement);
+                    }
+                    sql.execute("INSERT INTO harvest_schema (version) VALUES (" + (step + 1) + ")");
+                }
+                connection.commit();
+            } catch (SQLException e) {
+                connection.rollback();
+                throw e;
+            }
+        }
+    }
+}

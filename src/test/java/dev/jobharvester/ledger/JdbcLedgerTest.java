@@ -1,0 +1,131 @@
+package dev.jobharvester.ledger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.postgresql.ds.PGSimpleDataSource;
+
+/** The shared ledger against a real PostgreSQL: records, claims, and the fence on records of a lost lease. */
+class JdbcLedgerTest {
+
+    private static final String JOB = "tensorpool/j1";
+    private PostgresDatabase database;
+    private final List<JdbcLedger> ledgers = new ArrayList<>();
+
+    @BeforeEach
+    void createDatabase() throws Exception {
+        database = PostgresDatabase.create();
+    }
+
+    @AfterEach
+    void dropDatabase() throws Exception {
+        ledgers.forEach(JdbcLedger::stop);
+        if (database != null) {
+            database.close();
+        }
+    }
+
+    /** One instance's ledger: each call is another instance sharing the database. */
+    private JdbcLedger instance(String name, Duration leaseTime) {
+        PGSimpleDataSource dataSource = new PGSimpleDataSource();
+        dataSource.setURL(database.url());
+        JdbcLedger ledger = new JdbcLedger(dataSource, "test", "route", name, leaseTime);
+        ledger.start();
+        ledgers.add(ledger);
+        return ledger;
+    }
+
+    private static DeliveredFile file(String path, long size) {
+        return new DeliveredFile(JOB, path, DeliveredFile.Kind.FILE, size, "ab".repeat(32), path, null,
+                Instant.parse("2026-11-23T10:00:00Z"));
+    }
+
+    private static List<DeliveredFile> files(Ledger ledger) {
+        List<DeliveredFile> files = new ArrayList<>();
+        ledger.forEachFile(JOB, DeliveredFile.Kind.FILE, files::add);
+        return files;
+    }
+
+    @Test
+    void recordsAreSharedAndAJobIsHeldByOneInstanceAtATime() {
+        JdbcLedger a = instance("a", Duration.ofSeconds(30));
+        JdbcLedger b = instance("b", Duration.ofSeconds(30));
+        Lease lease = a.claim(JOB).orElseThrow();
+        assertThat(b.claim(JOB)).as("while a holds it").isEmpty();
+        a.delivered(file("z.bin", 2));
+        a.delivered(file("a/b.txt", 1));
+        assertThat(b.isDelivered(JOB, "a/b.txt")).isTrue();
+        assertThat(b.isDelivered(JOB, "c.txt")).isFalse();
+        assertThat(files(b)).containsExactly(file("a/b.txt", 1), file("z.bin", 2));
+        assertThat(b.countFiles(JOB, DeliveredFile.Kind.FILE)).isEqualTo(2);
+
+        lease.release();
+        Lease taken = b.claim(JOB).orElseThrow();
+        b.delivered(new DeliveredFile(JOB, "c.txt", DeliveredFile.Kind.PARKED, -1, null, "c.txt", "storage answered 500",
+                Instant.now()));
+        assertThat(a.isParked(JOB, "c.txt")).isTrue();
+        assertThat(a.forgetFile(JOB, "c.txt")).isTrue();
+        b.jobComplete(JOB);
+        assertThat(a.isJobComplete(JOB)).isTrue();
+        assertThat(a.isDelivered(JOB, "anything")).as("a complete job answers for all its files").isTrue();
+        assertThat(files(a)).as("records of a complete job are dropped").isEmpty();
+        taken.release();
+        assertThat(a.forgetJob(JOB)).isTrue();
+        assertThat(b.isJobComplete(JOB)).isFalse();
+    }
+
+    @Test
+    void anInstanceThatOutlivedItsLeaseCanRecordNothingOnceAnotherTookTheJob() {
+        JdbcLedger slow = instance("slow", Duration.ofMillis(1_500));
+        JdbcLedger other = instance("other", Duration.ofSeconds(30));
+        Lease stale = slow.claim(JOB).orElseThrow();
+        slow.delivered(file("first.bin", 1));
+        await().atMost(Duration.ofSeconds(10)).until(() -> other.claim(JOB).isPresent());
+
+        assertThat(stale.held()).as("judged on the local clock").isFalse();
+        assertThat(stale.renew()).isFalse();
+        assertThatThrownBy(() -> slow.delivered(file("second.bin", 2))).isInstanceOf(LeaseLostException.class)
+                .hasMessageContaining("lost its lease");
+        assertThatThrownBy(() -> slow.jobComplete(JOB)).isInstanceOf(LeaseLostException.class);
+        assertThat(other.isDelivered(JOB, "second.bin")).isFalse();
+        assertThat(other.isJobComplete(JOB)).isFalse();
+        other.delivered(file("second.bin", 2));
+        assertThat(files(other)).extracting(DeliveredFile::path).containsExactly("first.bin", "second.bin");
+    }
+
+    @Test
+    void aLeaseRenewedInTimeKeepsTheJobAndOneReleasedIsTakenAtOnce() throws InterruptedException {
+        JdbcLedger a = instance("a", Duration.ofMillis(1_500));
+        JdbcLedger b = instance("b", Duration.ofMillis(1_500));
+        Lease lease = a.claim(JOB).orElseThrow();
+        long until = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+        while (System.nanoTime() < until) {
+            assertThat(lease.renew()).isTrue();
+            assertThat(b.claim(JOB)).isEmpty();
+            TimeUnit.MILLISECONDS.sleep(300); // time passing is the point here: renewals every fifth of the lease
+        }
+        lease.release();
+        assertThat(lease.held()).isTrue(); // the local view; the database no longer counts it
+        Optional<Lease> taken = b.claim(JOB);
+        assertThat(taken).isPresent();
+        assertThatThrownBy(() -> a.delivered(file("late.bin", 1))).isInstanceOf(LeaseLostException.class);
+    }
+
+    @Test
+    void instancesStartingTogetherMigrateTheSchemaOnce() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            instance("i" + i, Duration.ofSeconds(30));
+        }
+        assertThat(database.rows("SELECT version FROM harvest_schema ORDER BY version")).containsExactly("1");
+    }
+}
