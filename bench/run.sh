@@ -148,8 +148,9 @@ harvest_once() {  # route job [jvm options...]: the harvester from JVM start to 
 export -f harvester_env harvest_once curl_many aria_many
 
 # The running daemons: started once; each job is dropped into a daemon's inbox and timed from the drop to its
-# manifest in the sink. One delivers to disk over one connection per file, one to disk in 4 segments per large file
-# (the capped file only), one into s3proxy through the S3 pipeline.
+# manifest in the sink. One delivers to disk over one connection per file, one the same with its heap at 64 MiB (the
+# 2 GiB file only), one to disk in 4 segments per large file (the capped file only), one into s3proxy through the S3
+# pipeline.
 start_daemon() {  # name heap environment...: sets DAEMON_PID
   local name=$1 heap=$2
   shift 2
@@ -160,8 +161,10 @@ start_daemon() {  # name heap environment...: sets DAEMON_PID
   PIDS+=($DAEMON_PID)
   wait_for_line "$WORK/daemon-$name.log" "started in"
 }
-start_daemon disk 64m HARVESTER_SEGMENTS=1
+start_daemon disk 256m HARVESTER_SEGMENTS=1
 DAEMON_DISK=$DAEMON_PID
+start_daemon large 64m HARVESTER_SEGMENTS=1
+DAEMON_LARGE=$DAEMON_PID
 start_daemon segments 64m HARVESTER_SEGMENTS=4
 DAEMON_SEGMENTS=$DAEMON_PID
 start_daemon s3 256m TENSORPOOL_TO_S3_ENABLED=true TENSORPOOL_TO_DIRECTORY_ENABLED=false S3_BUCKET=job-outputs \
@@ -234,9 +237,9 @@ for rep in $(seq 1 "$REPS"); do
       curl) measure large curl curl -sf -o "$WORK/out/large.bin" "$large_url" ;;
       harvester) measure large "harvester (one-shot, -Xmx64m)" bash -c 'harvest_once "$@"' _ tensorpool-to-directory \
                    "bench-large-$once" -Xmx64m ;;
-      daemon) steady large "harvester (running daemon)" "bench-large-$daemon_job" disk \
-                "$(manifest_on_disk disk "bench-large-$daemon_job")" "$DAEMON_DISK"
-              rm -rf "$WORK/steady-disk/out/tensorpool/bench-large-$daemon_job" ;;
+      daemon) steady large "harvester (running daemon)" "bench-large-$daemon_job" large \
+                "$(manifest_on_disk large "bench-large-$daemon_job")" "$DAEMON_LARGE"
+              rm -rf "$WORK/steady-large/out/tensorpool/bench-large-$daemon_job" ;;
     esac
   done
   fi

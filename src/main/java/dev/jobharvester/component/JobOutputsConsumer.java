@@ -109,6 +109,7 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
     protected void doStart() throws Exception {
         JobOutputsComponent component = getEndpoint().getComponent();
         ledger = component.ledger(configuration.getDataDir(), getEndpoint().ledgerName(getRoute()));
+        LOG.info("{}: ledger in {}", getRouteId(), ledger);
         if (component.isLedgerShared()) {
             long every = Math.max(1, component.getLeaseTime() / 3);
             renewals = getEndpoint().getCamelContext().getExecutorServiceManager()
@@ -217,6 +218,18 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
     @ManagedAttribute(description = "Whether the pipeline is paused (pausePipeline)")
     public boolean isPaused() {
         return paused;
+    }
+
+    @ManagedAttribute(description = "Where this pipeline's ledger is: a file, or a PostgreSQL database shared with"
+            + " other instances")
+    public String getLedger() {
+        return ledger.toString();
+    }
+
+    @ManagedAttribute(description = "The jobs this instance holds a lease on right now (a shared ledger's other"
+            + " instances leave them alone)")
+    public List<String> getLeasesHeld() {
+        return leases.keySet().stream().sorted().toList();
     }
 
     @ManagedAttribute(description = "The platform this pipeline harvests")

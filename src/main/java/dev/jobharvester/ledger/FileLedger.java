@@ -64,6 +64,11 @@ public class FileLedger extends ServiceSupport implements Ledger, IdempotentRepo
         return file;
     }
 
+    @Override
+    public String toString() {
+        return "file " + file;
+    }
+
     /** The ledger as it is on disk, for reading only: nothing is written, a line cut short is only left out. */
     public static FileLedger read(Path file) throws IOException {
         FileLedger ledger = new FileLedger(file);

@@ -55,6 +55,11 @@ public class JdbcLedger extends ServiceSupport implements Ledger {
     }
 
     @Override
+    public String toString() {
+        return "postgresql " + where + " (pipeline " + pipeline + ", shared; this instance is " + owner + ")";
+    }
+
+    @Override
     protected void doStart() {
         try {
             LedgerSchema.migrate(dataSource);

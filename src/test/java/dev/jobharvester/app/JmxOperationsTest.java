@@ -130,6 +130,8 @@ class JmxOperationsTest {
                     && ((List<String>) attribute("Transfers")).toString().matches(".*weights\\.bin: [1-9].* of 3\\.8 MiB.*"));
             assertThat(attribute("HarvestingJobs")).isEqualTo(1L);
             assertThat(attribute("WaitingJobs")).isEqualTo(1L);
+            assertThat((List<String>) attribute("LeasesHeld")).containsExactly("tensorpool/" + first.id());
+            assertThat((String) attribute("Ledger")).startsWith("file ").endsWith(ROUTE + ".jsonl");
             assertThat((String) attribute("LastPoll")).isNotEmpty();
             assertThat(attribute("ApiAnswering")).isEqualTo(true);
             assertThat((String) attribute("ApiStatus")).startsWith("answering since ");

@@ -34,6 +34,8 @@ class SharedLedgerTest {
     private static final String NAME = TensorPoolApi.NAME;
     private static final Duration LEASE = Duration.ofSeconds(3);
     private static final Duration WAIT = Duration.ofSeconds(120);
+    /** The test server trusts every login, so the password only has to stay out of the logs. */
+    private static final String LEDGER_PASSWORD = "pg-secret-7d1e4b";
 
     @TempDir
     Path dir;
@@ -107,7 +109,8 @@ class SharedLedgerTest {
         Path home = Files.createDirectories(dir.resolve(instance));
         DaemonProcess daemon = DaemonProcess.start(home, List.of("-Xmx128m",
                 "-Dcamel.main.routes-include-pattern=file:" + routes + "/*.yaml"), Map.of(
-                "HARVESTER_LEDGER_URL", database.url(), "HARVESTER_INSTANCE_NAME", instance,
+                "HARVESTER_LEDGER_URL", database.url(), "HARVESTER_LEDGER_PASSWORD", LEDGER_PASSWORD,
+                "HARVESTER_INSTANCE_NAME", instance,
                 "HARVESTER_LEASE_TIME", String.valueOf(LEASE.toMillis()),
                 "HARVESTER_DATA_DIR", home.resolve("data").toString(), "HARVESTER_SHUTDOWN_TIMEOUT", "2"));
         daemons.add(daemon);
@@ -178,6 +181,10 @@ class SharedLedgerTest {
         assertThat(jobsPerInstance).as("jobs harvested by each instance").containsOnlyKeys(instances);
         assertThat(jobsPerInstance.values()).as("jobs harvested by each instance: %s", jobsPerInstance)
                 .allMatch(n -> n >= 3);
+        for (String instance : instances) {
+            assertThat(Files.readString(dir.resolve(instance).resolve("daemon.log"))).contains("postgresql")
+                    .doesNotContain(LEDGER_PASSWORD);
+        }
     }
 
     @Test
@@ -187,9 +194,11 @@ class SharedLedgerTest {
         writeRoute(jobs, 2);
         DaemonProcess victim = start("victim");
         awaitStarted("victim");
-        await().atMost(WAIT).until(() -> deliveryLines().stream().anyMatch(l -> l[1].equals("victim")));
-        String job = deliveryLines().stream().filter(l -> l[1].equals("victim")).findFirst().orElseThrow()[0]
-                .split("/")[1];
+        // Killed once the first two files (downloaded side by side) are recorded: the next two are a second away from
+        // their end, so the kill lands in the middle of their transfers.
+        await().atMost(WAIT).until(() -> database.rows("SELECT job_key FROM harvest_files WHERE owner = 'victim'")
+                .size() >= 2);
+        String job = database.rows("SELECT job_key FROM harvest_files WHERE owner = 'victim'").get(0).split("/")[1];
         assertThat(Delivered.manifestPresent(NAME, output(), simulator.job(NAME, job))).as("still harvesting").isFalse();
         victim.kill();
         start("survivor-1");

@@ -1,7 +1,9 @@
 package dev.jobharvester.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.jobharvester.ledger.PostgresDatabase;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,5 +29,21 @@ class BenchSmokeIT {
             assertThat(results).contains(tool);
         }
         assertThat(results).contains("## Goals");
+    }
+
+    @Test
+    void theInstancesBenchmarkRunsOneTwoAndThreeDaemonsAndWritesItsTable() throws IOException, InterruptedException {
+        String postgres = System.getenv(PostgresDatabase.SERVER_VARIABLE);
+        assumeTrue(postgres != null && !postgres.isBlank(), "no PostgreSQL configured (" + PostgresDatabase.SERVER_VARIABLE
+                + "): the instances benchmark starts a server of its own from the same packages");
+        Path log = Path.of("target", "bench-instances-smoke.log");
+        Process bench = new ProcessBuilder("bash", "bench/instances.sh", "--smoke").redirectErrorStream(true)
+                .redirectOutput(log.toFile()).start();
+        assertThat(bench.waitFor(10, TimeUnit.MINUTES)).as("finished").isTrue();
+        assertThat(bench.exitValue()).as("exit code; see %s", log).isZero();
+        String results = Files.readString(Path.of("target", "bench", "INSTANCES.md"));
+        for (String row : new String[] {"| 1 |", "| 2 |", "| 3 |"}) {
+            assertThat(results).contains(row);
+        }
     }
 }
