@@ -33,10 +33,8 @@ cleanup() {
   bash "$ROOT/.ci/postgres.sh" stop "$WORK/pg"
 }
 trap cleanup EXIT
-wait_for_line() {  # file pattern
-  for _ in $(seq 1 600); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
-  echo "bench: no '$2' in $1" >&2; tail -20 "$1" >&2; exit 1
-}
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 
 eval "$(bash .ci/postgres.sh start "$WORK/pg")"
 PG_PORT=$(sed -E 's|.*127.0.0.1:([0-9]+)/.*|\1|' <<<"$HARVESTER_TEST_POSTGRES_URL")

@@ -59,10 +59,8 @@ await_file() {  # path: waits for it, at most BENCH_TIMEOUT seconds
   done
 }
 
-wait_for_line() {  # file pattern
-  for _ in $(seq 1 600); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
-  echo "bench: no '$2' in $1" >&2; cat "$1" >&2; exit 1
-}
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 
 # --- the simulator, with every job in 3*REPS copies: a fresh one per run ----------------------------------------
 COPIES=$((3 * REPS + 1))

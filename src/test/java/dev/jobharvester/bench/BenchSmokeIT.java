@@ -16,14 +16,19 @@ import org.junit.jupiter.api.Test;
  */
 class BenchSmokeIT {
 
-    @Test
-    void theBenchmarkRunsEndToEndAndWritesItsTable() throws IOException, InterruptedException {
-        Path log = Path.of("target", "bench-smoke.log");
-        Process bench = new ProcessBuilder("bash", "bench/run.sh", "--smoke").redirectErrorStream(true)
+    /** Runs a benchmark script with --smoke and answers the results table it wrote under target/bench. */
+    private static String smoke(String script, String results) throws IOException, InterruptedException {
+        Path log = Path.of("target", script.replace(".sh", "") + "-smoke.log");
+        Process bench = new ProcessBuilder("bash", "bench/" + script, "--smoke").redirectErrorStream(true)
                 .redirectOutput(log.toFile()).start();
         assertThat(bench.waitFor(10, TimeUnit.MINUTES)).as("finished").isTrue();
         assertThat(bench.exitValue()).as("exit code; see %s", log).isZero();
-        String results = Files.readString(Path.of("target", "bench", "RESULTS.md"));
+        return Files.readString(Path.of("target", "bench", results));
+    }
+
+    @Test
+    void theBenchmarkRunsEndToEndAndWritesItsTable() throws IOException, InterruptedException {
+        String results = smoke("run.sh", "RESULTS.md");
         for (String tool : new String[] {"| curl |", "| aria2c |", "| rclone |", "harvester (running daemon)",
                 "harvester (one-shot", "aria2c -x4", "harvester (running daemon, 4 segments)", "harvester, 1000 outputs"}) {
             assertThat(results).contains(tool);
@@ -36,12 +41,7 @@ class BenchSmokeIT {
         String postgres = System.getenv(PostgresDatabase.SERVER_VARIABLE);
         assumeTrue(postgres != null && !postgres.isBlank(), "no PostgreSQL configured (" + PostgresDatabase.SERVER_VARIABLE
                 + "): the instances benchmark starts a server of its own from the same packages");
-        Path log = Path.of("target", "bench-instances-smoke.log");
-        Process bench = new ProcessBuilder("bash", "bench/instances.sh", "--smoke").redirectErrorStream(true)
-                .redirectOutput(log.toFile()).start();
-        assertThat(bench.waitFor(10, TimeUnit.MINUTES)).as("finished").isTrue();
-        assertThat(bench.exitValue()).as("exit code; see %s", log).isZero();
-        String results = Files.readString(Path.of("target", "bench", "INSTANCES.md"));
+        String results = smoke("instances.sh", "INSTANCES.md");
         for (String row : new String[] {"| 1 |", "| 2 |", "| 3 |"}) {
             assertThat(results).contains(row);
         }
