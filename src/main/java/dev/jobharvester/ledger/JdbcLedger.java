@@ -36,6 +36,7 @@ public class JdbcLedger extends ServiceSupport implements Ledger {
     private final Duration leaseTime;
     /** The lease time in SQL: a number from the configuration, not text from outside. */
     private final String leaseInterval;
+    private boolean tablesReady;
     /** The leases this instance holds, by job key. */
     private final Map<String, JdbcLease> leases = new ConcurrentHashMap<>();
 
@@ -59,12 +60,27 @@ public class JdbcLedger extends ServiceSupport implements Ledger {
         return "postgresql " + where + " (pipeline " + pipeline + ", shared; this instance is " + owner + ")";
     }
 
+    /**
+     * Prepares the tables now if the database answers. If it does not, the daemon starts all the same and every use
+     * of the ledger says so until it answers: an outage of the database must not stop the daemon for good.
+     */
     @Override
     protected void doStart() {
         try {
-            LedgerSchema.migrate(dataSource);
-        } catch (SQLException e) {
-            throw failure("prepare its tables", e);
+            prepareTables();
+        } catch (IllegalStateException e) {
+            LOG.warn("{} (the pipeline waits for it)", e.getMessage());
+        }
+    }
+
+    private synchronized void prepareTables() {
+        if (!tablesReady) {
+            try {
+                LedgerSchema.migrate(dataSource);
+            } catch (SQLException e) {
+                throw failure("prepare its tables", e);
+            }
+            tablesReady = true;
         }
     }
 
@@ -75,6 +91,7 @@ public class JdbcLedger extends ServiceSupport implements Ledger {
 
     /** Runs work in one transaction; a failure rolls it back and is named with what was being done. */
     private <T> T transaction(String what, Work<T> work) {
+        prepareTables();
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(false);
             try {

@@ -122,6 +122,20 @@ class JdbcLedgerTest {
     }
 
     @Test
+    void aLedgerStartedWhileTheDatabaseIsDownSaysSoAndWorksOnceItAnswers() {
+        PGSimpleDataSource dataSource = new PGSimpleDataSource();
+        dataSource.setURL("jdbc:postgresql://127.0.0.1:1/nowhere?user=postgres&connectTimeout=2");
+        JdbcLedger ledger = new JdbcLedger(dataSource, "127.0.0.1:1/nowhere", "route", "a", Duration.ofSeconds(30));
+        ledger.start();
+        ledgers.add(ledger);
+        assertThatThrownBy(() -> ledger.isJobComplete(JOB)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("the ledger route in 127.0.0.1:1/nowhere could not prepare its tables");
+        dataSource.setURL(database.url());
+        assertThat(ledger.isJobComplete(JOB)).isFalse();
+        assertThat(ledger.claim(JOB)).isPresent();
+    }
+
+    @Test
     void instancesStartingTogetherMigrateTheSchemaOnce() throws Exception {
         for (int i = 0; i < 3; i++) {
             instance("i" + i, Duration.ofSeconds(30));
