@@ -89,10 +89,15 @@ harvester_env() {  # out-dir data-dir: the environment every harvester run share
     HARVESTER_CONCURRENT_DOWNLOADS=$PARALLEL HARVESTER_LOG_LEVEL=WARN
 }
 
-# The disk writes back what the run before left dirty in the page cache: left alone, that would slow whichever tool
-# comes next. Every timed run starts with the cache written back (outside the timed part).
+# Every timed run starts from the same page cache: what the run before left dirty is written back, and (as root) the
+# cache is dropped, since reclaiming a full one costs whoever writes next several seconds per GiB. The harvester's jar
+# is read back in, as curl's few pages are after their first run. All of it outside the timed part.
 settle() {
   sync
+  if [[ -w /proc/sys/vm/drop_caches ]]; then
+    echo 3 > /proc/sys/vm/drop_caches
+    cat "$JAR" > /dev/null
+  fi
 }
 
 # --- one timed run: appends "workload<TAB>tool<TAB>seconds<TAB>peak RSS KiB" to results.tsv -------------------------
@@ -165,16 +170,25 @@ start_daemon large 64m HARVESTER_SEGMENTS=1
 DAEMON_LARGE=$DAEMON_PID
 start_daemon segments 64m HARVESTER_SEGMENTS=4
 DAEMON_SEGMENTS=$DAEMON_PID
-start_daemon s3 256m TENSORPOOL_TO_S3_ENABLED=true TENSORPOOL_TO_DIRECTORY_ENABLED=false S3_BUCKET=job-outputs \
-  S3_PREFIX=harvester-steady/ S3_OVERRIDE_ENDPOINT=true S3_ENDPOINT="$S3_URL" S3_PATH_STYLE=true \
-  AWS_ACCESS_KEY_ID=$S3_ACCESS AWS_SECRET_ACCESS_KEY=$S3_SECRET
+s3_daemon() {  # name prefix environment...
+  local name=$1 prefix=$2
+  shift 2
+  start_daemon "$name" 256m TENSORPOOL_TO_S3_ENABLED=true TENSORPOOL_TO_DIRECTORY_ENABLED=false S3_BUCKET=job-outputs \
+    S3_PREFIX="$prefix/" S3_OVERRIDE_ENDPOINT=true S3_ENDPOINT="$S3_URL" S3_PATH_STYLE=true \
+    AWS_ACCESS_KEY_ID=$S3_ACCESS AWS_SECRET_ACCESS_KEY=$S3_SECRET "$@"
+}
+s3_daemon s3 harvester-steady
 DAEMON_S3=$DAEMON_PID
+# The same with the AWS SDK's checksums only where S3 requires them: a plain PUT, no aws-chunked body with a CRC32
+# trailer (over plain http the payload's SHA-256 is still signed and checked by the store).
+s3_daemon s3plain harvester-plain AWS_REQUEST_CHECKSUM_CALCULATION=WHEN_REQUIRED
+DAEMON_S3PLAIN=$DAEMON_PID
 
 manifest_on_disk() {  # daemon job
   echo "$WORK/steady-$1/out/tensorpool/$2/_manifest.json"
 }
-manifest_in_s3() {  # job
-  echo "$WORK/s3/job-outputs/harvester-steady/tensorpool/$1/_manifest.json"
+manifest_in_s3() {  # job [prefix]
+  echo "$WORK/s3/job-outputs/${2:-harvester-steady}/tensorpool/$1/_manifest.json"
 }
 
 steady() {  # workload tool job daemon-name manifest pid: appends the daemon's time for the job, and its peak RSS so far
@@ -196,9 +210,12 @@ steady() {  # workload tool job daemon-name manifest pid: appends the daemon's t
 echo "bench: $REPS repetitions; work in $WORK"
 # A daemon runs for months: the running-daemon figures are taken warm, after one job of the same kind.
 warmup=bench-small-$COPIES
-for name in disk s3; do echo "$warmup" > "$WORK/inbox-$name/.w" && mv "$WORK/inbox-$name/.w" "$WORK/inbox-$name/$warmup"; done
+for name in disk s3 s3plain; do
+  echo "$warmup" > "$WORK/inbox-$name/.w" && mv "$WORK/inbox-$name/.w" "$WORK/inbox-$name/$warmup"
+done
 await_file "$(manifest_on_disk disk "$warmup")"
 await_file "$(manifest_in_s3 "$warmup")"
+await_file "$(manifest_in_s3 "$warmup" harvester-plain)"
 for rep in $(seq 1 "$REPS"); do
   once=$rep
   daemon_job=$((REPS + rep))
@@ -261,7 +278,7 @@ for rep in $(seq 1 "$REPS"); do
   # The small files into s3proxy: rclone from the same storage, the harvester through its S3 pipeline.
   if runs s3; then
   s3_job=bench-small-$((2 * REPS + rep))
-  s3_runs=(rclone harvester daemon)
+  s3_runs=(rclone harvester daemon plain)
   for ((i = 0; i < ${#s3_runs[@]}; i++)); do
     case ${s3_runs[$(( (i + rep) % ${#s3_runs[@]} ))]} in
       # This machine sets AWS_CA_BUNDLE, which rclone cannot use with a plain-http endpoint.
@@ -276,6 +293,8 @@ for rep in $(seq 1 "$REPS"); do
                    AWS_ACCESS_KEY_ID=$S3_ACCESS AWS_SECRET_ACCESS_KEY=$S3_SECRET \
                    bash -c 'harvest_once "$@"' _ tensorpool-to-s3 "bench-small-$daemon_job" ;;
       daemon) steady s3 "harvester (running daemon)" "$s3_job" s3 "$(manifest_in_s3 "$s3_job")" "$DAEMON_S3" ;;
+      plain) steady s3 "harvester (running daemon, checksums when required)" "$s3_job" s3plain \
+               "$(manifest_in_s3 "$s3_job" harvester-plain)" "$DAEMON_S3PLAIN" ;;
     esac
   done
   fi
