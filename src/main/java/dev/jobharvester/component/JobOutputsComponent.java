@@ -28,6 +28,8 @@ public class JobOutputsComponent extends DefaultComponent {
 
     private static final int MAX_CONNECTIONS = 64;
     private static final int MAX_LEDGER_CONNECTIONS = 8;
+    /** How long a ledger call waits for a connection: a database that does not answer by then is reported down. */
+    private static final long LEDGER_CONNECTION_TIMEOUT_MILLIS = 5_000;
 
     private final Map<String, CloseableHttpClient> httpClients = new HashMap<>();
     private final Map<Path, FileLedger> fileLedgers = new HashMap<>();
@@ -101,6 +103,7 @@ public class JobOutputsComponent extends DefaultComponent {
                 pool.setPassword(ledgerPassword);
             }
             pool.setMaximumPoolSize(MAX_LEDGER_CONNECTIONS);
+            pool.setConnectionTimeout(LEDGER_CONNECTION_TIMEOUT_MILLIS);
             // Start even while the database is down: the first use reports it, and the next poll tries again.
             pool.setInitializationFailTimeout(-1);
             ledgerDataSource = new HikariDataSource(pool);

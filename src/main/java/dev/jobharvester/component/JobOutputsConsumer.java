@@ -11,6 +11,7 @@ import dev.jobharvester.ledger.DeliveredFile.Kind;
 import dev.jobharvester.ledger.Lease;
 import dev.jobharvester.ledger.LeaseLostException;
 import dev.jobharvester.ledger.Ledger;
+import dev.jobharvester.ledger.LedgerFailureException;
 import dev.jobharvester.ledger.Manifest;
 import dev.jobharvester.provider.ApiStatus;
 import dev.jobharvester.provider.DiscoveryFilter;
@@ -388,15 +389,19 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
             if (job.phase.isFinished() || hasFilesInFlight(job)) {
                 continue;
             }
-            if (ledger.isJobComplete(job.jobKey)) {
-                job.phase = JobPhase.HARVESTED;
-                continue;
-            }
             try {
+                if (ledger.isJobComplete(job.jobKey)) {
+                    job.phase = JobPhase.HARVESTED;
+                    continue;
+                }
                 count += harvest(job);
                 job.errors = 0;
             } catch (ProviderException e) {
                 platformError(job, e);
+            } catch (LedgerFailureException e) {
+                // The other jobs would wait on the same database: one line, and the next poll tries again.
+                LOG.warn("{} (will try again at the next poll)", e.getMessage());
+                break;
             } catch (IOException | RuntimeException e) {
                 LOG.warn("{} (will try again at the next poll)", e.getMessage());
             }
@@ -718,7 +723,7 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
             write.run();
         } catch (LeaseLostException e) {
             LOG.warn("{} ({} went to the sink all the same)", e.getMessage(), path);
-        } catch (IllegalStateException e) {
+        } catch (LedgerFailureException e) {
             LOG.warn("{}/{} is in the sink but not recorded; it will be delivered again: {}", job.jobKey, path,
                     e.getMessage());
         }

@@ -1,5 +1,6 @@
 package dev.jobharvester.ledger;
 
+import dev.jobharvester.component.Failures;
 import dev.jobharvester.ledger.DeliveredFile.Kind;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -61,18 +62,9 @@ public class JdbcLedger extends ServiceSupport implements Ledger {
     }
 
     /**
-     * Prepares the tables now if the database answers. If it does not, the daemon starts all the same and every use
-     * of the ledger says so until it answers: an outage of the database must not stop the daemon for good.
+     * Creates or migrates the tables at the first use, not at start: a daemon whose database is down starts all the
+     * same, and each poll says so until it answers. An outage of the database must not stop the daemon for good.
      */
-    @Override
-    protected void doStart() {
-        try {
-            prepareTables();
-        } catch (IllegalStateException e) {
-            LOG.warn("{} (the pipeline waits for it)", e.getMessage());
-        }
-    }
-
     private synchronized void prepareTables() {
         if (!tablesReady) {
             try {
@@ -107,9 +99,9 @@ public class JdbcLedger extends ServiceSupport implements Ledger {
         }
     }
 
-    private IllegalStateException failure(String what, SQLException e) {
-        return new IllegalStateException("the ledger " + pipeline + " in " + where + " could not " + what + ": "
-                + e.getMessage(), e);
+    private LedgerFailureException failure(String what, SQLException e) {
+        return new LedgerFailureException("the ledger " + pipeline + " in " + where + " could not " + what + ": "
+                + Failures.describe(e, ": "), e);
     }
 
     /** A statement whose first parameter is this ledger's pipeline, then the values given. */
@@ -309,7 +301,7 @@ public class JdbcLedger extends ServiceSupport implements Ledger {
                 } else {
                     lost = true;
                 }
-            } catch (IllegalStateException e) {
+            } catch (LedgerFailureException e) {
                 // Not renewed, not lost yet: the lease holds until it expires, and the next renewal tries again.
                 LOG.warn("{} (the lease holds until it expires)", e.getMessage());
             }
@@ -323,7 +315,7 @@ public class JdbcLedger extends ServiceSupport implements Ledger {
                 transaction("hand back " + jobKey, connection -> update(connection, "UPDATE harvest_leases SET"
                         + " expires_at = now() WHERE pipeline = ? AND job_key = ? AND owner = ? AND fence = ?"
                         + " AND expires_at > now()", jobKey, owner, fence));
-            } catch (IllegalStateException e) {
+            } catch (LedgerFailureException e) {
                 LOG.warn("{} (it expires by itself)", e.getMessage());
             }
         }

@@ -8,8 +8,8 @@ import java.util.List;
 import javax.sql.DataSource;
 
 /**
- * The shared ledger's tables, created or brought up to date at start. Several instances may start at once: an
- * advisory lock lets one migrate while the others wait. Written by hand: two tables' worth of steps do not justify
+ * The shared ledger's tables, created or brought up to date at their first use. Several instances may come at once:
+ * an advisory lock lets one migrate while the others wait. Written by hand: two tables' worth of steps do not justify
  * Flyway and the Jackson and TOML stack it brings.
  */
 final class LedgerSchema {

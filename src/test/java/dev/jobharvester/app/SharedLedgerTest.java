@@ -196,8 +196,9 @@ class SharedLedgerTest {
         awaitStarted("victim");
         // Killed once the first two files (downloaded side by side) are recorded: the next two are a second away from
         // their end, so the kill lands in the middle of their transfers.
-        await().atMost(WAIT).until(() -> database.rows("SELECT job_key FROM harvest_files WHERE owner = 'victim'")
-                .size() >= 2);
+        // The tables appear at the victim's first poll.
+        await().ignoreExceptions().atMost(WAIT).until(() -> database.rows(
+                "SELECT job_key FROM harvest_files WHERE owner = 'victim'").size() >= 2);
         String job = database.rows("SELECT job_key FROM harvest_files WHERE owner = 'victim'").get(0).split("/")[1];
         assertThat(Delivered.manifestPresent(NAME, output(), simulator.job(NAME, job))).as("still harvesting").isFalse();
         victim.kill();
