@@ -508,9 +508,9 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
             anyParked |= listedPaths.stream().anyMatch(path -> ledger.isParked(job.jobKey, path));
             page = listed.get().next();
         } while (page != null && isBatchAllowed() && !paused && holds(job));
-        // A job whose lease was lost meanwhile is another instance's to finish, manifest included.
-        if (page != null || !allIn || hasFilesInFlight(job) || !isRunAllowed() || paused || !holds(job)
-                || ledger.isJobComplete(job.jobKey)) {
+        // A job whose lease was lost meanwhile is another instance's to finish, manifest included. Held, nobody else
+        // can have completed it: completing is fenced by the lease, and harvest() looked after claiming.
+        if (page != null || !allIn || hasFilesInFlight(job) || !isRunAllowed() || paused || !holds(job)) {
             return count;
         }
         if (anyParked) {

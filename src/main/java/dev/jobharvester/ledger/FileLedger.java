@@ -28,7 +28,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.function.Consumer;
 import org.apache.camel.spi.IdempotentRepository;
 import org.apache.camel.support.service.ServiceSupport;
@@ -118,15 +117,21 @@ public class FileLedger extends ServiceSupport implements Ledger, IdempotentRepo
     }
 
     @Override
-    public synchronized void forEachFile(String jobKey, DeliveredFile.Kind kind, Consumer<DeliveredFile> action) {
-        JobEntry entry = jobs.get(jobKey);
-        if (entry == null) {
-            return;
-        }
-        for (Map.Entry<String, Line> file : new TreeMap<>(entry.files).entrySet()) {
-            if (file.getValue().kind() == kind) {
-                action.accept(record(readLine(file.getValue().offset())));
+    public void forEachFile(String jobKey, DeliveredFile.Kind kind, Consumer<DeliveredFile> action) {
+        long[] offsets;
+        FileChannel lines;
+        synchronized (this) {
+            JobEntry entry = jobs.get(jobKey);
+            if (entry == null) {
+                return;
             }
+            offsets = entry.files.entrySet().stream().filter(file -> file.getValue().kind() == kind)
+                    .sorted(Map.Entry.comparingByKey()).mapToLong(file -> file.getValue().offset()).toArray();
+            lines = reader();
+        }
+        // A line once written never changes: the records are read without holding up deliveries meanwhile.
+        for (long offset : offsets) {
+            action.accept(record(readLine(lines, offset)));
         }
     }
 
@@ -314,7 +319,7 @@ public class FileLedger extends ServiceSupport implements Ledger, IdempotentRepo
             throw new IllegalStateException("the ledger " + file + " is not started");
         }
         try {
-            ByteBuffer bytes = ByteBuffer.wrap((JSON.writeValueAsString(line) + "\n").getBytes(StandardCharsets.UTF_8));
+            ByteBuffer bytes = ByteBuffer.wrap(encoded(line));
             long start = end;
             while (bytes.hasRemaining()) {
                 end += channel.write(bytes);
@@ -325,9 +330,26 @@ public class FileLedger extends ServiceSupport implements Ledger, IdempotentRepo
         }
     }
 
-    private JsonNode readLine(long offset) {
+    /** A line with its newline, as it is written to the file. */
+    private static byte[] encoded(ObjectNode line) throws IOException {
+        return (JSON.writeValueAsString(line) + "\n").getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The channel lines are read back through, opened at the first read. */
+    private FileChannel reader() {
+        if (reader == null) {
+            try {
+                reader = FileChannel.open(file, StandardOpenOption.READ);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read the ledger " + file + ": " + e.getMessage(), e);
+            }
+        }
+        return reader;
+    }
+
+    private JsonNode readLine(FileChannel lines, long offset) {
         try {
-            return JSON.readTree(lineBytes(offset));
+            return JSON.readTree(lineBytes(lines, offset));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the ledger " + file + " at byte " + offset + ": "
                     + e.getMessage(), e);
@@ -335,13 +357,10 @@ public class FileLedger extends ServiceSupport implements Ledger, IdempotentRepo
     }
 
     /** The line starting at a position, with its newline. */
-    private byte[] lineBytes(long offset) throws IOException {
-        if (reader == null) {
-            reader = FileChannel.open(file, StandardOpenOption.READ);
-        }
+    private static byte[] lineBytes(FileChannel lines, long offset) throws IOException {
         ByteBuffer buffer = ByteBuffer.allocate(512);
         while (true) {
-            int n = reader.read(buffer, offset + buffer.position());
+            int n = lines.read(buffer, offset + buffer.position());
             for (int i = 0; i < buffer.position(); i++) {
                 if (buffer.get(i) == '\n') {
                     byte[] line = new byte[i + 1];
@@ -403,7 +422,7 @@ public class FileLedger extends ServiceSupport implements Ledger, IdempotentRepo
             }
             for (Map.Entry<String, JobEntry> job : jobs.entrySet()) {
                 for (Line line : job.getValue().files.values()) {
-                    byte[] bytes = lineBytes(line.offset());
+                    byte[] bytes = lineBytes(reader(), line.offset());
                     out.write(bytes);
                     moved.put(line, written);
                     written += bytes.length;
@@ -428,7 +447,7 @@ public class FileLedger extends ServiceSupport implements Ledger, IdempotentRepo
     }
 
     private static int write(OutputStream out, ObjectNode line) throws IOException {
-        byte[] bytes = (JSON.writeValueAsString(line) + "\n").getBytes(StandardCharsets.UTF_8);
+        byte[] bytes = encoded(line);
         out.write(bytes);
         return bytes.length;
     }

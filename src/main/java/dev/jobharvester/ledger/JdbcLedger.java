@@ -37,7 +37,7 @@ public class JdbcLedger extends ServiceSupport implements Ledger {
     private final Duration leaseTime;
     /** The lease time in SQL: a number from the configuration, not text from outside. */
     private final String leaseInterval;
-    private boolean tablesReady;
+    private volatile boolean tablesReady;
     /** The leases this instance holds, by job key. */
     private final Map<String, JdbcLease> leases = new ConcurrentHashMap<>();
 
@@ -65,14 +65,14 @@ public class JdbcLedger extends ServiceSupport implements Ledger {
      * Creates or migrates the tables at the first use, not at start: a daemon whose database is down starts all the
      * same, and each poll says so until it answers. An outage of the database must not stop the daemon for good.
      */
-    private synchronized void prepareTables() {
+    private void prepareTables() {
         if (!tablesReady) {
-            try {
-                LedgerSchema.migrate(dataSource);
-            } catch (SQLException e) {
-                throw failure("prepare its tables", e);
+            synchronized (this) {
+                if (!tablesReady) {
+                    connected("prepare its tables", true, LedgerSchema::migrate);
+                    tablesReady = true;
+                }
             }
-            tablesReady = true;
         }
     }
 
@@ -81,10 +81,24 @@ public class JdbcLedger extends ServiceSupport implements Ledger {
         T run(Connection connection) throws SQLException;
     }
 
-    /** Runs work in one transaction; a failure rolls it back and is named with what was being done. */
+    /** Runs work of several statements in one transaction; a failure rolls it back. */
     private <T> T transaction(String what, Work<T> work) {
         prepareTables();
+        return connected(what, true, work);
+    }
+
+    /** Runs one statement, which needs no transaction around it: one round trip to the database. */
+    private <T> T single(String what, Work<T> work) {
+        prepareTables();
+        return connected(what, false, work);
+    }
+
+    /** Runs work on a pooled connection; a failure is named with what was being done. */
+    private <T> T connected(String what, boolean transaction, Work<T> work) {
         try (Connection connection = dataSource.getConnection()) {
+            if (!transaction) {
+                return work.run(connection);
+            }
             connection.setAutoCommit(false);
             try {
                 T result = work.run(connection);
@@ -178,7 +192,7 @@ public class JdbcLedger extends ServiceSupport implements Ledger {
 
     @Override
     public int countFiles(String jobKey, Kind kind) {
-        return transaction("count the records of " + jobKey, connection -> {
+        return single("count the records of " + jobKey, connection -> {
             try (PreparedStatement statement = statement(connection, "SELECT count(*) FROM harvest_files WHERE"
                     + " pipeline = ? AND job_key = ? AND kind = ?", jobKey, kind.name());
                     ResultSet row = statement.executeQuery()) {
@@ -190,7 +204,7 @@ public class JdbcLedger extends ServiceSupport implements Ledger {
 
     @Override
     public boolean isDelivered(String jobKey, String path) {
-        return transaction("look up " + jobKey + "/" + path, connection -> exists(connection, """
+        return single("look up " + jobKey + "/" + path, connection -> exists(connection, """
                 SELECT 1 FROM harvest_files WHERE pipeline = ? AND job_key = ? AND path = ?
                 UNION ALL SELECT 1 FROM harvest_jobs WHERE pipeline = ? AND job_key = ?""",
                 jobKey, path, pipeline, jobKey));
@@ -198,14 +212,14 @@ public class JdbcLedger extends ServiceSupport implements Ledger {
 
     @Override
     public boolean isParked(String jobKey, String path) {
-        return transaction("look up " + jobKey + "/" + path, connection -> exists(connection, "SELECT 1 FROM"
+        return single("look up " + jobKey + "/" + path, connection -> exists(connection, "SELECT 1 FROM"
                 + " harvest_files WHERE pipeline = ? AND job_key = ? AND path = ? AND kind = ?", jobKey, path,
                 Kind.PARKED.name()));
     }
 
     @Override
     public boolean forgetFile(String jobKey, String path) {
-        return transaction("forget " + jobKey + "/" + path, connection -> update(connection,
+        return single("forget " + jobKey + "/" + path, connection -> update(connection,
                 "DELETE FROM harvest_files WHERE pipeline = ? AND job_key = ? AND path = ?", jobKey, path) > 0);
     }
 
@@ -229,7 +243,7 @@ public class JdbcLedger extends ServiceSupport implements Ledger {
 
     @Override
     public boolean isJobComplete(String jobKey) {
-        return transaction("look up " + jobKey, connection -> exists(connection,
+        return single("look up " + jobKey, connection -> exists(connection,
                 "SELECT 1 FROM harvest_jobs WHERE pipeline = ? AND job_key = ?", jobKey));
     }
 
@@ -240,7 +254,7 @@ public class JdbcLedger extends ServiceSupport implements Ledger {
     @Override
     public Optional<Lease> claim(String jobKey) {
         long asked = System.nanoTime();
-        Long fence = transaction("claim " + jobKey, connection -> {
+        Long fence = single("claim " + jobKey, connection -> {
             try (PreparedStatement statement = statement(connection, """
                     INSERT INTO harvest_leases (pipeline, job_key, owner, fence, expires_at)
                     VALUES (?, ?, ?, 1, now() + %s)
@@ -292,7 +306,7 @@ public class JdbcLedger extends ServiceSupport implements Ledger {
             }
             long asked = System.nanoTime();
             try {
-                boolean renewed = transaction("renew the lease on " + jobKey, connection -> update(connection,
+                boolean renewed = single("renew the lease on " + jobKey, connection -> update(connection,
                         "UPDATE harvest_leases SET expires_at = now() + " + leaseInterval + " WHERE pipeline = ?"
                         + " AND job_key = ? AND owner = ? AND fence = ? AND expires_at > now()", jobKey, owner,
                         fence) == 1);
@@ -312,7 +326,7 @@ public class JdbcLedger extends ServiceSupport implements Ledger {
         public void release() {
             leases.remove(jobKey, this);
             try {
-                transaction("hand back " + jobKey, connection -> update(connection, "UPDATE harvest_leases SET"
+                single("hand back " + jobKey, connection -> update(connection, "UPDATE harvest_leases SET"
                         + " expires_at = now() WHERE pipeline = ? AND job_key = ? AND owner = ? AND fence = ?"
                         + " AND expires_at > now()", jobKey, owner, fence));
             } catch (LedgerFailureException e) {

@@ -5,7 +5,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
-import javax.sql.DataSource;
 
 /**
  * The shared ledger's tables, created or brought up to date at their first use. Several instances may come at once:
@@ -38,36 +37,27 @@ final class LedgerSchema {
     private LedgerSchema() {
     }
 
-    static int version() {
-        return STEPS.size();
-    }
-
-    static void migrate(DataSource dataSource) throws SQLException {
-        try (Connection connection = dataSource.getConnection(); Statement sql = connection.createStatement()) {
-            connection.setAutoCommit(false);
-            try {
-                sql.execute("SELECT pg_advisory_xact_lock(" + MIGRATION_LOCK + ")");
-                sql.execute("CREATE TABLE IF NOT EXISTS harvest_schema (version int NOT NULL)");
-                int version;
-                try (ResultSet row = sql.executeQuery("SELECT max(version) FROM harvest_schema")) {
-                    row.next();
-                    version = row.getInt(1);
+    /** Brings the schema up to date; runs in a transaction of the caller's. */
+    static Void migrate(Connection connection) throws SQLException {
+        try (Statement sql = connection.createStatement()) {
+            sql.execute("SELECT pg_advisory_xact_lock(" + MIGRATION_LOCK + ")");
+            sql.execute("CREATE TABLE IF NOT EXISTS harvest_schema (version int NOT NULL)");
+            int version;
+            try (ResultSet row = sql.executeQuery("SELECT max(version) FROM harvest_schema")) {
+                row.next();
+                version = row.getInt(1);
+            }
+            if (version > STEPS.size()) {
+                throw new SQLException("the ledger's schema is at version " + version + ", newer than this harvester"
+                        + " knows (" + STEPS.size() + "): run the newer harvester, or a separate database");
+            }
+            for (int step = version; step < STEPS.size(); step++) {
+                for (String statement : STEPS.get(step)) {
+                    sql.execute(statement);
                 }
-                if (version > STEPS.size()) {
-                    throw new SQLException("the ledger's schema is at version " + version + ", newer than this"
-                            + " harvester knows (" + STEPS.size() + "): run the newer harvester, or a separate database");
-                }
-                for (int step = version; step < STEPS.size(); step++) {
-                    for (String statement : STEPS.get(step)) {
-                        sql.execute(statement);
-                    }
-                    sql.execute("INSERT INTO harvest_schema (version) VALUES (" + (step + 1) + ")");
-                }
-                connection.commit();
-            } catch (SQLException e) {
-                connection.rollback();
-                throw e;
+                sql.execute("INSERT INTO harvest_schema (version) VALUES (" + (step + 1) + ")");
             }
         }
+        return null;
     }
 }
