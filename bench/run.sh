@@ -209,13 +209,21 @@ steady() {  # workload tool job daemon-name manifest pid: appends the daemon's t
 
 echo "bench: $REPS repetitions; work in $WORK"
 # A daemon runs for months: the running-daemon figures are taken warm, after one job of the same kind.
+warm_up() {  # daemon-name job
+  echo "$2" > "$WORK/inbox-$1/.w" && mv "$WORK/inbox-$1/.w" "$WORK/inbox-$1/$2"
+}
 warmup=bench-small-$COPIES
 for name in disk s3 s3plain; do
-  echo "$warmup" > "$WORK/inbox-$name/.w" && mv "$WORK/inbox-$name/.w" "$WORK/inbox-$name/$warmup"
+  warm_up "$name" "$warmup"
 done
+runs large && warm_up large "bench-large-$COPIES"
 await_file "$(manifest_on_disk disk "$warmup")"
 await_file "$(manifest_in_s3 "$warmup")"
 await_file "$(manifest_in_s3 "$warmup" harvester-plain)"
+if runs large; then
+  await_file "$(manifest_on_disk large "bench-large-$COPIES")"
+  rm -rf "$WORK/steady-large/out/tensorpool/bench-large-$COPIES"
+fi
 for rep in $(seq 1 "$REPS"); do
   once=$rep
   daemon_job=$((REPS + rep))

@@ -1,0 +1,36 @@
+package dev.jobharvester.download;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.SplittableRandom;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The digest taken on a second thread past the first megabyte equals SHA-256 of the whole, however bytes arrive. */
+class Sha256CountTest {
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, Sha256Count.INLINE_BYTES - 1, Sha256Count.INLINE_BYTES, Sha256Count.INLINE_BYTES + 1,
+            Sha256Count.INLINE_BYTES + Sha256Count.CHUNK_BYTES * Sha256Count.CHUNKS_IN_FLIGHT * 5 + 12_345})
+    void equalsTheDigestOfTheWholeInReadsOfAnySize(int size) throws Exception {
+        byte[] bytes = new byte[size];
+        SplittableRandom random = new SplittableRandom(size);
+        random.nextBytes(bytes);
+        Sha256Count count = new Sha256Count();
+        // Reads of varying length, the largest beyond a chunk, as sockets hand them out.
+        byte[] read = new byte[Sha256Count.CHUNK_BYTES * 2 + 7];
+        for (int at = 0; at < size; ) {
+            int n = Math.min(size - at, 1 + random.nextInt(read.length));
+            System.arraycopy(bytes, at, read, 0, n);
+            count.update(read, 0, n);
+            // The reader's buffer is reused at once: what the hasher sees must be its own copy.
+            random.nextBytes(read);
+            at += n;
+        }
+
+        assertThat(count.count()).isEqualTo(size);
+        assertThat(count.hex()).isEqualTo(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)));
+    }
+}
