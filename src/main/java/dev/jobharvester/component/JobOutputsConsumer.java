@@ -40,8 +40,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
@@ -797,7 +797,8 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
             done.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IOException("interrupted while the route delivered an archive entry", e);
+            throw new IOException("interrupted while the route delivered " + exchange.getIn().getHeader(
+                    JobOutputsConstants.PATH), e);
         }
     }
 
@@ -891,35 +892,76 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
         return cause == null ? "the route marked it failed" : Failures.describe(cause, ": ");
     }
 
+    /**
+     * Sends the batch through the route, {@code concurrentDownloads} exchanges side by side. Each lane takes the next
+     * file itself when its last is done: no hand-over per file between threads. The batch is done when every exchange
+     * taken is: the caller checks the ledger next. What a shutdown or a pause kept from being taken is never started
+     * (the next poll takes it); a made exchange left over, the manifest, is failed so that it cleans up.
+     */
     @Override
     public int processBatch(Queue<Object> exchanges) throws Exception {
         int total = exchanges.size();
-        int concurrency = configuration.getConcurrentDownloads();
-        Semaphore slots = new Semaphore(concurrency);
-        for (int index = 0; index < total && isBatchAllowed() && !paused; index++) {
-            Object next = exchanges.poll();
-            Exchange exchange = next instanceof Supplier<?> later ? (Exchange) later.get() : (Exchange) next;
-            exchange.setProperty(ExchangePropertyKey.BATCH_INDEX, index);
-            exchange.setProperty(ExchangePropertyKey.BATCH_SIZE, total);
-            exchange.setProperty(ExchangePropertyKey.BATCH_COMPLETE, index == total - 1);
-            pendingExchanges = total - index - 1;
-            slots.acquireUninterruptibly();
-            if (downloads == null) {
-                send(exchange, slots::release);
-                continue;
+        AtomicInteger taken = new AtomicInteger();
+        Runnable lane = () -> {
+            while (isBatchAllowed() && !paused) {
+                Object next;
+                int index;
+                synchronized (exchanges) {
+                    next = exchanges.poll();
+                    index = taken.getAndIncrement();
+                }
+                if (next == null) {
+                    return;
+                }
+                pendingExchanges = total - index - 1;
+                Exchange exchange = next instanceof Supplier<?> later ? (Exchange) later.get() : (Exchange) next;
+                exchange.setProperty(ExchangePropertyKey.BATCH_INDEX, index);
+                exchange.setProperty(ExchangePropertyKey.BATCH_SIZE, total);
+                exchange.setProperty(ExchangePropertyKey.BATCH_COMPLETE, index == total - 1);
+                try {
+                    processAndWait(exchange);
+                } catch (IOException interrupted) {
+                    return;
+                }
             }
-            try {
-                downloads.execute(() -> send(exchange, slots::release));
-            } catch (RejectedExecutionException stopping) {
-                slots.release();
-                exchange.setException(stopping);
-                exchange.getExchangeExtension().handoverCompletions().forEach(s -> s.onFailure(exchange));
-                break;
+        };
+        int lanes = downloads == null ? 1 : Math.min(configuration.getConcurrentDownloads(), total);
+        if (lanes <= 1) {
+            lane.run();
+        } else {
+            CountDownLatch done = new CountDownLatch(lanes);
+            for (int i = 0; i < lanes; i++) {
+                try {
+                    downloads.execute(() -> {
+                        try {
+                            lane.run();
+                        } finally {
+                            done.countDown();
+                        }
+                    });
+                } catch (RejectedExecutionException stopping) {
+                    done.countDown();
+                }
+            }
+            // Lanes still sending must finish before the caller looks at the ledger, also when this thread is interrupted.
+            boolean interrupted = false;
+            while (done.getCount() > 0) {
+                try {
+                    done.await();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         }
-        // The batch is done when every exchange sent is: the caller checks the ledger next. What a shutdown or a pause
-        // kept from being sent was never made or started: the next poll takes it.
-        slots.acquireUninterruptibly(concurrency);
+        for (Object left = exchanges.poll(); left != null; left = exchanges.poll()) {
+            if (left instanceof Exchange exchange) {
+                exchange.setException(new IllegalStateException("the route stopped before it was sent"));
+                exchange.getExchangeExtension().handoverCompletions().forEach(s -> s.onFailure(exchange));
+            }
+        }
         return total;
     }
 }
