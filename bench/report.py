@@ -88,8 +88,7 @@ large_daemon = median("large", "harvester (running daemon)")
 for tool in ["curl", "harvester (one-shot, -Xmx64m)", "harvester (running daemon)"]:
     row("large", f"one file of {size(large_bytes)} to disk", tool, large_daemon if tool == "curl" else None)
 s3_steady = median("s3", "harvester (running daemon)")
-for tool in ["rclone", "harvester (one-shot, JVM start included)", "harvester (running daemon)",
-             "harvester (running daemon, checksums when required)"]:
+for tool in ["rclone", "harvester (one-shot, JVM start included)", "harvester (running daemon)"]:
     row("s3", f"{int(small_files):,} files of {size(small_bytes)} into s3proxy", tool,
         s3_steady if tool == "rclone" else None)
 segmented = median("capped", "harvester (running daemon, 4 segments)")
@@ -126,9 +125,7 @@ if rss_small and rss_large:
     goal(f"{int(listing_large):,} outputs: peak RSS within 1.5× of {int(listing_small):,}",
          f"{rss_large / rss_small:.2f}×", rss_large <= 1.5 * rss_small)
 s3_rclone = median("s3", "rclone")
-for label, s3_harvester in [("running", s3_steady), ("one-shot", median("s3", "harvester (one-shot, JVM start included)")),
-                            ("running, checksums when required",
-                             median("s3", "harvester (running daemon, checksums when required)"))]:
+for label, s3_harvester in [("running", s3_steady), ("one-shot", median("s3", "harvester (one-shot, JVM start included)"))]:
     if s3_harvester[0] and s3_rclone[0]:
         goal(f"S3: {label} harvester at least as fast as rclone copy",
              f"{s3_harvester[0]:.2f} s vs {s3_rclone[0]:.2f} s", s3_harvester[0] <= s3_rclone[0])

@@ -171,25 +171,16 @@ start_daemon large 64m HARVESTER_SEGMENTS=1
 DAEMON_LARGE=$DAEMON_PID
 start_daemon segments 64m HARVESTER_SEGMENTS=4
 DAEMON_SEGMENTS=$DAEMON_PID
-s3_daemon() {  # name prefix environment...
-  local name=$1 prefix=$2
-  shift 2
-  start_daemon "$name" 256m TENSORPOOL_TO_S3_ENABLED=true TENSORPOOL_TO_DIRECTORY_ENABLED=false S3_BUCKET=job-outputs \
-    S3_PREFIX="$prefix/" S3_OVERRIDE_ENDPOINT=true S3_ENDPOINT="$S3_URL" S3_PATH_STYLE=true \
-    AWS_ACCESS_KEY_ID=$S3_ACCESS AWS_SECRET_ACCESS_KEY=$S3_SECRET "$@"
-}
-s3_daemon s3 harvester-steady
+start_daemon s3 256m TENSORPOOL_TO_S3_ENABLED=true TENSORPOOL_TO_DIRECTORY_ENABLED=false S3_BUCKET=job-outputs \
+  S3_PREFIX=harvester-steady/ S3_OVERRIDE_ENDPOINT=true S3_ENDPOINT="$S3_URL" S3_PATH_STYLE=true \
+  AWS_ACCESS_KEY_ID=$S3_ACCESS AWS_SECRET_ACCESS_KEY=$S3_SECRET
 DAEMON_S3=$DAEMON_PID
-# The same with the AWS SDK's checksums only where S3 requires them: a plain PUT, no aws-chunked body with a CRC32
-# trailer (over plain http the payload's SHA-256 is still signed and checked by the store).
-s3_daemon s3plain harvester-plain AWS_REQUEST_CHECKSUM_CALCULATION=WHEN_REQUIRED
-DAEMON_S3PLAIN=$DAEMON_PID
 
 manifest_on_disk() {  # daemon job
   echo "$WORK/steady-$1/out/tensorpool/$2/_manifest.json"
 }
-manifest_in_s3() {  # job [prefix]
-  echo "$WORK/s3/job-outputs/${2:-harvester-steady}/tensorpool/$1/_manifest.json"
+manifest_in_s3() {  # job
+  echo "$WORK/s3/job-outputs/harvester-steady/tensorpool/$1/_manifest.json"
 }
 
 steady() {  # workload tool job daemon-name manifest pid: appends the daemon's time for the job, and its peak RSS so far
@@ -215,12 +206,11 @@ warm_up() {  # daemon-name job
 }
 # Warm means compiled: the JIT still compiles through a daemon's third job of 20,000 files, and hardly after it.
 for ((warmup = 3 * REPS + 1; warmup <= COPIES; warmup++)); do
-  for name in disk s3 s3plain; do
+  for name in disk s3; do
     warm_up "$name" "bench-small-$warmup"
   done
   await_file "$(manifest_on_disk disk "bench-small-$warmup")"
   await_file "$(manifest_in_s3 "bench-small-$warmup")"
-  await_file "$(manifest_in_s3 "bench-small-$warmup" harvester-plain)"
   rm -rf "$WORK/steady-disk/out/tensorpool/bench-small-$warmup"
 done
 if runs large; then
@@ -290,7 +280,7 @@ for rep in $(seq 1 "$REPS"); do
   # The small files into s3proxy: rclone from the same storage, the harvester through its S3 pipeline.
   if runs s3; then
   s3_job=bench-small-$((2 * REPS + rep))
-  s3_runs=(rclone harvester daemon plain)
+  s3_runs=(rclone harvester daemon)
   for ((i = 0; i < ${#s3_runs[@]}; i++)); do
     case ${s3_runs[$(( (i + rep) % ${#s3_runs[@]} ))]} in
       # This machine sets AWS_CA_BUNDLE, which rclone cannot use with a plain-http endpoint.
@@ -305,8 +295,6 @@ for rep in $(seq 1 "$REPS"); do
                    AWS_ACCESS_KEY_ID=$S3_ACCESS AWS_SECRET_ACCESS_KEY=$S3_SECRET \
                    bash -c 'harvest_once "$@"' _ tensorpool-to-s3 "bench-small-$daemon_job" ;;
       daemon) steady s3 "harvester (running daemon)" "$s3_job" s3 "$(manifest_in_s3 "$s3_job")" "$DAEMON_S3" ;;
-      plain) steady s3 "harvester (running daemon, checksums when required)" "$s3_job" s3plain \
-               "$(manifest_in_s3 "$s3_job" harvester-plain)" "$DAEMON_S3PLAIN" ;;
     esac
   done
   fi

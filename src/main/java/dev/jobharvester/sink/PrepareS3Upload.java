@@ -28,9 +28,13 @@ import org.apache.camel.support.SynchronizationAdapter;
  * to learn its length, and spools to disk only a body whose length storage does not give (a chunked answer, a ZIP
  * entry). It puts the file's origin on the object as metadata and sets a content type. A body smaller than one part
  * is read first (it goes up in one PUT, within the memory a part takes anyway), so its SHA-256 goes on the object
- * too; a multipart object's SHA-256 is known only after its metadata has been sent, and is in the manifest.
+ * too, as metadata and as the checksum S3 checks ({@link PresetSha256Checksum}); a multipart object's SHA-256 is
+ * known only after its metadata has been sent, and is in the manifest.
  */
 public class PrepareS3Upload implements Processor {
+
+    /** The object's metadata key for the hex SHA-256 of a body read before its upload. */
+    static final String SHA256_METADATA = "sha256";
 
     private Path spoolDirectory = Path.of("data", "spool");
     private long bufferLimit = 16L << 20;
@@ -80,7 +84,7 @@ public class PrepareS3Upload implements Processor {
         metadata.put("job-id", ascii(in.getHeader(JobOutputsConstants.JOB_ID, String.class)));
         metadata.put("source-path", ascii(in.getHeader(JobOutputsConstants.SOURCE_PATH, path, String.class)));
         if (sha256 != null) {
-            metadata.put("sha256", sha256);
+            metadata.put(SHA256_METADATA, sha256);
         }
         in.setHeader(AWS2S3Constants.METADATA, metadata);
     }

@@ -12,6 +12,7 @@ import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3ClientBuilder;
 
 /**
  * A real S3-compatible server for tests: s3proxy on 127.0.0.1 and a free port, checking SigV4 signatures against
@@ -54,10 +55,13 @@ public final class S3Server implements AutoCloseable {
 
     /** A plain AWS SDK client on the same store, for a test to look at what arrived. */
     public S3Client client() {
+        return clientBuilder().build();
+    }
+
+    public S3ClientBuilder clientBuilder() {
         return S3Client.builder().endpointOverride(URI.create(endpoint())).forcePathStyle(true)
                 .region(Region.US_EAST_1)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)))
-                .build();
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)));
     }
 
     @Override
