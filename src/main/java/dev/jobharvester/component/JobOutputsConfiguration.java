@@ -93,7 +93,8 @@ public class JobOutputsConfiguration {
     private int concurrentDownloads = 8;
     @UriParam(label = "advanced", defaultValue = "1", description = "Byte ranges of one file fetched side by side, for"
             + " storage that caps what one connection carries (as aria2 -x or rclone --multi-thread-streams); 1 fetches"
-            + " a file over one connection. Each range in flight is held in memory: segments x segmentSize bytes.")
+            + " a file over one connection. The ranges in flight and the one being written are held in memory:"
+            + " (segments + 1) x segmentSize bytes.")
     private int segments = 1;
     @UriParam(label = "advanced", defaultValue = "4194304", description = "Bytes per range of a segmented download;"
             + " a file no larger than one range is fetched over one connection.")

@@ -303,7 +303,7 @@ public class DownloadStream extends VerifiedBody {
     }
 
     /** One range of a segmented transfer, whole; any other answer fails the transfer, which then resumes. */
-    private byte[] fetchRange(long from, long to) throws IOException {
+    private void fetchRange(long from, long to, byte[] into) throws IOException {
         HttpGet range = request(from, to);
         rangeRequests.add(range);
         try (ClassicHttpResponse answer = http.executeOpen(null, range, null)) {
@@ -314,12 +314,10 @@ public class DownloadStream extends VerifiedBody {
             }
             checkRange(from, answer.getFirstHeader(HttpHeaders.CONTENT_RANGE));
             int length = (int) (to - from + 1);
-            byte[] bytes = entity.getContent().readNBytes(length);
-            if (bytes.length != length) {
-                throw new IOException(label + ": the range " + from + "-" + to + " ended after " + bytes.length
-                        + " bytes");
+            int read = entity.getContent().readNBytes(into, 0, length);
+            if (read != length) {
+                throw new IOException(label + ": the range " + from + "-" + to + " ended after " + read + " bytes");
             }
-            return bytes;
         } catch (IOException e) {
             // Closing the answer would read what is left of it: cut the connection instead.
             range.cancel();

@@ -13,15 +13,20 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The rest of a file read in order while its next byte ranges are fetched side by side, for storage that caps what
  * one connection carries. At most {@code connections} ranges of {@code rangeSize} bytes are fetched ahead of the
- * reader, each held in memory until read, so memory stays at connections × rangeSize whatever the file's size.
+ * reader, each held in memory until read, so memory stays at (connections + 1) × rangeSize whatever the file's size;
+ * the buffers are used again from range to range.
  * Hand-written: the HTTP clients of the field download segments to a file, none streams them in order to a sink.
  */
 final class RangePipeline extends InputStream {
 
-    /** Fetches bytes {@code from} to {@code to} (inclusive) whole, or fails. */
+    /** Fetches bytes {@code from} to {@code to} (inclusive) whole into the start of {@code into}, or fails. */
     @FunctionalInterface
     interface RangeFetcher {
-        byte[] fetch(long from, long to) throws IOException;
+        void fetch(long from, long to, byte[] into) throws IOException;
+    }
+
+    /** A fetched range: its bytes are the first {@code length} of a buffer that goes back to the pool once read. */
+    private record Range(byte[] buffer, int length) {
     }
 
     private static final AtomicInteger PIPELINES = new AtomicInteger();
@@ -31,10 +36,12 @@ final class RangePipeline extends InputStream {
     private final long end;
     private final int rangeSize;
     private final int connections;
-    private final Deque<Future<byte[]>> ahead = new ArrayDeque<>();
+    private final Deque<Future<Range>> ahead = new ArrayDeque<>();
+    /** Range buffers read to the end, used again: a new one per range would churn a small heap through the GC. */
+    private final Deque<byte[]> spare = new ArrayDeque<>();
     private ExecutorService workers;
     private long nextRange;
-    private byte[] current = new byte[0];
+    private Range current = new Range(new byte[0], 0);
     private int position;
     private boolean firstDone;
 
@@ -62,17 +69,20 @@ final class RangePipeline extends InputStream {
             }
             firstDone = true;
         }
-        while (position == current.length) {
-            Future<byte[]> next = ahead.poll();
+        while (position == current.length()) {
+            Future<Range> next = ahead.poll();
             if (next == null) {
                 return -1;
+            }
+            if (current.length() > 0) {
+                spare.push(current.buffer());
             }
             current = await(next);
             position = 0;
             fillAhead();
         }
-        int n = Math.min(length, current.length - position);
-        System.arraycopy(current, position, buffer, offset, n);
+        int n = Math.min(length, current.length() - position);
+        System.arraycopy(current.buffer(), position, buffer, offset, n);
         position += n;
         return n;
     }
@@ -89,12 +99,16 @@ final class RangePipeline extends InputStream {
         while (ahead.size() < connections && nextRange < end) {
             long from = nextRange;
             long to = Math.min(end, from + rangeSize) - 1;
-            ahead.add(workers.submit(() -> fetcher.fetch(from, to)));
+            byte[] into = spare.isEmpty() ? new byte[rangeSize] : spare.pop();
+            ahead.add(workers.submit(() -> {
+                fetcher.fetch(from, to, into);
+                return new Range(into, (int) (to - from + 1));
+            }));
             nextRange = to + 1;
         }
     }
 
-    private static byte[] await(Future<byte[]> range) throws IOException {
+    private static Range await(Future<Range> range) throws IOException {
         try {
             return range.get();
         } catch (ExecutionException e) {
