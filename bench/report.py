@@ -61,7 +61,9 @@ lines = [
     " are served (presigned URLs from a real job listing for curl, aria2c and the harvester; the same objects unsigned"
     " through a folder listing for rclone's http backend) and written to the same disk. Peak RSS is the largest"
     " process of a run (GNU time); for the running daemon, its VmHWM so far. 16 transfers side by side for every tool."
-    " Every timed run starts after `sync` and, run as root, with the page cache dropped.",
+    " Every timed run starts after `sync` and, run as root, with the page cache dropped. The running daemons are timed"
+    " warm: after three jobs of small files (the 2 GiB daemon after one 2 GiB job), since the JIT compiles through"
+    " the third.",
     "",
     "| workload | tool | time (median) | peak RSS | harvester ÷ tool |",
     "|---|---|---|---|---|",
