@@ -13,7 +13,8 @@ SMOKE=0
 [[ "${1:-}" == "--smoke" ]] && SMOKE=1
 if (( SMOKE )); then
   : "${BENCH_REPS:=1}" "${BENCH_WARMUPS:=1}" "${BENCH_SMALL_FILES:=200}" "${BENCH_LARGE_BYTES:=8388608}"
-  : "${BENCH_CAPPED_BYTES:=8388608}" "${BENCH_CAPPED_RATE:=8388608}" "${BENCH_LISTING_SMALL:=100}" "${BENCH_LISTING_LARGE:=1000}"
+  : "${BENCH_CAPPED_BYTES:=8388608}" "${BENCH_CAPPED_RATE:=8388608}" "${BENCH_LISTING_SMALL:=100}"
+  : "${BENCH_LISTING_LARGE:=1000}"
   RESULTS=$ROOT/target/bench/RESULTS.md
 else
   RESULTS=$ROOT/bench/RESULTS.md
@@ -183,12 +184,16 @@ manifest_in_s3() {  # job
   echo "$WORK/s3/job-outputs/harvester-steady/tensorpool/$1/_manifest.json"
 }
 
+drop_job() {  # daemon-name job: hands the job to the daemon's inbox, whole, by a rename
+  echo "$2" > "$WORK/inbox-$1/.$2" && mv "$WORK/inbox-$1/.$2" "$WORK/inbox-$1/$2"
+}
+
 steady() {  # workload tool job daemon-name manifest pid: appends the daemon's time for the job, and its peak RSS so far
   local workload=$1 tool=$2 job=$3 name=$4 manifest=$5 pid=$6
   local began ended
   settle
   began=$(date +%s%N)
-  echo "$job" > "$WORK/inbox-$name/.$job" && mv "$WORK/inbox-$name/.$job" "$WORK/inbox-$name/$job"
+  drop_job "$name" "$job"
   await_file "$manifest"
   ended=$(date +%s%N)
   local rss
@@ -200,21 +205,18 @@ steady() {  # workload tool job daemon-name manifest pid: appends the daemon's t
 }
 
 echo "bench: $REPS repetitions; work in $WORK"
-# A daemon runs for months: the running-daemon figures are taken warm, after one job of the same kind.
-warm_up() {  # daemon-name job
-  echo "$2" > "$WORK/inbox-$1/.w" && mv "$WORK/inbox-$1/.w" "$WORK/inbox-$1/$2"
-}
+# A daemon runs for months: the running-daemon figures are taken warm, after jobs of the same kind.
 # Warm means compiled: the JIT still compiles through a daemon's third job of 20,000 files, and hardly after it.
 for ((warmup = 3 * REPS + 1; warmup <= COPIES; warmup++)); do
   for name in disk s3; do
-    warm_up "$name" "bench-small-$warmup"
+    drop_job "$name" "bench-small-$warmup"
   done
   await_file "$(manifest_on_disk disk "bench-small-$warmup")"
   await_file "$(manifest_in_s3 "bench-small-$warmup")"
   rm -rf "$WORK/steady-disk/out/tensorpool/bench-small-$warmup"
 done
 if runs large; then
-  warm_up large "bench-large-$COPIES"
+  drop_job large "bench-large-$COPIES"
   await_file "$(manifest_on_disk large "bench-large-$COPIES")"
   rm -rf "$WORK/steady-large/out/tensorpool/bench-large-$COPIES"
 fi

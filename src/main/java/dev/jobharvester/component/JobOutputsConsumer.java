@@ -27,6 +27,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedList;
 import java.util.List;
 import java.util.Locale;
@@ -40,8 +41,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
@@ -480,14 +481,20 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
             }
             Queue<Object> batch = new LinkedList<>();
             List<String> sent = new ArrayList<>();
-            List<String> listedPaths = new ArrayList<>();
             CaseInsensitiveNames names = new CaseInsensitiveNames();
+            Map<String, OutputFile> listedFiles = new LinkedHashMap<>();
             for (OutputFile file : listed.get().files()) {
                 String path = sinkPath(job, names, file.path(), file.path());
                 if (path != null) {
-                    listedPaths.add(path);
+                    listedFiles.put(path, file);
                 }
-                if (path == null || ledger.isDelivered(job.jobKey, path)) {
+            }
+            // The ledger is asked once for the page before its batch and once after, not once per file and question.
+            Map<String, Kind> recorded = ledger.recorded(job.jobKey, listedFiles.keySet());
+            for (Map.Entry<String, OutputFile> listedFile : listedFiles.entrySet()) {
+                String path = listedFile.getKey();
+                OutputFile file = listedFile.getValue();
+                if (recorded.containsKey(path)) {
                     continue;
                 }
                 String refusal = getEndpoint().downloadPolicy().refusal(file.location());
@@ -504,8 +511,9 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
                 sent.add(path);
             }
             count += processBatch(batch);
-            allIn &= sent.stream().allMatch(path -> ledger.isDelivered(job.jobKey, path));
-            anyParked |= listedPaths.stream().anyMatch(path -> ledger.isParked(job.jobKey, path));
+            recorded = ledger.recorded(job.jobKey, listedFiles.keySet());
+            allIn &= recorded.keySet().containsAll(sent);
+            anyParked |= recorded.containsValue(Kind.PARKED);
             page = listed.get().next();
         } while (page != null && isBatchAllowed() && !paused && holds(job));
         // A job whose lease was lost meanwhile is another instance's to finish, manifest included. Held, nobody else
@@ -901,14 +909,13 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
     @Override
     public int processBatch(Queue<Object> exchanges) throws Exception {
         int total = exchanges.size();
-        AtomicInteger taken = new AtomicInteger();
         Runnable lane = () -> {
             while (isBatchAllowed() && !paused) {
                 Object next;
                 int index;
                 synchronized (exchanges) {
+                    index = total - exchanges.size();
                     next = exchanges.poll();
-                    index = taken.getAndIncrement();
                 }
                 if (next == null) {
                     return;
@@ -929,32 +936,22 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
         if (lanes <= 1) {
             lane.run();
         } else {
-            CountDownLatch done = new CountDownLatch(lanes);
+            Semaphore finished = new Semaphore(0);
             for (int i = 0; i < lanes; i++) {
                 try {
                     downloads.execute(() -> {
                         try {
                             lane.run();
                         } finally {
-                            done.countDown();
+                            finished.release();
                         }
                     });
                 } catch (RejectedExecutionException stopping) {
-                    done.countDown();
+                    finished.release();
                 }
             }
             // Lanes still sending must finish before the caller looks at the ledger, also when this thread is interrupted.
-            boolean interrupted = false;
-            while (done.getCount() > 0) {
-                try {
-                    done.await();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+            finished.acquireUninterruptibly(lanes);
         }
         for (Object left = exchanges.poll(); left != null; left = exchanges.poll()) {
             if (left instanceof Exchange exchange) {

@@ -22,6 +22,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -148,10 +149,18 @@ public class FileLedger extends ServiceSupport implements Ledger, IdempotentRepo
     }
 
     @Override
-    public synchronized boolean isParked(String jobKey, String path) {
+    public synchronized Map<String, DeliveredFile.Kind> recorded(String jobKey, Collection<String> paths) {
         JobEntry entry = jobs.get(jobKey);
-        Line line = entry == null ? null : entry.files.get(path);
-        return line != null && line.kind() == DeliveredFile.Kind.PARKED;
+        Map<String, DeliveredFile.Kind> kinds = new HashMap<>();
+        if (entry != null) {
+            for (String path : paths) {
+                Line line = entry.files.get(path);
+                if (line != null) {
+                    kinds.put(path, line.kind());
+                }
+            }
+        }
+        return kinds;
     }
 
     @Override
@@ -162,7 +171,7 @@ public class FileLedger extends ServiceSupport implements Ledger, IdempotentRepo
     /** One instance writes a file ledger: every claim is granted. */
     @Override
     public Optional<Lease> claim(String jobKey) {
-        return Optional.of(Lease.sole(jobKey));
+        return Optional.of(Lease.sole());
     }
 
     @Override

@@ -8,6 +8,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -211,10 +213,19 @@ public class JdbcLedger extends ServiceSupport implements Ledger {
     }
 
     @Override
-    public boolean isParked(String jobKey, String path) {
-        return single("look up " + jobKey + "/" + path, connection -> exists(connection, "SELECT 1 FROM"
-                + " harvest_files WHERE pipeline = ? AND job_key = ? AND path = ? AND kind = ?", jobKey, path,
-                Kind.PARKED.name()));
+    public Map<String, Kind> recorded(String jobKey, Collection<String> paths) {
+        return single("look up the records of " + jobKey, connection -> {
+            Map<String, Kind> kinds = new HashMap<>();
+            try (PreparedStatement statement = statement(connection, "SELECT path, kind FROM harvest_files WHERE"
+                    + " pipeline = ? AND job_key = ? AND path = ANY (?)", jobKey,
+                    connection.createArrayOf("text", paths.toArray()));
+                    ResultSet row = statement.executeQuery()) {
+                while (row.next()) {
+                    kinds.put(row.getString(1), Kind.valueOf(row.getString(2)));
+                }
+            }
+            return kinds;
+        });
     }
 
     @Override
@@ -286,11 +297,6 @@ public class JdbcLedger extends ServiceSupport implements Ledger {
             this.jobKey = jobKey;
             this.fence = fence;
             this.heldUntilNanos = askedNanos + leaseTime.toNanos();
-        }
-
-        @Override
-        public String jobKey() {
-            return jobKey;
         }
 
         @Override

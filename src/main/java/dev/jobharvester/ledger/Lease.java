@@ -8,13 +8,8 @@ package dev.jobharvester.ledger;
 public interface Lease {
 
     /** A lease for a ledger no other instance shares: held until released, nothing to renew. */
-    static Lease sole(String jobKey) {
+    static Lease sole() {
         return new Lease() {
-            @Override
-            public String jobKey() {
-                return jobKey;
-            }
-
             @Override
             public boolean held() {
                 return true;
@@ -31,8 +26,6 @@ public interface Lease {
             }
         };
     }
-
-    String jobKey();
 
     /**
      * Whether this instance may still deliver the job's files, judged on this machine's monotonic clock without

@@ -1,6 +1,8 @@
 package dev.jobharvester.ledger;
 
 import dev.jobharvester.ledger.DeliveredFile.Kind;
+import java.util.Collection;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 import org.apache.camel.Service;
@@ -25,8 +27,11 @@ public interface Ledger extends Service {
     /** Whether the harvester is done with the file: delivered, skipped, refused or parked. */
     boolean isDelivered(String jobKey, String path);
 
-    /** Whether the file is parked: its job is not complete until it is retried and delivered. */
-    boolean isParked(String jobKey, String path);
+    /**
+     * What is recorded of these files of a job that is not complete yet: the kind of each path that has a record (a
+     * parked file's job is not complete until it is retried and delivered). One call for a page of files.
+     */
+    Map<String, Kind> recorded(String jobKey, Collection<String> paths);
 
     /** Forgets one file of a job that is not complete yet, so that it is fetched again; false if it was not recorded. */
     boolean forgetFile(String jobKey, String path);

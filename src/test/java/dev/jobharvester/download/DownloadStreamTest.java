@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.AutoClose;
@@ -47,9 +48,13 @@ class DownloadStreamTest {
     }
 
     private DownloadStream download(long promisedSize) {
+        return download(promisedSize, () -> true);
+    }
+
+    private DownloadStream download(long promisedSize, BooleanSupplier jobHeld) {
         URI url = URI.create(simulator.presign(TensorPoolApi.NAME, "job", file.path()));
         return new DownloadStream(http, OutputFile.of(file.path(), url, promisedSize), "tensorpool/job/dir/data.bin",
-                null, stale -> Optional.empty(), () -> true, DownloadStream.Options.single(0));
+                null, stale -> Optional.empty(), jobHeld, DownloadStream.Options.single(0));
     }
 
     @Test
@@ -67,10 +72,7 @@ class DownloadStreamTest {
     @Test
     void aReadAfterTheJobsLeaseWasLostFailsAndTheFileIsNotComplete() throws IOException {
         AtomicBoolean held = new AtomicBoolean(true);
-        URI url = URI.create(simulator.presign(TensorPoolApi.NAME, "job", file.path()));
-        try (DownloadStream stream = new DownloadStream(http, OutputFile.of(file.path(), url, file.size()),
-                "tensorpool/job/dir/data.bin", null, stale -> Optional.empty(), held::get,
-                DownloadStream.Options.single(0))) {
+        try (DownloadStream stream = download(file.size(), held::get)) {
             byte[] buffer = new byte[100_000];
             assertThat(stream.read(buffer)).isPositive();
             held.set(false);

@@ -73,7 +73,8 @@ class JdbcLedgerTest {
         Lease taken = b.claim(JOB).orElseThrow();
         b.delivered(new DeliveredFile(JOB, "c.txt", DeliveredFile.Kind.PARKED, -1, null, "c.txt", "storage answered 500",
                 Instant.now()));
-        assertThat(a.isParked(JOB, "c.txt")).isTrue();
+        assertThat(a.recorded(JOB, List.of("c.txt", "z.bin"))).containsEntry("c.txt", DeliveredFile.Kind.PARKED)
+                .containsEntry("z.bin", DeliveredFile.Kind.FILE);
         assertThat(a.forgetFile(JOB, "c.txt")).isTrue();
         b.jobComplete(JOB);
         assertThat(a.isJobComplete(JOB)).isTrue();
