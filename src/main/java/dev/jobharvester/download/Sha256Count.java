@@ -8,6 +8,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -20,7 +21,13 @@ final class Sha256Count {
     static final int INLINE_BYTES = 1 << 20;
     static final int CHUNK_BYTES = 256 * 1024;
     /** Chunks copied but not hashed yet, per transfer: bounds the memory a fast reader can run ahead with. */
-    static final int CHUNKS_IN_FLIGHT = 8;
+    static final int CHUNKS_IN_FLIGHT = 16;
+    /**
+     * Chunks queued before the hashing thread is woken. It hashes faster than bytes arrive, so woken for every chunk it
+     * would sleep and be woken again for each, at a cost to the reading thread. Less than {@link #CHUNKS_IN_FLIGHT}, so a
+     * reader waiting for a free chunk always has a hashing task under way.
+     */
+    static final int CHUNKS_PER_WAKE = 8;
     private static final ExecutorService HASHERS = Executors.newCachedThreadPool(task -> {
         Thread thread = new Thread(task, "sha256");
         thread.setDaemon(true);
@@ -76,7 +83,11 @@ final class Sha256Count {
         private final Semaphore free = new Semaphore(CHUNKS_IN_FLIGHT);
         private final Queue<Chunk> queued = new ConcurrentLinkedQueue<>();
         private final Queue<byte[]> spare = new ConcurrentLinkedQueue<>();
+        /** Chunks queued and not hashed yet. */
         private final AtomicInteger pending = new AtomicInteger();
+        /** Whether a hashing task is queued on the pool or running. */
+        private final AtomicBoolean scheduled = new AtomicBoolean();
+        private volatile boolean draining;
         private byte[] filling;
         private int filled;
 
@@ -104,6 +115,8 @@ final class Sha256Count {
             if (filling != null) {
                 submit();
             }
+            draining = true;
+            schedule();
             free.acquireUninterruptibly(CHUNKS_IN_FLIGHT);
             free.release(CHUNKS_IN_FLIGHT);
         }
@@ -111,18 +124,33 @@ final class Sha256Count {
         private void submit() {
             queued.add(new Chunk(filling, filled));
             filling = null;
-            if (pending.getAndIncrement() == 0) {
+            if (pending.incrementAndGet() >= CHUNKS_PER_WAKE) {
+                schedule();
+            }
+        }
+
+        private void schedule() {
+            if (scheduled.compareAndSet(false, true)) {
                 HASHERS.execute(this::hashQueued);
             }
         }
 
         private void hashQueued() {
             do {
-                Chunk chunk = queued.poll();
-                digest.update(chunk.bytes(), 0, chunk.length());
-                spare.add(chunk.bytes());
-                free.release();
-            } while (pending.decrementAndGet() > 0);
+                for (Chunk chunk = queued.poll(); chunk != null; chunk = queued.poll()) {
+                    digest.update(chunk.bytes(), 0, chunk.length());
+                    spare.add(chunk.bytes());
+                    pending.decrementAndGet();
+                    free.release();
+                }
+                scheduled.set(false);
+                // A chunk queued after the last poll but before the flag fell did not schedule a task: go on for it.
+            } while (due() && scheduled.compareAndSet(false, true));
+        }
+
+        private boolean due() {
+            int waiting = pending.get();
+            return waiting >= CHUNKS_PER_WAKE || waiting > 0 && draining;
         }
     }
 

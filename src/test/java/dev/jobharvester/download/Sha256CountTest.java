@@ -5,14 +5,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.SplittableRandom;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** The digest taken on a second thread past the first megabyte equals SHA-256 of the whole, however bytes arrive. */
 class Sha256CountTest {
 
+    /** A hashing task left unscheduled would leave the reader waiting for a free chunk for ever. */
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     @ParameterizedTest
     @ValueSource(ints = {0, 1, Sha256Count.INLINE_BYTES - 1, Sha256Count.INLINE_BYTES, Sha256Count.INLINE_BYTES + 1,
+            Sha256Count.INLINE_BYTES + Sha256Count.CHUNK_BYTES * (Sha256Count.CHUNKS_PER_WAKE - 1),
+            Sha256Count.INLINE_BYTES + Sha256Count.CHUNK_BYTES * Sha256Count.CHUNKS_PER_WAKE,
             Sha256Count.INLINE_BYTES + Sha256Count.CHUNK_BYTES * Sha256Count.CHUNKS_IN_FLIGHT * 5 + 12_345})
     void equalsTheDigestOfTheWholeInReadsOfAnySize(int size) throws Exception {
         byte[] bytes = new byte[size];
