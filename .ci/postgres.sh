@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL server for the shared-ledger tests, on 127.0.0.1 and a free port, in a folder of its own.
 #   eval "$(bash .ci/postgres.sh start DIR)"   starts it and prints the export line the tests read
-#   bash .ci/postgres.sh stop DIR              stops it
+#   bash .ci/postgres.sh stop DIR              stops it and removes its data
 # Installs Debian's postgresql package when no server is installed. Root cannot run PostgreSQL: as root the server
 # runs as the postgres user.
 set -euo pipefail
@@ -23,6 +23,8 @@ case $action in
   start)
     mkdir -p "$dir"
     dir=$(cd "$dir" && pwd)
+    # A server left from a run that was never stopped would make initdb refuse the folder.
+    if [[ -d $dir/data ]]; then bash "$0" stop "$dir"; fi
     [[ $(id -u) == 0 ]] && chown postgres "$dir"
     as_owner "$pgbin/initdb" -D "$dir/data" -U postgres --auth-local=trust --auth-host=trust -E UTF8 \
       --locale=C.UTF-8 >"$dir/initdb.log" 2>&1
@@ -33,6 +35,7 @@ case $action in
     ;;
   stop)
     [[ -d $dir/data ]] && as_owner "$pgbin/pg_ctl" -D "$dir/data" -m fast -w stop >&2 || true
+    rm -rf "$dir/data"
     ;;
   *) echo "usage: postgres.sh start|stop DIR" >&2; exit 2 ;;
 esac
