@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Times job-harvester against curl, rclone and aria2c on the same generated files, served by the simulator behind a
-# real job listing, in one run, in alternation; writes medians, peak RSS and ratios to bench/RESULTS.md.
-#   bench/run.sh            the full sizes (about 25 minutes on 2 cores)
+# real job listing, in one run, in alternation; writes medians, peak RSS, CPU time and ratios to bench/RESULTS.md.
+#   bench/run.sh            the full sizes, 5 repetitions (about 40 minutes on 2 cores)
 #   bench/run.sh --smoke    tiny sizes, one repetition, results in target/bench/RESULTS.md (the test suite runs this)
 # Sizes and repetitions can be changed with BENCH_* variables (see below). Run from anywhere; needs Java 17, Maven,
 # curl, rclone, aria2c, GNU time and python3 (Debian: apt-get install curl rclone aria2 time python3).
@@ -19,7 +19,7 @@ if (( SMOKE )); then
 else
   RESULTS=$ROOT/bench/RESULTS.md
 fi
-REPS=${BENCH_REPS:-3}
+REPS=${BENCH_REPS:-5}
 SMALL_FILES=${BENCH_SMALL_FILES:-20000}
 SMALL_BYTES=${BENCH_SMALL_BYTES:-65536}
 LARGE_BYTES=${BENCH_LARGE_BYTES:-2147483648}
@@ -102,19 +102,24 @@ settle() {
   fi
 }
 
-# --- one timed run: appends "workload<TAB>tool<TAB>seconds<TAB>peak RSS KiB" to results.tsv -------------------------
+# --- one timed run: appends "workload<TAB>tool<TAB>seconds<TAB>peak RSS KiB<TAB>CPU seconds" to results.tsv ----------
 measure() {  # workload tool command...
   local workload=$1 tool=$2
   shift 2
   rm -rf "$WORK/out"
   mkdir -p "$WORK/out"
   settle
-  if ! /usr/bin/time -f "%e %M" -o "$WORK/time.txt" timeout "${BENCH_TIMEOUT:-1800}" "$@" > "$WORK/run.log" 2>&1; then
+  if ! /usr/bin/time -f "%e %M %U %S" -o "$WORK/time.txt" timeout "${BENCH_TIMEOUT:-1800}" "$@" > "$WORK/run.log" 2>&1
+  then
     echo "bench: $tool on $workload failed:" >&2; tail -20 "$WORK/run.log" >&2; exit 1
   fi
-  read -r seconds rss < <(tail -1 "$WORK/time.txt")
-  printf '%s\t%s\t%s\t%s\n' "$workload" "$tool" "$seconds" "$rss" >> "$WORK/results.tsv"
-  echo "  $workload  $tool  ${seconds}s  $((rss / 1024)) MiB"
+  read -r seconds rss user system < <(tail -1 "$WORK/time.txt")
+  record "$workload" "$tool" "$seconds" "$rss" "$(python3 -c "print(round($user + $system, 2))")"
+}
+
+record() {  # workload tool seconds rss-KiB cpu-seconds
+  printf '%s\t%s\t%s\t%s\t%s\n' "$@" >> "$WORK/results.tsv"
+  echo "  $1  $2  ${3}s  $(($4 / 1024)) MiB  ${5}s CPU"
 }
 
 check_count() {  # dir expected-file-count
@@ -190,18 +195,22 @@ drop_job() {  # daemon-name job: hands the job to the daemon's inbox, whole, by 
 
 steady() {  # workload tool job daemon-name manifest pid: appends the daemon's time for the job, and its peak RSS so far
   local workload=$1 tool=$2 job=$3 name=$4 manifest=$5 pid=$6
-  local began ended
+  local began ended ticks_before ticks_after
   settle
+  ticks_before=$(cpu_ticks "$pid")
   began=$(date +%s%N)
   drop_job "$name" "$job"
   await_file "$manifest"
   ended=$(date +%s%N)
+  ticks_after=$(cpu_ticks "$pid")
   local rss
   rss=$(awk '/VmHWM/ { print $2 }' "/proc/$pid/status")
-  local seconds
-  seconds=$(python3 -c "print(round(($ended - $began) / 1e9, 2))")
-  printf '%s\t%s\t%s\t%s\n' "$workload" "$tool" "$seconds" "$rss" >> "$WORK/results.tsv"
-  echo "  $workload  $tool  ${seconds}s"
+  record "$workload" "$tool" "$(python3 -c "print(round(($ended - $began) / 1e9, 2))")" "$rss" \
+    "$(python3 -c "print(round(($ticks_after - $ticks_before) / $(getconf CLK_TCK), 2))")"
+}
+
+cpu_ticks() {  # pid: user and system time the process has spent so far, in clock ticks
+  awk '{ print $14 + $15 }' "/proc/$1/stat"
 }
 
 echo "bench: $REPS repetitions; work in $WORK"

@@ -20,7 +20,7 @@ import java.util.UUID;
  */
 public final class PostgresDatabase implements AutoCloseable {
 
-    public static final String SERVER_VARIABLE = "HARVESTER_TEST_POSTGRES_URL";
+    private static final String SERVER_VARIABLE = "HARVESTER_TEST_POSTGRES_URL";
 
     private final String serverUrl;
     private final String name;
@@ -30,8 +30,8 @@ public final class PostgresDatabase implements AutoCloseable {
         this.name = name;
     }
 
-    /** A new, empty database; the calling test is skipped when no server is configured. */
-    public static PostgresDatabase create() throws SQLException {
+    /** The configured server's JDBC URL; the calling test is skipped (failed under CI) when there is none. */
+    public static String serverUrl() {
         String server = System.getenv(SERVER_VARIABLE);
         String missing = "no PostgreSQL for this test: set " + SERVER_VARIABLE
                 + " (eval \"$(bash .ci/postgres.sh start DIR)\" starts a throwaway server)";
@@ -39,6 +39,12 @@ public final class PostgresDatabase implements AutoCloseable {
             assertThat(server).as(missing).isNotBlank();
         }
         assumeTrue(server != null && !server.isBlank(), missing);
+        return server;
+    }
+
+    /** A new, empty database; the calling test is skipped (failed under CI) when no server is configured. */
+    public static PostgresDatabase create() throws SQLException {
+        String server = serverUrl();
         String name = "harvester_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12)
                 .toLowerCase(Locale.ROOT);
         try (Connection connection = DriverManager.getConnection(server); Statement sql = connection.createStatement()) {
