@@ -9,7 +9,7 @@ import sys
 from collections import defaultdict
 
 (tsv, out, reps, small_files, small_bytes, large_bytes, capped_bytes, capped_rate, listing_small,
- listing_large) = sys.argv[1:11]
+ listing_large, warmups) = sys.argv[1:12]
 runs = defaultdict(list)
 for workload, tool, seconds, rss, cpu_seconds in csv.reader(open(tsv), delimiter="\t"):
     runs[(workload, tool)].append((float(seconds), int(rss), float(cpu_seconds)))
@@ -65,8 +65,8 @@ lines = [
     " tool's processes during the run (for the running daemon, from /proc); the simulator's own is not counted, though"
     " it runs on the same cores. 16 transfers side by side for every tool."
     " Every timed run starts after `sync` and, run as root, with the page cache dropped. The running daemons are timed"
-    " warm: after three jobs of small files (the 2 GiB daemon after one 2 GiB job), since the JIT compiles through"
-    " the third.",
+    f" warm: after {warmups} jobs of small files (the 2 GiB daemon after one 2 GiB job), since the JIT compiles"
+    " through several.",
     "",
     "| workload | tool | time (median) | peak RSS | CPU | harvester ÷ tool |",
     "|---|---|---|---|---|---|",
