@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Times job-harvester against curl, rclone and aria2c on the same generated files, served by the simulator behind a
 # real job listing, in one run, in alternation; writes medians, peak RSS, CPU time and ratios to bench/RESULTS.md.
-#   bench/run.sh            the full sizes, 5 repetitions (about 40 minutes on 2 cores)
+#   bench/run.sh            the full sizes, 5 repetitions (about 35 minutes on 2 cores)
 #   bench/run.sh --smoke    tiny sizes, one repetition, results in target/bench/RESULTS.md (the test suite runs this)
 # Sizes and repetitions can be changed with BENCH_* variables (see below). Run from anywhere; needs Java 17, Maven,
 # curl, rclone, aria2c, GNU time and python3 (Debian: apt-get install curl rclone aria2 time python3).
