@@ -9,7 +9,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The byte count and SHA-256 of bytes as they pass. The first {@link #INLINE_BYTES} are hashed on the reading thread;
@@ -83,8 +82,6 @@ final class Sha256Count {
         private final Semaphore free = new Semaphore(CHUNKS_IN_FLIGHT);
         private final Queue<Chunk> queued = new ConcurrentLinkedQueue<>();
         private final Queue<byte[]> spare = new ConcurrentLinkedQueue<>();
-        /** Chunks queued and not hashed yet. */
-        private final AtomicInteger pending = new AtomicInteger();
         /** Whether a hashing task is queued on the pool or running. */
         private final AtomicBoolean scheduled = new AtomicBoolean();
         private volatile boolean draining;
@@ -124,7 +121,8 @@ final class Sha256Count {
         private void submit() {
             queued.add(new Chunk(filling, filled));
             filling = null;
-            if (pending.incrementAndGet() >= CHUNKS_PER_WAKE) {
+            // At most CHUNKS_IN_FLIGHT chunks: counting them is cheap.
+            if (queued.size() >= CHUNKS_PER_WAKE) {
                 schedule();
             }
         }
@@ -140,7 +138,6 @@ final class Sha256Count {
                 for (Chunk chunk = queued.poll(); chunk != null; chunk = queued.poll()) {
                     digest.update(chunk.bytes(), 0, chunk.length());
                     spare.add(chunk.bytes());
-                    pending.decrementAndGet();
                     free.release();
                 }
                 scheduled.set(false);
@@ -149,7 +146,7 @@ final class Sha256Count {
         }
 
         private boolean due() {
-            int waiting = pending.get();
+            int waiting = queued.size();
             return waiting >= CHUNKS_PER_WAKE || waiting > 0 && draining;
         }
     }
