@@ -21,6 +21,6 @@ public class TensorpoolToDirectory extends RouteBuilder {
                 + "&delay={{harvester.poll-delay}}")
                 .routeId("tensorpool-to-directory-java")
                 .autoStartup("{{routes.tensorpool-to-directory-java.enabled}}")
-                .to("file:{{harvester.output-dir}}?tempPrefix=.inprogress-&fileExist=Override");
+                .to("durable-file:{{harvester.output-dir}}");
     }
 }

@@ -33,6 +33,9 @@ final class LedgerReport {
             for (Path file : files) {
                 report(FileLedger.read(file), out);
             }
+        } catch (IOException | RuntimeException e) {
+            err.println("job-harvester ledger: " + Harvester.describe(e));
+            return ExitCodes.FAILED;
         }
         return ExitCodes.OK;
     }

@@ -6,7 +6,8 @@ import org.apache.camel.health.HealthCheckResultBuilder;
 import org.apache.camel.impl.health.AbstractHealthCheck;
 
 /**
- * Readiness of one pipeline: down while its platform's API does not answer, or while its sink fails deliveries.
+ * Readiness of one pipeline: down while its ledger cannot be written, while its platform's API does not answer, or
+ * while its sink fails deliveries.
  * It is not a liveness check: restarting the harvester brings neither the platform nor the sink back.
  */
 final class HarvestHealthCheck extends AbstractHealthCheck {
@@ -30,7 +31,10 @@ final class HarvestHealthCheck extends AbstractHealthCheck {
         builder.detail("provider", consumer.getProvider());
         builder.detail("paused", consumer.isPaused());
         builder.detail("api", consumer.getApiStatus());
-        if (!api.answering()) {
+        String ledgerFailure = consumer.ledgerFailure();
+        if (ledgerFailure != null) {
+            builder.message(ledgerFailure + "; no new files are taken until it can be written").down();
+        } else if (!api.answering()) {
             builder.message(consumer.getProvider() + " API does not answer: " + api.lastFailure()).down();
         } else if (sinkError != null) {
             builder.message("the sink failed the last delivery: " + sinkError).down();

@@ -47,6 +47,10 @@ public class JobOutputsComponent extends DefaultComponent {
     @Metadata(defaultValue = "60000", description = "Milliseconds an instance's claim on a job holds without renewal"
             + " (it renews every third of it while it works): how long a job waits when its instance dies.")
     private long leaseTime = 60_000;
+    @Metadata(defaultValue = "true", description = "Whether the file ledger is made durable with fsync before anything"
+            + " is built on it (a manifest, the end of a batch): turn it off only for a scratch disk, where a power cut"
+            + " may lose records and so deliver files again.")
+    private boolean fsync = true;
     @Metadata(description = "This instance's name in the shared ledger, unique among the instances; the default is"
             + " pid@host.")
     private String instanceName = ManagementFactory.getRuntimeMXBean().getName();
@@ -82,7 +86,7 @@ public class JobOutputsComponent extends DefaultComponent {
                     JdbcUrls.redacted(ledgerUrl), n, instanceName, Duration.ofMillis(leaseTime))));
         }
         Path file = Path.of(dataDir, "ledger", name + ".jsonl").toAbsolutePath().normalize();
-        return fileLedgers.computeIfAbsent(file, f -> started(new FileLedger(f)));
+        return fileLedgers.computeIfAbsent(file, f -> started(new FileLedger(f, fsync)));
     }
 
     private static <T extends Ledger> T started(T ledger) {
@@ -158,6 +162,14 @@ public class JobOutputsComponent extends DefaultComponent {
 
     public void setLeaseTime(long leaseTime) {
         this.leaseTime = leaseTime;
+    }
+
+    public boolean isFsync() {
+        return fsync;
+    }
+
+    public void setFsync(boolean fsync) {
+        this.fsync = fsync;
     }
 
     public String getInstanceName() {

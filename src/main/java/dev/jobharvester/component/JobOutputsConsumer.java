@@ -6,6 +6,8 @@ import dev.jobharvester.download.Progress;
 import dev.jobharvester.download.Redact;
 import dev.jobharvester.download.VerifiedBody;
 import dev.jobharvester.download.ZipEntryBody;
+import dev.jobharvester.durability.Directories;
+import dev.jobharvester.durability.LinkRefusedException;
 import dev.jobharvester.ledger.DeliveredFile;
 import dev.jobharvester.ledger.DeliveredFile.Kind;
 import dev.jobharvester.ledger.Lease;
@@ -43,6 +45,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
@@ -94,6 +97,8 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
     private final Map<String, Lease> leases = new ConcurrentHashMap<>();
     /** Renews the leases of a shared ledger while their jobs are harvested; null with the file ledger. */
     private ScheduledExecutorService renewals;
+    /** Why files that went to the sink in this poll could not be recorded (the last reason), told once per poll. */
+    private final AtomicReference<String> unrecorded = new AtomicReference<>();
 
     public JobOutputsConsumer(JobOutputsEndpoint endpoint, Processor processor) {
         super(endpoint, processor);
@@ -376,6 +381,11 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
             return 0;
         }
         statistics.polled();
+        if (!ledger.retryWrites()) {
+            LOG.warn("{}: {}; no new files are taken until it can be written again (tried at every poll)",
+                    getRouteId(), ledger.writeFailure());
+            return 0;
+        }
         if (inbox != null) {
             inbox.take().forEach(this::addJob);
         }
@@ -407,7 +417,21 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
                 LOG.warn("{} (will try again at the next poll)", e.getMessage());
             }
         }
+        String notRecorded = unrecorded.getAndSet(null);
+        if (notRecorded != null) {
+            LOG.warn("{}: files went to the sink but are not recorded, so they will be delivered again: {}",
+                    getRouteId(), notRecorded);
+        }
         return count;
+    }
+
+    /** Why the ledger cannot be written now, or null: while it cannot, no new file is taken. */
+    public String ledgerFailure() {
+        return ledger == null ? null : ledger.writeFailure();
+    }
+
+    private boolean takesFiles() {
+        return isBatchAllowed() && !paused && ledger.writeFailure() == null;
     }
 
     private void discover() {
@@ -511,14 +535,15 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
                 sent.add(path);
             }
             count += processBatch(batch);
+            ledger.sync();
             recorded = ledger.recorded(job.jobKey, listedFiles.keySet());
             allIn &= recorded.keySet().containsAll(sent);
             anyParked |= recorded.containsValue(Kind.PARKED);
             page = listed.get().next();
-        } while (page != null && isBatchAllowed() && !paused && holds(job));
+        } while (page != null && takesFiles() && holds(job));
         // A job whose lease was lost meanwhile is another instance's to finish, manifest included. Held, nobody else
         // can have completed it: completing is fenced by the lease, and harvest() looked after claiming.
-        if (page != null || !allIn || hasFilesInFlight(job) || !isRunAllowed() || paused || !holds(job)) {
+        if (page != null || !allIn || hasFilesInFlight(job) || !isRunAllowed() || !takesFiles() || !holds(job)) {
             return count;
         }
         if (anyParked) {
@@ -561,7 +586,6 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
             return false;
         }
         job.terminal = status;
-        job.terminalSeenAt = Instant.now();
         job.harvestStartedNanos = System.nanoTime();
         job.phase = JobPhase.HARVESTING;
         LOG.info("{} job {} ended '{}': harvesting its outputs", provider.name(), job.jobId, status.providerState());
@@ -580,7 +604,11 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
 
     /** Records a file that is not delivered on purpose, once, for the manifest's list of refused files. */
     private void refuse(TrackedJob job, String sourcePath, String reason) {
-        String key = "_refused/" + SinkNames.segment(sourcePath);
+        refuse(job, "_refused/" + SinkNames.segment(sourcePath), sourcePath, reason);
+    }
+
+    /** @param key the refused file's place in the ledger: its sink path, or a made-up one when it has none */
+    private void refuse(TrackedJob job, String key, String sourcePath, String reason) {
         if (!ledger.isDelivered(job.jobKey, key)) {
             LOG.error("{} job {}: output {} refused, {}", provider.name(), job.jobId, SinkNames.printable(sourcePath),
                     reason);
@@ -665,7 +693,10 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
 
             @Override
             public void onFailure(Exchange failed) {
-                if (body.failure() == null) {
+                LinkRefusedException link = failed.getException(LinkRefusedException.class);
+                if (link != null) {
+                    record(job, path, () -> refuse(job, path, sourcePath, link.getMessage()));
+                } else if (body.failure() == null) {
                     String cause = cause(failed);
                     statistics.sinkFailed(cause);
                     statistics.retried(1);
@@ -723,17 +754,17 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
     }
 
     /**
-     * Writes to the ledger after the sink is done with a file. A write refused (the lease was lost) or failed (the
-     * database is down) is logged once, saying what happens next.
+     * Writes to the ledger after the sink is done with a file. A write refused (the lease was lost) is logged; one
+     * that failed (a full disk, a database down) is told once at the end of the poll, saying what happens next.
      */
-    private static void record(TrackedJob job, String path, Runnable write) {
+    private void record(TrackedJob job, String path, Runnable write) {
         try {
             write.run();
         } catch (LeaseLostException e) {
             LOG.warn("{} ({} went to the sink all the same)", e.getMessage(), path);
         } catch (LedgerFailureException e) {
-            LOG.warn("{}/{} is in the sink but not recorded; it will be delivered again: {}", job.jobKey, path,
-                    e.getMessage());
+            LOG.debug("{}/{} is in the sink but not recorded: {}", job.jobKey, path, e.getMessage());
+            unrecorded.set(e.getMessage());
         }
     }
 
@@ -826,15 +857,13 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
      * the job. The file goes away with the exchange.
      */
     private Exchange manifestExchange(TrackedJob job) throws IOException {
-        Path spool = Path.of(configuration.getDataDir(), "spool");
-        Files.createDirectories(spool);
+        Path spool = Directories.own(Path.of(configuration.getDataDir(), "spool"));
         // Not createTempFile: its owner-only mode would travel with the file into a directory sink.
         Path manifest = Files.createFile(spool.resolve("manifest-" + UUID.randomUUID() + ".json"));
         Manifest.Summary summary;
         try (OutputStream out = Files.newOutputStream(manifest)) {
             summary = Manifest.write(provider.name(), job.jobId, job.terminal.providerState(),
-                    (kind, action) -> ledger.forEachFile(job.jobKey, kind, action), job.terminalSeenAt, Instant.now(),
-                    out);
+                    (kind, action) -> ledger.forEachFile(job.jobKey, kind, action), out);
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(manifest);
             throw e;
@@ -848,6 +877,7 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
                 deleteSpooled(manifest);
                 record(job, SinkNames.MANIFEST, () -> {
                     ledger.jobComplete(job.jobKey);
+                    ledger.sync();
                     job.phase = JobPhase.HARVESTED;
                     statistics.deliveredToSink();
                     logHarvested(job, summary);
@@ -910,7 +940,7 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
     public int processBatch(Queue<Object> exchanges) throws Exception {
         int total = exchanges.size();
         Runnable lane = () -> {
-            while (isBatchAllowed() && !paused) {
+            while (takesFiles()) {
                 Object next;
                 int index;
                 synchronized (exchanges) {

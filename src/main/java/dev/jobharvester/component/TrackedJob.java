@@ -16,7 +16,6 @@ final class TrackedJob {
     volatile JobPhase phase = JobPhase.WAITING;
     String lastState;
     JobStatus terminal;
-    Instant terminalSeenAt;
     long harvestStartedNanos;
     final LongAdder bytesThisRun = new LongAdder();
     int errors;

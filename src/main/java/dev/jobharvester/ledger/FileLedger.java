@@ -30,23 +30,39 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
+import dev.jobharvester.durability.Directories;
+import dev.jobharvester.durability.GroupCommit;
+import java.lang.management.ManagementFactory;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import org.apache.camel.spi.IdempotentRepository;
 import org.apache.camel.support.service.ServiceSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The embedded ledger: an append-only file of JSON lines under the data directory, replayed at start. Memory holds
  * only an index: for each file of a job not complete yet, its kind and where its line is; the records themselves
  * are read back from the file when a manifest or a report needs them. Once a job is complete only its completion is
- * kept, so memory and the file grow with the number of jobs, not files. A line is appended with one write before the
- * call returns, so it survives the process being killed; a line cut short by such a kill is dropped at the next
- * start, which means "deliver again", never "lost".
+ * kept, so memory and the file grow with the number of jobs, not files.
+ *
+ * <p>A line is written whole or not at all: a write that fails (a full disk) is cut off again, and the ledger
+ * reports itself unwritable until a probe write succeeds. A line survives the process being killed once its write
+ * returns, and a power cut once {@link #sync()} returns (one fdatasync shared by every line written before it). A
+ * tail that a crash left unreadable was never synced, so never acknowledged: it is cut off at start with a warning,
+ * which means "deliver again", never "lost". One process writes a ledger: a lock file beside it names the holder.
  */
 public class FileLedger extends ServiceSupport implements Ledger, IdempotentRepository {
 
+    private static final Logger LOG = LoggerFactory.getLogger(FileLedger.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int COMPACT_AFTER_OBSOLETE_LINES = 10_000;
+    /** A probe as long as a file system block: a disk with room for it has room for several records. */
+    private static final byte[] PROBE = probeLine();
 
     private final Path file;
+    private final boolean fsync;
+    private final GroupCommit syncs = new GroupCommit();
     private final Map<String, JobEntry> jobs = new HashMap<>();
     private final Set<String> otherKeys = new HashSet<>();
     private FileChannel channel;
@@ -55,9 +71,15 @@ public class FileLedger extends ServiceSupport implements Ledger, IdempotentRepo
     /** Where the next line goes: the length of the file's good lines. */
     private long end;
     private long obsoleteLines;
+    /** Why the last write failed, or null while lines can be written. */
+    private volatile String writeFailure;
+    private FileChannel lockChannel;
+    private FileLock lock;
 
-    public FileLedger(Path file) {
+    /** @param fsync whether {@link #sync()} makes lines durable (off only for scratch disks) */
+    public FileLedger(Path file, boolean fsync) {
         this.file = file;
+        this.fsync = fsync;
     }
 
     public Path file() {
@@ -71,7 +93,7 @@ public class FileLedger extends ServiceSupport implements Ledger, IdempotentRepo
 
     /** The ledger as it is on disk, for reading only: nothing is written, a line cut short is only left out. */
     public static FileLedger read(Path file) throws IOException {
-        FileLedger ledger = new FileLedger(file);
+        FileLedger ledger = new FileLedger(file, false);
         synchronized (ledger) {
             ledger.replay(false);
         }
@@ -86,6 +108,7 @@ public class FileLedger extends ServiceSupport implements Ledger, IdempotentRepo
     @Override
     protected synchronized void doStart() throws IOException {
         Files.createDirectories(file.toAbsolutePath().getParent());
+        lock();
         if (Files.exists(file)) {
             replay(true);
         }
@@ -95,6 +118,32 @@ public class FileLedger extends ServiceSupport implements Ledger, IdempotentRepo
         }
     }
 
+    /**
+     * Takes the lock file beside the ledger, or fails naming the process that holds it: two writers would each keep
+     * their own index, and one's compaction would drop the other's records.
+     */
+    private void lock() throws IOException {
+        Path lockFile = file.resolveSibling(file.getFileName() + ".lock");
+        lockChannel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                StandardOpenOption.WRITE);
+        try {
+            lock = lockChannel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            lock = null;
+        }
+        if (lock == null) {
+            String holder = new String(Files.readAllBytes(lockFile), StandardCharsets.UTF_8).trim();
+            lockChannel.close();
+            lockChannel = null;
+            throw new LedgerLockedException("the ledger " + file + " is in use by " + (holder.isEmpty()
+                    ? "another process" : holder) + "; one process at a time writes a ledger: stop that one, or give"
+                    + " this one another data directory");
+        }
+        lockChannel.truncate(0);
+        lockChannel.write(ByteBuffer.wrap(("process " + ManagementFactory.getRuntimeMXBean().getName()
+                + " (pid@host), since " + Instant.now() + "\n").getBytes(StandardCharsets.UTF_8)));
+    }
+
     @Override
     protected synchronized void doStop() throws IOException {
         if (channel != null) {
@@ -102,6 +151,66 @@ public class FileLedger extends ServiceSupport implements Ledger, IdempotentRepo
             channel = null;
         }
         closeReader();
+        if (lockChannel != null) {
+            // Closing releases the lock; the file stays, as removing it would race with the next holder.
+            lockChannel.close();
+            lockChannel = null;
+            lock = null;
+        }
+    }
+
+    /**
+     * Makes every line written so far survive a power cut: one fdatasync, shared by the callers waiting meanwhile
+     * (group commit). A manifest is built only from synced lines.
+     */
+    @Override
+    public void sync() {
+        if (!fsync) {
+            return;
+        }
+        try {
+            syncs.commit(() -> {
+                FileChannel lines;
+                synchronized (this) {
+                    lines = requireChannel();
+                }
+                lines.force(false);
+            });
+        } catch (IOException e) {
+            writeFailure = "cannot sync the ledger " + file + ": " + e.getMessage();
+            throw new LedgerFailureException(writeFailure, e);
+        }
+    }
+
+    @Override
+    public String writeFailure() {
+        return writeFailure;
+    }
+
+    /** After a failed write, writes a probe and cuts it off again: answers whether lines can be written now. */
+    @Override
+    public synchronized boolean retryWrites() {
+        if (writeFailure == null) {
+            return true;
+        }
+        try {
+            requireChannel().truncate(end);
+            requireChannel().write(ByteBuffer.wrap(PROBE));
+            requireChannel().truncate(end);
+            if (fsync) {
+                requireChannel().force(false);
+            }
+            writeFailure = null;
+            return true;
+        } catch (IOException e) {
+            writeFailure = "cannot write to the ledger " + file + ": " + e.getMessage();
+            return false;
+        }
+    }
+
+    private static byte[] probeLine() {
+        String head = "{\"op\":\"probe\",\"pad\":\"";
+        return (head + " ".repeat(4096 - head.length() - 3) + "\"}\n").getBytes(StandardCharsets.UTF_8);
     }
 
     private void closeReader() throws IOException {
@@ -301,6 +410,8 @@ public class FileLedger extends ServiceSupport implements Ledger, IdempotentRepo
             }
             case "key" -> otherKeys.add(line.path("key").asText());
             case "remove" -> applyRemove(line.path("key").asText());
+            // A probe cut short by a crash: it records nothing.
+            case "probe" -> obsoleteLines++;
             default -> throw new IllegalArgumentException("unknown ledger operation '" + op + "'");
         }
     }
@@ -322,20 +433,38 @@ public class FileLedger extends ServiceSupport implements Ledger, IdempotentRepo
         }
     }
 
-    /** Appends a line; answers where it starts. */
-    private long append(ObjectNode line) {
+    private FileChannel requireChannel() {
         if (channel == null) {
             throw new IllegalStateException("the ledger " + file + " is not started");
         }
+        return channel;
+    }
+
+    /**
+     * Appends a line whole, or not at all: a write cut short (a full disk) is cut off the file again, and nothing
+     * more is written until {@link #retryWrites()} succeeds. Answers where the line starts.
+     */
+    private long append(ObjectNode line) {
+        FileChannel lines = requireChannel();
+        if (writeFailure != null) {
+            throw new LedgerFailureException(writeFailure, null);
+        }
+        long start = end;
         try {
             ByteBuffer bytes = ByteBuffer.wrap(encoded(line));
-            long start = end;
             while (bytes.hasRemaining()) {
-                end += channel.write(bytes);
+                lines.write(bytes);
             }
+            end = start + bytes.limit();
             return start;
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write to the ledger " + file + ": " + e.getMessage(), e);
+            writeFailure = "cannot write to the ledger " + file + ": " + e.getMessage();
+            try {
+                lines.truncate(start);
+            } catch (IOException stillFailing) {
+                // retryWrites() cuts it off before anything else is written.
+            }
+            throw new LedgerFailureException(writeFailure, e);
         }
     }
 
@@ -386,10 +515,18 @@ public class FileLedger extends ServiceSupport implements Ledger, IdempotentRepo
         }
     }
 
-    /** @param repair whether to cut a last line left unfinished by a crash off the file */
+    /**
+     * Reads the lines back into the index. A tail that cannot be read (a line cut short, or the zeros a power cut can
+     * leave where unsynced lines were) held nothing acknowledged: it is left out, and with {@code repair} cut off the
+     * file. An unreadable line followed by good ones is damage, not a crash: then nothing is guessed.
+     *
+     * @param repair whether to cut an unreadable tail off the file
+     */
     private void replay(boolean repair) throws IOException {
         long goodBytes = 0;
         int lineNumber = 0;
+        int badLine = 0;
+        String badReason = null;
         try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
             ByteArrayOutputStream current = new ByteArrayOutputStream();
             for (int b = in.read(); b >= 0; b = in.read()) {
@@ -398,22 +535,51 @@ public class FileLedger extends ServiceSupport implements Ledger, IdempotentRepo
                     continue;
                 }
                 lineNumber++;
-                try {
-                    apply(JSON.readTree(current.toByteArray()), goodBytes);
-                } catch (IOException | RuntimeException e) {
-                    throw new IOException("the ledger " + file + " is damaged at line " + lineNumber + ": "
-                            + e.getMessage(), e);
+                JsonNode line = parsed(current.toByteArray());
+                if (line == null) {
+                    if (badLine == 0) {
+                        badLine = lineNumber;
+                        badReason = "not a ledger record";
+                    }
+                } else if (badLine != 0) {
+                    throw new IOException("the ledger " + file + " is damaged at line " + badLine + " (" + badReason
+                            + "), with good records after it; move it aside to start afresh (every file is then"
+                            + " delivered again)");
+                } else {
+                    try {
+                        apply(line, goodBytes);
+                    } catch (RuntimeException e) {
+                        throw new IOException("the ledger " + file + " is damaged at line " + lineNumber + ": "
+                                + e.getMessage(), e);
+                    }
+                    goodBytes += current.size() + 1;
                 }
-                goodBytes += current.size() + 1;
                 current.reset();
             }
         }
         end = goodBytes;
-        if (repair && goodBytes < Files.size(file)) {
-            // The last write was cut short by a crash: what it recorded is simply done again.
-            try (FileChannel truncate = FileChannel.open(file, StandardOpenOption.WRITE)) {
-                truncate.truncate(goodBytes);
+        long size = Files.size(file);
+        if (goodBytes < size) {
+            LOG.warn("the ledger {} ends in {} bytes that a crash left unfinished (from line {}): {}", file,
+                    size - goodBytes, badLine == 0 ? lineNumber + 1 : badLine,
+                    repair ? "cut off; what they recorded was never acknowledged and is done again"
+                            : "left out of this report");
+            if (repair) {
+                try (FileChannel truncate = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                    truncate.truncate(goodBytes);
+                    truncate.force(false);
+                }
             }
+        }
+    }
+
+    /** A line as a ledger record, or null when it is none (torn, zeros, not JSON, not an object with an op). */
+    private static JsonNode parsed(byte[] bytes) {
+        try {
+            JsonNode line = JSON.readTree(bytes);
+            return line != null && line.isObject() && line.hasNonNull("op") ? line : null;
+        } catch (IOException e) {
+            return null;
         }
     }
 
@@ -447,6 +613,9 @@ public class FileLedger extends ServiceSupport implements Ledger, IdempotentRepo
         channel.close();
         closeReader();
         Files.move(next, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        if (fsync) {
+            Directories.sync(file.getParent());
+        }
         channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
         for (JobEntry entry : jobs.values()) {
             entry.files.replaceAll((path, line) -> new Line(moved.get(line), line.kind()));

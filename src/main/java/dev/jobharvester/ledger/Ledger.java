@@ -44,6 +44,23 @@ public interface Ledger extends Service {
     boolean isJobComplete(String jobKey);
 
     /**
+     * Makes every record written so far survive a power cut (a database commits each record by itself). Called before
+     * anything is built on the records: a batch's end, a manifest.
+     */
+    default void sync() {
+    }
+
+    /** Why the last write to the ledger failed, or null while records can be written. */
+    default String writeFailure() {
+        return null;
+    }
+
+    /** After a failed write, tries writing again: answers whether records can be written now. */
+    default boolean retryWrites() {
+        return true;
+    }
+
+    /**
      * Claims a job for this instance before its files are harvested; empty while another instance holds it. Every
      * record of the job this instance writes is checked against the lease: one written after the lease was lost is
      * refused with {@link LeaseLostException}.

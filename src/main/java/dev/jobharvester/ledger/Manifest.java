@@ -13,11 +13,13 @@ import java.util.function.Consumer;
 /**
  * A job's {@code _manifest.json}: what was delivered, with sizes and SHA-256, written last so that its presence in
  * the sink means the job is complete there. It is written record by record as the ledger hands them over, so a job
- * of 100,000 files needs no more memory for its manifest than a job of ten.
+ * of 100,000 files needs no more memory for its manifest than a job of ten. It is built from the ledger's records
+ * alone, no clock and no memory of this run: written again (after a crash between its delivery and the record of it)
+ * it has the same bytes.
  */
 public final class Manifest {
 
-    public static final int FORMAT_VERSION = 1;
+    public static final int FORMAT_VERSION = 2;
 
     private static final JsonFactory JSON = new JsonFactory();
 
@@ -35,18 +37,19 @@ public final class Manifest {
     }
 
     /**
-     * @param state    the job's terminal state in the platform's spelling
-     * @param records  the ledger's records for the job
-     * @param seenDone when the harvester saw the job in its terminal state, or null if not known
+     * @param state   the job's terminal state in the platform's spelling
+     * @param records the ledger's records for the job
      */
-    public static Summary write(String provider, String jobId, String state, Records records, Instant seenDone,
-            Instant now, OutputStream out) throws IOException {
+    public static Summary write(String provider, String jobId, String state, Records records, OutputStream out)
+            throws IOException {
         long[] files = new long[2];
         Instant[] first = new Instant[1];
+        Instant[] last = new Instant[1];
         records.forEach(Kind.FILE, f -> {
             files[0]++;
             files[1] += f.size();
             first[0] = first[0] == null || f.deliveredAt().isBefore(first[0]) ? f.deliveredAt() : first[0];
+            last[0] = last[0] == null || f.deliveredAt().isAfter(last[0]) ? f.deliveredAt() : last[0];
         });
         long[] others = new long[1];
         try (JsonGenerator json = JSON.createGenerator(out, JsonEncoding.UTF8).useDefaultPrettyPrinter()) {
@@ -55,13 +58,10 @@ public final class Manifest {
             json.writeStringField("provider", provider);
             json.writeStringField("jobId", jobId);
             json.writeStringField("state", state);
-            if (seenDone != null) {
-                json.writeStringField("terminalStateSeenAt", seenDone.toString());
-            }
             if (first[0] != null) {
                 json.writeStringField("firstFileDeliveredAt", first[0].toString());
+                json.writeStringField("lastFileDeliveredAt", last[0].toString());
             }
-            json.writeStringField("completedAt", now.toString());
             json.writeNumberField("fileCount", files[0]);
             json.writeNumberField("totalBytes", files[1]);
             array(json, "files", records, Kind.FILE, (g, file) -> {

@@ -20,7 +20,7 @@ class FileLedgerTest {
     Path dir;
 
     private FileLedger open() {
-        FileLedger ledger = new FileLedger(dir.resolve("ledger").resolve("route.jsonl"));
+        FileLedger ledger = new FileLedger(dir.resolve("ledger").resolve("route.jsonl"), true);
         ledger.start();
         return ledger;
     }
@@ -84,7 +84,7 @@ class FileLedgerTest {
         Path file = dir.resolve("ledger").resolve("route.jsonl");
         Files.createDirectories(file.getParent());
         Files.writeString(file, "{\"op\":\"key\",\"key\":\"x\"}\nnot json\n{\"op\":\"key\",\"key\":\"y\"}\n");
-        FileLedger ledger = new FileLedger(file);
+        FileLedger ledger = new FileLedger(file, true);
         assertThatThrownBy(ledger::start).hasStackTraceContaining("damaged at line 2");
     }
 

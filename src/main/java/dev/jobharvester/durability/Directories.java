@@ -1,0 +1,69 @@
+package dev.jobharvester.durability;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Directories the harvester writes into: made one level at a time without following links, and made durable. */
+public final class Directories {
+
+    private Directories() {
+    }
+
+    /**
+     * Makes the directories below {@code root} down to {@code dir}, never passing through a symbolic link or a file
+     * (a link planted there would send the bytes outside the tree). Answers the directories whose entries changed
+     * because a directory was made in them, top first: they need an fsync before the new directories count.
+     *
+     * @throws LinkRefusedException when a level is a symbolic link
+     */
+    public static List<Path> makeBelow(Path root, Path dir) throws IOException {
+        List<Path> changed = new ArrayList<>();
+        Path current = root;
+        for (Path segment : root.relativize(dir)) {
+            Path next = current.resolve(segment);
+            try {
+                Files.createDirectory(next);
+                changed.add(current);
+            } catch (FileAlreadyExistsException e) {
+                if (Files.isSymbolicLink(next)) {
+                    throw new LinkRefusedException(next);
+                }
+                if (!Files.isDirectory(next, LinkOption.NOFOLLOW_LINKS)) {
+                    throw new IOException(next + " is a file where a folder is needed");
+                }
+            }
+            current = next;
+        }
+        return changed;
+    }
+
+    /**
+     * A directory of the harvester's own (a spool), made if missing; refused when it is a symbolic link, so that
+     * nothing of the harvester's is written where a link points.
+     */
+    public static Path own(Path dir) throws IOException {
+        Files.createDirectories(dir.getParent() == null ? dir : dir.getParent());
+        try {
+            Files.createDirectory(dir);
+        } catch (FileAlreadyExistsException e) {
+            if (Files.isSymbolicLink(dir)) {
+                throw new LinkRefusedException(dir);
+            }
+        }
+        return dir;
+    }
+
+    /** fsync of a directory: its entries (names made, renamed, removed) survive a power cut once this returns. */
+    public static void sync(Path dir) throws IOException {
+        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+            channel.force(true);
+        }
+    }
+}

@@ -1,0 +1,96 @@
+package dev.jobharvester.sink;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.ExecutorService;
+import org.apache.camel.Category;
+import org.apache.camel.Consumer;
+import org.apache.camel.Processor;
+import org.apache.camel.Producer;
+import org.apache.camel.spi.Metadata;
+import org.apache.camel.spi.UriEndpoint;
+import org.apache.camel.spi.UriParam;
+import org.apache.camel.spi.UriPath;
+import org.apache.camel.support.DefaultEndpoint;
+
+/** Writes each exchange's body to {@code directory/CamelFileName}, durably and replacing atomically. */
+@UriEndpoint(firstVersion = "0.1.0", scheme = "durable-file", title = "Durable File", syntax = "durable-file:directory",
+             producerOnly = true, category = { Category.FILE })
+public class DurableFileEndpoint extends DefaultEndpoint {
+
+    private static final int WRITEBACK_THREADS = 4;
+
+    @UriPath(description = "The directory files go under, at their CamelFileName (made if missing).")
+    @Metadata(required = true)
+    private final String directory;
+    @UriParam(defaultValue = "true", description = "Whether a file and its directory are fsync'ed before the file"
+            + " counts as delivered; off only for scratch disks.")
+    private boolean fsync = true;
+    @UriParam(defaultValue = ".inprogress-", description = "The prefix of the hidden temp name a file is written under"
+            + " before it is renamed into place.")
+    private String tempPrefix = ".inprogress-";
+    private ExecutorService writeback;
+    private DirectoryWriter writer;
+
+    public DurableFileEndpoint(String uri, DurableFileComponent component, String directory) {
+        super(uri, component);
+        this.directory = directory;
+    }
+
+    @Override
+    protected void doStart() throws Exception {
+        super.doStart();
+        if (tempPrefix == null || tempPrefix.isEmpty() || tempPrefix.contains("/")) {
+            throw new IllegalArgumentException("durable-file:" + directory + ": tempPrefix must be a non-empty name"
+                    + " without '/', not '" + tempPrefix + "'");
+        }
+        Path root = Path.of(directory);
+        Files.createDirectories(root);
+        writeback = getCamelContext().getExecutorServiceManager().newFixedThreadPool(this, "durable-file-writeback",
+                WRITEBACK_THREADS);
+        writer = new DirectoryWriter(root, tempPrefix, fsync, writeback);
+    }
+
+    @Override
+    protected void doStop() throws Exception {
+        if (writeback != null) {
+            getCamelContext().getExecutorServiceManager().shutdown(writeback);
+            writeback = null;
+        }
+        super.doStop();
+    }
+
+    DirectoryWriter writer() {
+        return writer;
+    }
+
+    @Override
+    public Producer createProducer() {
+        return new DurableFileProducer(this);
+    }
+
+    @Override
+    public Consumer createConsumer(Processor processor) {
+        throw new UnsupportedOperationException("durable-file is a sink only: read a directory with file:");
+    }
+
+    public String getDirectory() {
+        return directory;
+    }
+
+    public boolean isFsync() {
+        return fsync;
+    }
+
+    public void setFsync(boolean fsync) {
+        this.fsync = fsync;
+    }
+
+    public String getTempPrefix() {
+        return tempPrefix;
+    }
+
+    public void setTempPrefix(String tempPrefix) {
+        this.tempPrefix = tempPrefix;
+    }
+}
