@@ -18,30 +18,29 @@ public final class Directories {
 
     /**
      * Makes the directories below {@code root} down to {@code dir}, never passing through a symbolic link or a file
-     * (a link planted there would send the bytes outside the tree). Answers the directories whose entries changed
-     * because a directory was made in them, top first: they need an fsync before the new directories count.
+     * (a link planted there would send the bytes outside the tree). Answers every level below the root, top first,
+     * whether it was made now or was there.
      *
      * @throws LinkRefusedException when a level is a symbolic link
      */
     public static List<Path> makeBelow(Path root, Path dir) throws IOException {
-        List<Path> changed = new ArrayList<>();
+        List<Path> levels = new ArrayList<>();
         Path current = root;
         for (Path segment : root.relativize(dir)) {
-            Path next = current.resolve(segment);
+            current = current.resolve(segment);
             try {
-                Files.createDirectory(next);
-                changed.add(current);
+                Files.createDirectory(current);
             } catch (FileAlreadyExistsException e) {
-                if (Files.isSymbolicLink(next)) {
-                    throw new LinkRefusedException(next);
+                if (Files.isSymbolicLink(current)) {
+                    throw new LinkRefusedException(current);
                 }
-                if (!Files.isDirectory(next, LinkOption.NOFOLLOW_LINKS)) {
-                    throw new IOException(next + " is a file where a folder is needed");
+                if (!Files.isDirectory(current, LinkOption.NOFOLLOW_LINKS)) {
+                    throw new IOException(current + " is a file where a folder is needed");
                 }
             }
-            current = next;
+            levels.add(current);
         }
-        return changed;
+        return levels;
     }
 
     /**

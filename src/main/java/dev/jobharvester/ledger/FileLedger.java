@@ -139,9 +139,14 @@ public class FileLedger extends ServiceSupport implements Ledger, IdempotentRepo
                     ? "another process" : holder) + "; one process at a time writes a ledger: stop that one, or give"
                     + " this one another data directory");
         }
-        lockChannel.truncate(0);
-        lockChannel.write(ByteBuffer.wrap(("process " + ManagementFactory.getRuntimeMXBean().getName()
-                + " (pid@host), since " + Instant.now() + "\n").getBytes(StandardCharsets.UTF_8)));
+        try {
+            lockChannel.truncate(0);
+            lockChannel.write(ByteBuffer.wrap(("process " + ManagementFactory.getRuntimeMXBean().getName()
+                    + " (pid@host), since " + Instant.now() + "\n").getBytes(StandardCharsets.UTF_8)));
+        } catch (IOException e) {
+            // The lock holds all the same; only the name another process would be shown is missing (a full disk).
+            LOG.debug("cannot write the holder into {}: {}", lockFile, e.getMessage());
+        }
     }
 
     @Override
@@ -195,7 +200,10 @@ public class FileLedger extends ServiceSupport implements Ledger, IdempotentRepo
         }
         try {
             requireChannel().truncate(end);
-            requireChannel().write(ByteBuffer.wrap(PROBE));
+            ByteBuffer probe = ByteBuffer.wrap(PROBE);
+            while (probe.hasRemaining()) {
+                requireChannel().write(probe);
+            }
             requireChannel().truncate(end);
             if (fsync) {
                 requireChannel().force(false);
@@ -204,6 +212,7 @@ public class FileLedger extends ServiceSupport implements Ledger, IdempotentRepo
             return true;
         } catch (IOException e) {
             writeFailure = "cannot write to the ledger " + file + ": " + e.getMessage();
+            cutBackTo(end);
             return false;
         }
     }
@@ -440,6 +449,15 @@ public class FileLedger extends ServiceSupport implements Ledger, IdempotentRepo
         return channel;
     }
 
+    /** Cuts off what a failed write left; if even that fails, retryWrites() cuts it before anything is written. */
+    private void cutBackTo(long length) {
+        try {
+            requireChannel().truncate(length);
+        } catch (IOException stillFailing) {
+            LOG.debug("cannot cut the ledger {} back to {} bytes yet: {}", file, length, stillFailing.getMessage());
+        }
+    }
+
     /**
      * Appends a line whole, or not at all: a write cut short (a full disk) is cut off the file again, and nothing
      * more is written until {@link #retryWrites()} succeeds. Answers where the line starts.
@@ -459,11 +477,7 @@ public class FileLedger extends ServiceSupport implements Ledger, IdempotentRepo
             return start;
         } catch (IOException e) {
             writeFailure = "cannot write to the ledger " + file + ": " + e.getMessage();
-            try {
-                lines.truncate(start);
-            } catch (IOException stillFailing) {
-                // retryWrites() cuts it off before anything else is written.
-            }
+            cutBackTo(start);
             throw new LedgerFailureException(writeFailure, e);
         }
     }

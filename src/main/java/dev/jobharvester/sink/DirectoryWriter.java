@@ -15,10 +15,12 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
@@ -31,8 +33,9 @@ import java.util.concurrent.Future;
  * {@link #WRITEBACK_EVERY} bytes on another thread, so the last sync has little left to do);</li>
  * <li>the temp file is renamed over the final name in one step, so a file already there stays until its whole
  * replacement takes its place;</li>
- * <li>the directory is fsync'ed (and every directory made on the way), one fsync shared by the files renamed into
- * it meanwhile (group commit).</li>
+ * <li>the directory is fsync'ed, one fsync shared by the files renamed into it meanwhile (group commit); so is the
+ * parent of every directory on the way the first time this writer meets it, whoever made it, since a file in a
+ * directory whose own entry is not durable is lost with it.</li>
  * </ol>
  * Nothing is written through a symbolic link in the tree: such a file is refused. A failed write removes its temp file.
  */
@@ -43,17 +46,17 @@ final class DirectoryWriter {
     private static final int MAX_NAME_BYTES = 255;
     /** Directories whose group commits are kept; an evicted one only costs a separate fsync. */
     private static final int COMMITS_KEPT = 256;
+    /** Directories known durable in their parents; one evicted is only synced once more. */
+    private static final int DURABLE_KEPT = 4096;
 
     private final Path root;
     private final String tempPrefix;
     private final boolean fsync;
     private final ExecutorService writeback;
-    private final Map<Path, GroupCommit> directoryCommits = new LinkedHashMap<>(16, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Path, GroupCommit> eldest) {
-            return size() > COMMITS_KEPT;
-        }
-    };
+    private final Map<Path, GroupCommit> directoryCommits = Collections.synchronizedMap(lru(COMMITS_KEPT));
+    /** Directories whose entries in their parents this writer has synced. */
+    private final Set<Path> durableDirectories = Collections.synchronizedSet(Collections.newSetFromMap(
+            lru(DURABLE_KEPT)));
 
     /** @param writeback runs the early writebacks of large files */
     DirectoryWriter(Path root, String tempPrefix, boolean fsync, ExecutorService writeback) {
@@ -76,7 +79,7 @@ final class DirectoryWriter {
     Path write(String relativeName, InputStream body) throws IOException {
         Path target = resolve(relativeName);
         Path dir = target.getParent();
-        List<Path> madeIn = Directories.makeBelow(root, dir);
+        List<Path> levels = Directories.makeBelow(root, dir);
         if (Files.isSymbolicLink(target)) {
             throw new LinkRefusedException(target);
         }
@@ -96,10 +99,13 @@ final class DirectoryWriter {
             throw e;
         }
         if (fsync) {
-            for (Path made : madeIn) {
-                syncDirectory(made);
-            }
             syncDirectory(dir);
+            for (Path level : levels) {
+                if (!durableDirectories.contains(level)) {
+                    syncDirectory(level.getParent());
+                    durableDirectories.add(level);
+                }
+            }
         }
         return target;
     }
@@ -174,10 +180,15 @@ final class DirectoryWriter {
     }
 
     private void syncDirectory(Path dir) throws IOException {
-        GroupCommit commit;
-        synchronized (directoryCommits) {
-            commit = directoryCommits.computeIfAbsent(dir, d -> new GroupCommit());
-        }
-        commit.commit(() -> Directories.sync(dir));
+        directoryCommits.computeIfAbsent(dir, d -> new GroupCommit()).commit(() -> Directories.sync(dir));
+    }
+
+    private static <V> Map<Path, V> lru(int kept) {
+        return new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<Path, V> eldest) {
+                return size() > kept;
+            }
+        };
     }
 }

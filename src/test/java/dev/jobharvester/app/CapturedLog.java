@@ -11,7 +11,7 @@ import org.apache.logging.log4j.core.appender.AbstractAppender;
 import org.apache.logging.log4j.core.config.Property;
 
 /** Every log line, with its stack trace, written while it is attached to the root logger. */
-final class CapturedLog extends AbstractAppender implements AutoCloseable {
+public final class CapturedLog extends AbstractAppender implements AutoCloseable {
 
     private final List<String> lines = new CopyOnWriteArrayList<>();
 
@@ -19,7 +19,7 @@ final class CapturedLog extends AbstractAppender implements AutoCloseable {
         super("captured", null, null, true, Property.EMPTY_ARRAY);
     }
 
-    static CapturedLog attach() {
+    public static CapturedLog attach() {
         CapturedLog log = new CapturedLog();
         log.start();
         ((Logger) LogManager.getRootLogger()).addAppender(log);
@@ -35,7 +35,7 @@ final class CapturedLog extends AbstractAppender implements AutoCloseable {
         lines.add(text.toString());
     }
 
-    List<String> lines() {
+    public List<String> lines() {
         return List.copyOf(lines);
     }
 

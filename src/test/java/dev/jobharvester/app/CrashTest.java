@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -47,11 +46,7 @@ class CrashTest {
     }
 
     private Map<String, String> environment(SimJob job) {
-        Map<String, String> environment = new HashMap<>(Map.of("TENSORPOOL_API_URL", simulator.apiUrl(NAME),
-                "TENSORPOOL_KEY", simulator.apiKey(NAME), "TENSORPOOL_JOB_IDS", job.id(),
-                "HARVESTER_OUTPUT_DIR", RunningHarvester.output(dir).toString(),
-                "HARVESTER_DATA_DIR", dir.resolve("data").toString(), "HARVESTER_POLL_DELAY", "200",
-                "HARVESTER_ALLOWED_HOSTS", "127.0.0.1", "HARVESTER_ALLOW_HTTP", "true"));
+        Map<String, String> environment = DaemonProcess.tensorPoolEnvironment(simulator, dir, job.id());
         environment.put("HARVESTER_SHUTDOWN_TIMEOUT", String.valueOf(SHUTDOWN_TIMEOUT.toSeconds()));
         return environment;
     }

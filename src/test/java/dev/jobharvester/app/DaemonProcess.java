@@ -1,9 +1,12 @@
 package dev.jobharvester.app;
 
+import dev.jobharvester.sim.Simulator;
+import dev.jobharvester.sim.TensorPoolApi;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -26,15 +29,49 @@ final class DaemonProcess implements AutoCloseable {
     }
 
     static DaemonProcess start(Path dir, List<String> jvmOptions, Map<String, String> environment) throws IOException {
+        return startCommand(dir, command(jvmOptions, "run"), environment);
+    }
+
+    /** The harvester's command line in a JVM of its own: java, the JVM options, the main class, the arguments. */
+    static List<String> command(List<String> jvmOptions, String... arguments) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmOptions);
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), HarvesterMain.class.getName(), "run"));
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), HarvesterMain.class.getName()));
+        command.addAll(List.of(arguments));
+        return command;
+    }
+
+    /** The settings of a TensorPool pipeline pointed at the simulator, as environment variables, in {@code dir}. */
+    static Map<String, String> tensorPoolEnvironment(Simulator simulator, Path dir, String jobIds) {
+        return new HashMap<>(Map.of("TENSORPOOL_API_URL", simulator.apiUrl(TensorPoolApi.NAME),
+                "TENSORPOOL_KEY", simulator.apiKey(TensorPoolApi.NAME), "TENSORPOOL_JOB_IDS", jobIds,
+                "HARVESTER_OUTPUT_DIR", RunningHarvester.output(dir).toString(),
+                "HARVESTER_DATA_DIR", dir.resolve("data").toString(), "HARVESTER_POLL_DELAY", "200",
+                "HARVESTER_ALLOWED_HOSTS", "127.0.0.1", "HARVESTER_ALLOW_HTTP", "true"));
+    }
+
+    /** Runs a command (the harvester's, or one wrapping it) with its output appended to {@code dir/daemon.log}. */
+    static DaemonProcess startCommand(Path dir, List<String> command, Map<String, String> environment)
+            throws IOException {
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("daemon.log").toFile()));
         builder.environment().put("HARVESTER_MANAGEMENT_PORT", "0");
         builder.environment().putAll(environment);
         return new DaemonProcess(builder.start());
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    /** Waits for the process to end; answers its exit code. */
+    int waitFor(Duration bound) throws InterruptedException {
+        if (!process.waitFor(bound.toMillis(), TimeUnit.MILLISECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError("the process was still running after " + bound.toSeconds() + " s");
+        }
+        return process.exitValue();
     }
 
     boolean isAlive() {

@@ -27,23 +27,20 @@ class HarvestCommandTest {
     @AutoClose
     private final Simulator simulator = Simulator.started();
     private Path config;
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private OneShot oneShot;
 
     @BeforeEach
     void writeSettings() throws Exception {
         config = SettingsFile.write(dir, RunningHarvester.settings(simulator, dir));
+        oneShot = new OneShot(config);
     }
 
     private int harvest(String... options) throws Exception {
-        out.reset();
-        err.reset();
-        return HarvestOnce.run(config, CommandLine.parse(options), new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return oneShot.harvest(options);
     }
 
     private String printed() {
-        return out.toString(StandardCharsets.UTF_8);
+        return oneShot.printed();
     }
 
     @Test
@@ -76,6 +73,7 @@ class HarvestCommandTest {
         SimJob job = simulator.addJob(NAME, SimJob.of("tp-broken", JobScript.always("completed"), broken,
                 SimFile.of("fine.txt", 500)));
         config = SettingsFile.write(dir, merged(Map.of("harvester.max-resumes", "0", "harvester.max-file-attempts", "2")));
+        oneShot = new OneShot(config);
 
         assertThat(harvest("--route", "tensorpool-to-directory", "--jobs", job.id())).isEqualTo(ExitCodes.FAILED);
         assertThat(printed()).contains("tensorpool job tp-broken: not complete: some files failed too often");
@@ -97,7 +95,7 @@ class HarvestCommandTest {
     @Test
     void anUnknownPipelineIsNamedWithTheKnownOnes() throws Exception {
         assertThat(harvest("--route", "tensorpool-to-nowhere", "--jobs", "x")).isEqualTo(ExitCodes.CONFIG);
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("no job-outputs pipeline has the id"
+        assertThat(oneShot.errors()).contains("no job-outputs pipeline has the id"
                 + " 'tensorpool-to-nowhere'").contains("tensorpool-to-directory");
     }
 }

@@ -3,6 +3,8 @@ package dev.jobharvester.ledger;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.jobharvester.app.CapturedLog;
+import dev.jobharvester.durability.SmallFileSystem;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -11,6 +13,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -138,5 +141,88 @@ class FileLedgerTest {
         assertThat(again.countFiles("tensorpool/j1", DeliveredFile.Kind.PARKED)).isZero();
         again.delivered(file("after.txt", 1));
         assertThat(files(again)).extracting(DeliveredFile::path).containsExactly("after.txt", "early.txt", "late.txt");
+    }
+
+    @Test
+    void anUnreadableTailIsCutOffWithOneWarningAndTheRecordsBeforeItKept() throws IOException {
+        FileLedger ledger = open();
+        ledger.delivered(file("kept.txt", 1));
+        ledger.stop();
+        long good = Files.size(ledger.file());
+        // What a power cut can leave of unsynced appends: zeros where lines were, then a line cut short.
+        Files.write(ledger.file(), new byte[700], StandardOpenOption.APPEND);
+        Files.writeString(ledger.file(), "\n\u0000\u0000\n{\"op\":\"file\",\"job\":\"tensor", StandardOpenOption.APPEND);
+
+        try (CapturedLog log = CapturedLog.attach()) {
+            FileLedger again = open();
+            assertThat(again.isDelivered("tensorpool/j1", "kept.txt")).isTrue();
+            assertThat(log.lines()).filteredOn(line -> line.contains("unfinished")).singleElement().asString()
+                    .contains(ledger.file().toString()).contains("from line 2").contains("cut off");
+            assertThat(Files.size(ledger.file())).isEqualTo(good);
+            again.delivered(file("next.txt", 2));
+            again.stop();
+        }
+        assertThat(files(open())).extracting(DeliveredFile::path).containsExactly("kept.txt", "next.txt");
+    }
+
+    @Test
+    void aSecondWriterIsRefusedWithTheNameOfTheFirst() {
+        FileLedger first = open();
+        FileLedger second = new FileLedger(first.file(), true);
+        assertThatThrownBy(second::start).hasStackTraceContaining("is in use by process "
+                + java.lang.management.ManagementFactory.getRuntimeMXBean().getName());
+        first.stop();
+        FileLedger afterwards = new FileLedger(first.file(), true);
+        afterwards.start();
+        afterwards.stop();
+    }
+
+    @Test
+    void onAFullDiskARecordIsWrittenWholeOrNotAtAllAndWritingGoesOnOnceThereIsRoom() throws Exception {
+        try (SmallFileSystem disk = SmallFileSystem.mount(dir.resolve("small"), "64k")) {
+            FileLedger ledger = new FileLedger(disk.root().resolve("ledger").resolve("route.jsonl"), true);
+            ledger.start();
+            List<String> recorded = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                ledger.delivered(file("before-" + i, i));
+                recorded.add("before-" + i);
+            }
+            // The ledger's last block has room left: records go on into it until one no longer fits.
+            Path filler = disk.fill();
+            assertThatThrownBy(() -> {
+                for (int i = 0; i < 100_000; i++) {
+                    ledger.delivered(file("f" + i, i));
+                    recorded.add("f" + i);
+                }
+            }).isInstanceOf(LedgerFailureException.class).hasMessageContaining(ledger.file().toString())
+                    .hasMessageContaining("No space left");
+            assertThat(ledger.writeFailure()).contains("No space left");
+            assertThat(ledger.retryWrites()).isFalse();
+            assertThatThrownBy(() -> ledger.delivered(file("refused", 1))).isInstanceOf(LedgerFailureException.class);
+            assertWholeLines(ledger.file(), recorded.size());
+
+            Files.delete(filler);
+            assertThat(ledger.retryWrites()).isTrue();
+            assertThat(ledger.writeFailure()).isNull();
+            ledger.delivered(file("after", 1));
+            ledger.sync();
+            ledger.stop();
+            recorded.add("after");
+            assertWholeLines(ledger.file(), recorded.size());
+            FileLedger again = new FileLedger(ledger.file(), true);
+            again.start();
+            assertThat(files(again)).extracting(DeliveredFile::path).containsExactlyInAnyOrderElementsOf(recorded);
+            again.stop();
+        }
+    }
+
+    private static void assertWholeLines(Path file, int count) throws IOException {
+        String text = Files.readString(file);
+        assertThat(text).endsWith("\n");
+        try (Stream<String> lines = text.lines()) {
+            assertThat(lines.filter(line -> line.startsWith("{\"op\":\"file\"") && line.endsWith("}")).count())
+                    .as("whole records").isEqualTo(count);
+        }
+        assertThat(text.lines().count()).isEqualTo(count);
     }
 }
