@@ -85,12 +85,14 @@ def row(workload, label, tool, reference=None):
 
 
 steady = median("small", "harvester (running daemon)")
-for tool in ["curl", "aria2c", "rclone", "harvester (one-shot, JVM start included)", "harvester (running daemon)"]:
+for tool in ["curl", "aria2c", "rclone", "harvester (one-shot, JVM start included)", "harvester (running daemon)",
+             "harvester (running daemon, fsync off)"]:
     row("small", f"{int(small_files):,} files of {size(small_bytes)} to disk", tool,
         steady if not tool.startswith("harvester") else None)
 large_harvester = median("large", "harvester (one-shot, -Xmx64m)")
 large_daemon = median("large", "harvester (running daemon)")
-for tool in ["curl", "harvester (one-shot, -Xmx64m)", "harvester (running daemon)"]:
+for tool in ["curl", "harvester (one-shot, -Xmx64m)", "harvester (running daemon)",
+             "harvester (running daemon, fsync off)"]:
     row("large", f"one file of {size(large_bytes)} to disk", tool, large_daemon if tool == "curl" else None)
 s3_steady = median("s3", "harvester (running daemon)")
 for tool in ["rclone", "harvester (one-shot, JVM start included)", "harvester (running daemon)"]:
@@ -104,7 +106,7 @@ for tool in ["curl (1 connection)", "aria2c -x4", "harvester (one-shot, 1 connec
 for count in [listing_small, listing_large]:
     row("listing", f"Archetype job, outputs listed in pages of 100", f"harvester, {count} outputs")
 
-lines += ["", "## Goals (issue 7)", "", "| goal | measured | met |", "|---|---|---|"]
+lines += ["", "## Goals (issues 7 and 14)", "", "| goal | measured | met |", "|---|---|---|"]
 
 
 def goal(text, value, met):
@@ -139,6 +141,15 @@ if seg[0] and one[0]:
     goal("capped file: running harvester, 4 segments ≥ 3× faster than 1 connection", f"{one[0] / seg[0]:.2f}×", one[0] >= 3 * seg[0])
 if seg[0] and aria[0]:
     goal("capped file: running harvester, 4 segments within 1.2× of aria2c -x4", f"{seg[0] / aria[0]:.2f}×", seg[0] <= 1.2 * aria[0])
+
+for workload, limit, label in [("small", 1.15, f"{int(small_files):,} small files"),
+                               ("large", 1.05, f"one file of {size(large_bytes)}")]:
+    durable, scratch = median(workload, "harvester (running daemon)"), median(workload,
+                                                                              "harvester (running daemon, fsync off)")
+    if durable[0] and scratch[0]:
+        goal(f"durability (issue 14): {label}, fsync on within {limit:.2f}× of fsync off (running daemons)",
+             f"{durable[0]:.2f} s vs {scratch[0]:.2f} s ({durable[0] / scratch[0]:.2f}×)",
+             durable[0] <= limit * scratch[0])
 
 os.makedirs(os.path.dirname(out), exist_ok=True)
 with open(out, "w") as f:

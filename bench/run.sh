@@ -3,6 +3,8 @@
 # real job listing, in one run, in alternation; writes medians, peak RSS, CPU time and ratios to bench/RESULTS.md.
 #   bench/run.sh            the full sizes, 5 repetitions (about 35 minutes on 2 cores)
 #   bench/run.sh --smoke    tiny sizes, one repetition, results in target/bench/RESULTS.md (the test suite runs this)
+#   BENCH_WORKLOADS="small large durability" BENCH_RESULTS=bench/DURABILITY.md bench/run.sh
+#                           the cost of fsync: the same daemons with HARVESTER_FSYNC=false beside them
 # Sizes and repetitions can be changed with BENCH_* variables (see below). Run from anywhere; needs Java 17, Maven,
 # curl, rclone, aria2c, GNU time and python3 (Debian: apt-get install curl rclone aria2 time python3).
 set -euo pipefail
@@ -17,7 +19,7 @@ if (( SMOKE )); then
   : "${BENCH_LISTING_LARGE:=1000}"
   RESULTS=$ROOT/target/bench/RESULTS.md
 else
-  RESULTS=$ROOT/bench/RESULTS.md
+  RESULTS=${BENCH_RESULTS:-$ROOT/bench/RESULTS.md}
 fi
 REPS=${BENCH_REPS:-5}
 SMALL_FILES=${BENCH_SMALL_FILES:-20000}
@@ -28,7 +30,7 @@ CAPPED_RATE=${BENCH_CAPPED_RATE:-20000000}
 LISTING_SMALL=${BENCH_LISTING_SMALL:-1000}
 LISTING_LARGE=${BENCH_LISTING_LARGE:-100000}
 PARALLEL=16
-WORKLOADS=" ${BENCH_WORKLOADS:-small large capped s3 listing} "
+WORKLOADS=" ${BENCH_WORKLOADS:-small large capped s3 listing durability} "
 runs() { [[ $WORKLOADS == *" $1 "* ]]; }
 
 for tool in curl rclone aria2c python3 /usr/bin/time; do
@@ -63,9 +65,9 @@ await_file() {  # path: waits for it, at most BENCH_TIMEOUT seconds
 # shellcheck source=bench/lib.sh
 source "$ROOT/bench/lib.sh"
 
-# --- the simulator, with every job in 3*REPS copies, a fresh one per run, and 3 more to warm the daemons up -------
+# --- the simulator, with every job in 4*REPS copies, a fresh one per run, and more to warm the daemons up ----------
 WARMUPS=${BENCH_WARMUPS:-5}
-COPIES=$((3 * REPS + WARMUPS))
+COPIES=$((4 * REPS + WARMUPS))
 java -Xmx4g -jar "$JAR" simulator --bench "$COPIES" --small-files "$SMALL_FILES" --small-file-bytes "$SMALL_BYTES" \
   --large-bytes "$LARGE_BYTES" --capped-bytes "$CAPPED_BYTES" --capped-rate "$CAPPED_RATE" \
   --listing-small "$LISTING_SMALL" --listing-large "$LISTING_LARGE" > "$WORK/simulator.log" 2>&1 &
@@ -181,6 +183,15 @@ start_daemon s3 256m TENSORPOOL_TO_S3_ENABLED=true TENSORPOOL_TO_DIRECTORY_ENABL
   S3_PREFIX=harvester-steady/ S3_OVERRIDE_ENDPOINT=true S3_ENDPOINT="$S3_URL" S3_PATH_STYLE=true \
   AWS_ACCESS_KEY_ID=$S3_ACCESS AWS_SECRET_ACCESS_KEY=$S3_SECRET
 DAEMON_S3=$DAEMON_PID
+# The cost of durability: the same daemons as disk and large, with every fsync off.
+if runs durability; then
+  start_daemon scratch 256m HARVESTER_SEGMENTS=1 HARVESTER_FSYNC=false
+  DAEMON_SCRATCH=$DAEMON_PID
+  start_daemon scratch-large 64m HARVESTER_SEGMENTS=1 HARVESTER_FSYNC=false
+  DAEMON_SCRATCH_LARGE=$DAEMON_PID
+fi
+SCRATCH=
+runs durability && SCRATCH=scratch
 
 manifest_on_disk() {  # daemon job
   echo "$WORK/steady-$1/out/tensorpool/$2/_manifest.json"
@@ -217,28 +228,38 @@ echo "bench: $REPS repetitions; work in $WORK"
 # A daemon runs for months: the running-daemon figures are taken warm, after jobs of the same kind.
 # Warm means compiled: after three warm-ups, a daemon's CPU for its next jobs of 20,000 files was 13.5, 11.6, 9.8, 8.7
 # and 9.5 s, still falling through the seventh.
-for ((warmup = 3 * REPS + 1; warmup <= COPIES; warmup++)); do
-  for name in disk s3; do
+for ((warmup = 4 * REPS + 1; warmup <= COPIES; warmup++)); do
+  for name in disk s3 $SCRATCH; do
     drop_job "$name" "bench-small-$warmup"
   done
   await_file "$(manifest_on_disk disk "bench-small-$warmup")"
   await_file "$(manifest_in_s3 "bench-small-$warmup")"
   rm -rf "$WORK/steady-disk/out/tensorpool/bench-small-$warmup"
+  if runs durability; then
+    await_file "$(manifest_on_disk scratch "bench-small-$warmup")"
+    rm -rf "$WORK/steady-scratch/out/tensorpool/bench-small-$warmup"
+  fi
 done
+warm_large() {  # daemon-name job
+  drop_job "$1" "$2"
+  await_file "$(manifest_on_disk "$1" "$2")"
+  rm -rf "$WORK/steady-$1/out/tensorpool/$2"
+}
 if runs large; then
-  drop_job large "bench-large-$COPIES"
-  await_file "$(manifest_on_disk large "bench-large-$COPIES")"
-  rm -rf "$WORK/steady-large/out/tensorpool/bench-large-$COPIES"
+  warm_large large "bench-large-$COPIES"
+  # Large copies 2*REPS+1 on are used by no timed run (the s3 workload takes small ones only).
+  runs durability && warm_large scratch-large "bench-large-$((2 * REPS + 1))"
 fi
 for rep in $(seq 1 "$REPS"); do
   once=$rep
   daemon_job=$((REPS + rep))
+  scratch_job=$((3 * REPS + rep))
   echo "repetition $rep"
 
   # Many small files to disk. The order of the tools, the running daemon among them, turns with each repetition.
   if runs small; then
   presigned "bench-small-$once" > "$WORK/small.txt"
-  small_runs=(curl aria2c rclone harvester daemon)
+  small_runs=(curl aria2c rclone harvester daemon $SCRATCH)
   for ((i = 0; i < ${#small_runs[@]}; i++)); do
     tool=${small_runs[$(( (i + rep) % ${#small_runs[@]} ))]}
     case $tool in
@@ -252,6 +273,9 @@ for rep in $(seq 1 "$REPS"); do
       daemon) steady small "harvester (running daemon)" "bench-small-$daemon_job" disk \
                 "$(manifest_on_disk disk "bench-small-$daemon_job")" "$DAEMON_DISK"
               check_count "$WORK/steady-disk/out/tensorpool/bench-small-$daemon_job" "$SMALL_FILES" ;;
+      scratch) steady small "harvester (running daemon, fsync off)" "bench-small-$scratch_job" scratch \
+                 "$(manifest_on_disk scratch "bench-small-$scratch_job")" "$DAEMON_SCRATCH"
+               check_count "$WORK/steady-scratch/out/tensorpool/bench-small-$scratch_job" "$SMALL_FILES" ;;
     esac
   done
   fi
@@ -260,7 +284,7 @@ for rep in $(seq 1 "$REPS"); do
   if runs large; then
   presigned "bench-large-$once" > "$WORK/large.txt"
   large_url=$(cut -f1 "$WORK/large.txt")
-  large_runs=(curl harvester daemon)
+  large_runs=(curl harvester daemon $SCRATCH)
   for ((i = 0; i < ${#large_runs[@]}; i++)); do
     case ${large_runs[$(( (i + rep) % ${#large_runs[@]} ))]} in
       curl) measure large curl curl -sf -o "$WORK/out/large.bin" "$large_url" ;;
@@ -269,6 +293,9 @@ for rep in $(seq 1 "$REPS"); do
       daemon) steady large "harvester (running daemon)" "bench-large-$daemon_job" large \
                 "$(manifest_on_disk large "bench-large-$daemon_job")" "$DAEMON_LARGE"
               rm -rf "$WORK/steady-large/out/tensorpool/bench-large-$daemon_job" ;;
+      scratch) steady large "harvester (running daemon, fsync off)" "bench-large-$scratch_job" scratch-large \
+                 "$(manifest_on_disk scratch-large "bench-large-$scratch_job")" "$DAEMON_SCRATCH_LARGE"
+               rm -rf "$WORK/steady-scratch-large/out/tensorpool/bench-large-$scratch_job" ;;
     esac
   done
   fi

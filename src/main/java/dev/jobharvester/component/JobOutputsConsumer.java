@@ -688,7 +688,11 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
         exchange.getExchangeExtension().addOnCompletion(new Synchronization() {
             @Override
             public void onComplete(Exchange done) {
-                record(job, path, () -> recordDelivered(job, path, sourcePath, body));
+                record(job, path, () -> {
+                    recordDelivered(job, path, sourcePath, body);
+                    // Shared with the lanes that record meanwhile: one fdatasync for all of them (group commit).
+                    ledger.sync();
+                });
             }
 
             @Override

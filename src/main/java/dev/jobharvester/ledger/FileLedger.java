@@ -69,7 +69,9 @@ public class FileLedger extends ServiceSupport implements Ledger, IdempotentRepo
     /** Reads lines back by position; an append-only channel cannot. */
     private FileChannel reader;
     /** Where the next line goes: the length of the file's good lines. */
-    private long end;
+    private volatile long end;
+    /** How much of the file the last completed sync covered. */
+    private volatile long syncedEnd = -1;
     private long obsoleteLines;
     /** Why the last write failed, or null while lines can be written. */
     private volatile String writeFailure;
@@ -170,16 +172,19 @@ public class FileLedger extends ServiceSupport implements Ledger, IdempotentRepo
      */
     @Override
     public void sync() {
-        if (!fsync) {
+        if (!fsync || syncedEnd == end) {
             return;
         }
         try {
             syncs.commit(() -> {
                 FileChannel lines;
+                long upTo;
                 synchronized (this) {
                     lines = requireChannel();
+                    upTo = end;
                 }
                 lines.force(false);
+                syncedEnd = upTo;
             });
         } catch (IOException e) {
             writeFailure = "cannot sync the ledger " + file + ": " + e.getMessage();

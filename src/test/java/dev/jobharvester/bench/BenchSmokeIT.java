@@ -29,7 +29,8 @@ class BenchSmokeIT {
     void theBenchmarkRunsEndToEndAndWritesItsTable() throws IOException, InterruptedException {
         String results = smoke("run.sh", "RESULTS.md");
         for (String tool : new String[] {"| curl |", "| aria2c |", "| rclone |", "harvester (running daemon)",
-                "harvester (one-shot", "aria2c -x4", "harvester (running daemon, 4 segments)", "harvester, 1000 outputs"}) {
+                "harvester (one-shot", "aria2c -x4", "harvester (running daemon, 4 segments)", "harvester, 1000 outputs",
+                "harvester (running daemon, fsync off)"}) {
             assertThat(results).contains(tool);
         }
         assertThat(results).contains("## Goals");
