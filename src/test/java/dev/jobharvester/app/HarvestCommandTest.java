@@ -8,8 +8,10 @@ import dev.jobharvester.sim.SimJob;
 import dev.jobharvester.sim.Simulator;
 import dev.jobharvester.sim.TensorPoolApi;
 import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.AutoClose;
@@ -97,5 +99,18 @@ class HarvestCommandTest {
         assertThat(harvest("--route", "tensorpool-to-nowhere", "--jobs", "x")).isEqualTo(ExitCodes.CONFIG);
         assertThat(oneShot.errors()).contains("no job-outputs pipeline has the id"
                 + " 'tensorpool-to-nowhere'").contains("tensorpool-to-directory");
+    }
+
+    @Test
+    void theLedgerCommandNamesADamagedLedgerInOneLineWithoutAStackTrace() throws Exception {
+        Path ledger = dir.resolve("data/ledger/tensorpool-to-directory.jsonl");
+        Files.createDirectories(ledger.getParent());
+        Files.writeString(ledger, "{\"op\":\"key\",\"key\":\"x\"}\nnot json\n{\"op\":\"key\",\"key\":\"y\"}\n");
+        ByteArrayOutputStream errors = new ByteArrayOutputStream();
+        assertThat(LedgerReport.run(config, CommandLine.parse(new String[0]), new PrintStream(
+                OutputStream.nullOutputStream()), new PrintStream(errors, true, StandardCharsets.UTF_8)))
+                .isEqualTo(ExitCodes.FAILED);
+        assertThat(errors.toString(StandardCharsets.UTF_8)).contains(ledger.toString()).contains("damaged at line 2")
+                .doesNotContain("\tat ").hasLineCount(1);
     }
 }

@@ -51,16 +51,22 @@ class SftpPipelineTest {
     }
 
     private Map<String, String> settings(String password, String privateKey) {
-        Map<String, String> settings = RunningHarvester.settings(simulator, dir, job.id());
+        return settings(simulator, dir, job.id(), sftp.port(), SftpServer.USER, password, privateKey, sftp.knownHosts());
+    }
+
+    /** The SFTP pipeline switched on (the directory one off) for a server on 127.0.0.1, into its folder incoming. */
+    static Map<String, String> settings(Simulator simulator, Path dir, String jobIds, int port, String user,
+            String password, String privateKey, Path knownHosts) {
+        Map<String, String> settings = RunningHarvester.settings(simulator, dir, jobIds);
         settings.put("routes.tensorpool-to-directory.enabled", "false");
         settings.put("routes.tensorpool-to-sftp.enabled", "true");
         settings.put("sftp.host", "127.0.0.1");
-        settings.put("sftp.port", String.valueOf(sftp.port()));
+        settings.put("sftp.port", String.valueOf(port));
         settings.put("sftp.directory", "incoming");
-        settings.put("sftp.username", SftpServer.USER);
+        settings.put("sftp.username", user);
         settings.put("sftp.password", password);
         settings.put("sftp.private-key-file", privateKey);
-        settings.put("sftp.known-hosts-file", sftp.knownHosts().toString());
+        settings.put("sftp.known-hosts-file", knownHosts.toString());
         return settings;
     }
 
@@ -74,23 +80,46 @@ class SftpPipelineTest {
         }
     }
 
+    /** An older copy left by an earlier run, in the job's folder on the server. */
+    private Path olderCopy(String path) throws Exception {
+        Path older = Delivered.jobDir(NAME, output(), job).resolve(path);
+        Files.createDirectories(older.getParent());
+        return Files.writeString(older, "an older, shorter version");
+    }
+
     @Test
-    void passwordLoginDeliversEveryFileAndReplacesAnOlderCopyOnlyWhenTheNewOneIsWhole() throws Exception {
-        // An older copy left by an earlier run: this server refuses to rename onto it, so it must be replaced safely.
-        Path stale = Delivered.jobDir(NAME, output(), job).resolve("metrics/eval.json");
-        Files.createDirectories(stale.getParent());
-        Files.writeString(stale, "an older, shorter version");
+    void passwordLoginDeliversEveryFileAndReplacesAnOlderCopyInOneStepNeverRemovingIt() throws Exception {
+        olderCopy("metrics/eval.json");
         try (RunningHarvester harvester = RunningHarvester.start(settings(SftpServer.PASSWORD, ""))) {
             await().atMost(Duration.ofSeconds(60)).until(() -> Delivered.manifestPresent(NAME, output(), job));
         }
         Delivered.assertComplete(NAME, output(), job, "completed");
         Delivered.assertEachDownloadedOnce(simulator, NAME, job);
+        assertThat(sftp.removed()).as("files removed on the server").noneMatch(p -> p.endsWith("/metrics/eval.json"));
         assertNoTempFiles();
     }
 
-    /** What makes the test above worth having: this server, like OpenSSH's, will not rename onto a file. */
     @Test
-    void theServerRefusesToRenameOntoAnExistingFile() throws Exception {
+    void onAServerWithoutPosixRenameOverrideReplacesAnOlderCopyJustBeforeTheRename() throws Exception {
+        sftp.close();
+        sftp = SftpServer.withoutAtomicReplace(Files.createDirectories(dir.resolve("sftp-plain")));
+        olderCopy("metrics/eval.json");
+        Map<String, String> settings = settings(SftpServer.PASSWORD, "");
+        settings.put("sftp.file-exist", "Override");
+        try (RunningHarvester harvester = RunningHarvester.start(settings)) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> Delivered.manifestPresent(NAME, output(), job));
+        }
+        Delivered.assertComplete(NAME, output(), job, "completed");
+        assertThat(sftp.removed()).as("the older copy, removed once its replacement was whole")
+                .filteredOn(p -> p.endsWith("/metrics/eval.json")).hasSize(1);
+        assertNoTempFiles();
+    }
+
+    /** What makes the test above worth having: such a server, like OpenSSH without posix-rename, refuses the rename. */
+    @Test
+    void aServerWithoutPosixRenameRefusesToRenameOntoAnExistingFile() throws Exception {
+        sftp.close();
+        sftp = SftpServer.withoutAtomicReplace(Files.createDirectories(dir.resolve("sftp-plain")));
         JSch jsch = new JSch();
         jsch.setKnownHosts(sftp.knownHosts().toString());
         Session session = jsch.getSession(SftpServer.USER, "127.0.0.1", sftp.port());

@@ -6,9 +6,11 @@ import java.nio.file.CopyOption;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.security.KeyPair;
 import java.util.Collection;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.config.keys.PublicKeyEntry;
 import org.apache.sshd.common.config.keys.writer.openssh.OpenSSHKeyPairResourceWriter;
@@ -22,8 +24,9 @@ import org.apache.sshd.sftp.server.SftpSubsystemProxy;
 
 /**
  * A real SFTP server for tests: Apache MINA SSHD on 127.0.0.1 and a free port, one user with a password and a key,
- * files under a temp folder. Like a server without OpenSSH's posix-rename extension, it refuses to rename a file onto
- * an existing one, in any form. Its host key is written to a known_hosts file for the client.
+ * files under a temp folder. Like OpenSSH, it renames onto an existing file only when asked with the posix-rename
+ * extension (an atomic replace); started {@link #withoutAtomicReplace}, like a server without that extension, it never
+ * does. It keeps the paths it was asked to remove. Its host key is written to a known_hosts file for the client.
  */
 public final class SftpServer implements AutoCloseable {
 
@@ -34,15 +37,27 @@ public final class SftpServer implements AutoCloseable {
     private final Path root;
     private final Path knownHosts;
     private final Path privateKey;
+    private final List<String> removed;
 
-    private SftpServer(SshServer server, Path root, Path knownHosts, Path privateKey) {
+    private SftpServer(SshServer server, Path root, Path knownHosts, Path privateKey, List<String> removed) {
         this.server = server;
         this.root = root;
         this.knownHosts = knownHosts;
         this.privateKey = privateKey;
+        this.removed = removed;
     }
 
+    /** A server that replaces a file in one step when asked with posix-rename, as OpenSSH does. */
     public static SftpServer start(Path directory) throws Exception {
+        return start(directory, true);
+    }
+
+    /** A server without posix-rename: it refuses to rename onto an existing file, however asked. */
+    public static SftpServer withoutAtomicReplace(Path directory) throws Exception {
+        return start(directory, false);
+    }
+
+    private static SftpServer start(Path directory, boolean atomicReplace) throws Exception {
         Path root = Files.createDirectories(directory.resolve("root"));
         KeyPair clientKey = KeyUtils.generateKeyPair(KeyPairProvider.SSH_RSA, 2048);
         Path privateKey = directory.resolve("id_rsa");
@@ -59,15 +74,22 @@ public final class SftpServer implements AutoCloseable {
         server.setPublickeyAuthenticator((user, key, session) -> USER.equals(user)
                 && KeyUtils.compareKeys(key, clientKey.getPublic()));
         SftpSubsystemFactory sftp = new SftpSubsystemFactory();
+        List<String> removed = new CopyOnWriteArrayList<>();
         sftp.setFileSystemAccessor(new SftpFileSystemAccessor() {
             @Override
             public void renameFile(SftpSubsystemProxy subsystem, Path oldPath, Path newPath,
                     Collection<CopyOption> options) throws IOException {
-                // Like a server without the posix-rename extension: never over an existing file, whatever is asked.
-                if (Files.exists(newPath)) {
+                boolean replace = atomicReplace && options.contains(StandardCopyOption.REPLACE_EXISTING);
+                if (Files.exists(newPath) && !replace) {
                     throw new FileAlreadyExistsException(newPath.toString());
                 }
                 SftpFileSystemAccessor.super.renameFile(subsystem, oldPath, newPath, options);
+            }
+
+            @Override
+            public void removeFile(SftpSubsystemProxy subsystem, Path path, boolean isDirectory) throws IOException {
+                removed.add(path.toString());
+                SftpFileSystemAccessor.super.removeFile(subsystem, path, isDirectory);
             }
         });
         server.setSubsystemFactories(List.of(sftp));
@@ -77,7 +99,12 @@ public final class SftpServer implements AutoCloseable {
         KeyPair hostKey = hostKeys.loadKeys(null).iterator().next();
         Files.writeString(knownHosts, "[127.0.0.1]:" + server.getPort() + " "
                 + PublicKeyEntry.toString(hostKey.getPublic()) + "\n");
-        return new SftpServer(server, root, knownHosts, privateKey);
+        return new SftpServer(server, root, knownHosts, privateKey, removed);
+    }
+
+    /** The files the server was asked to remove, as the client named them from the user's root, in order. */
+    public List<String> removed() {
+        return List.copyOf(removed);
     }
 
     public int port() {
