@@ -75,6 +75,8 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
 
     private static final Logger LOG = LoggerFactory.getLogger(JobOutputsConsumer.class);
     private static final Duration RELISTING_REUSE = Duration.ofSeconds(10);
+    /** Files per download lane a sink may hold between taking their bytes and completing (committing) them. */
+    private static final int UNFINISHED_PER_LANE = 32;
 
     private final JobProvider provider;
     private final JobOutputsConfiguration configuration;
@@ -688,11 +690,8 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
         exchange.getExchangeExtension().addOnCompletion(new Synchronization() {
             @Override
             public void onComplete(Exchange done) {
-                record(job, path, () -> {
-                    recordDelivered(job, path, sourcePath, body);
-                    // Shared with the lanes that record meanwhile: one fdatasync for all of them (group commit).
-                    ledger.sync();
-                });
+                // The ledger syncs records in the background as they come; a batch's end and a manifest wait for it.
+                record(job, path, () -> recordDelivered(job, path, sourcePath, body));
             }
 
             @Override
@@ -943,6 +942,10 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
     @Override
     public int processBatch(Queue<Object> exchanges) throws Exception {
         int total = exchanges.size();
+        // A sink that completes exchanges later (durable-file commits many files at once) frees the lane to fetch its
+        // next file meanwhile; this bounds how many such files may wait for their commit.
+        int unfinishedBound = configuration.getConcurrentDownloads() * UNFINISHED_PER_LANE;
+        Semaphore unfinished = new Semaphore(unfinishedBound);
         Runnable lane = () -> {
             while (takesFiles()) {
                 Object next;
@@ -959,11 +962,8 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
                 exchange.setProperty(ExchangePropertyKey.BATCH_INDEX, index);
                 exchange.setProperty(ExchangePropertyKey.BATCH_SIZE, total);
                 exchange.setProperty(ExchangePropertyKey.BATCH_COMPLETE, index == total - 1);
-                try {
-                    processAndWait(exchange);
-                } catch (IOException interrupted) {
-                    return;
-                }
+                unfinished.acquireUninterruptibly();
+                send(exchange, unfinished::release);
             }
         };
         int lanes = downloads == null ? 1 : Math.min(configuration.getConcurrentDownloads(), total);
@@ -987,6 +987,8 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
             // Lanes still sending must finish before the caller looks at the ledger, also when this thread is interrupted.
             finished.acquireUninterruptibly(lanes);
         }
+        // So must every exchange they sent: the sink completes some later.
+        unfinished.acquireUninterruptibly(unfinishedBound);
         for (Object left = exchanges.poll(); left != null; left = exchanges.poll()) {
             if (left instanceof Exchange exchange) {
                 exchange.setException(new IllegalStateException("the route stopped before it was sent"));

@@ -48,7 +48,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A line is written whole or not at all: a write that fails (a full disk) is cut off again, and the ledger
  * reports itself unwritable until a probe write succeeds. A line survives the process being killed once its write
- * returns, and a power cut once {@link #sync()} returns (one fdatasync shared by every line written before it). A
+ * returns, and a power cut once {@link #sync()} returns (one fdatasync shared by every line written before it); a
+ * thread of the ledger's own syncs new lines as they come, so none waits long unsynced and no writer waits for it. A
  * tail that a crash left unreadable was never synced, so never acknowledged: it is cut off at start with a warning,
  * which means "deliver again", never "lost". One process writes a ledger: a lock file beside it names the holder.
  */
@@ -77,6 +78,9 @@ public class FileLedger extends ServiceSupport implements Ledger, IdempotentRepo
     private volatile String writeFailure;
     private FileChannel lockChannel;
     private FileLock lock;
+    /** Syncs lines as they are written; null without fsync. */
+    private Thread syncer;
+    private final Object unsynced = new Object();
 
     /** @param fsync whether {@link #sync()} makes lines durable (off only for scratch disks) */
     public FileLedger(Path file, boolean fsync) {
@@ -118,6 +122,34 @@ public class FileLedger extends ServiceSupport implements Ledger, IdempotentRepo
         if (obsoleteLines > COMPACT_AFTER_OBSOLETE_LINES) {
             compact();
         }
+        if (fsync) {
+            syncer = new Thread(this::syncAsWritten, "job-outputs-ledger-sync-" + file.getFileName());
+            syncer.setDaemon(true);
+            syncer.start();
+        }
+    }
+
+    /** The syncing thread: waits for unsynced lines, syncs them, and after a failure waits before it tries again. */
+    private void syncAsWritten() {
+        try {
+            while (!Thread.currentThread().isInterrupted()) {
+                synchronized (unsynced) {
+                    while (syncedEnd == end) {
+                        unsynced.wait();
+                    }
+                }
+                try {
+                    sync();
+                } catch (LedgerFailureException e) {
+                    // Told by writeFailure(); the pipeline's next poll tries a write again.
+                    Thread.sleep(1_000);
+                } catch (IllegalStateException stopped) {
+                    return;
+                }
+            }
+        } catch (InterruptedException e) {
+            // Stopped.
+        }
     }
 
     /**
@@ -152,7 +184,25 @@ public class FileLedger extends ServiceSupport implements Ledger, IdempotentRepo
     }
 
     @Override
-    protected synchronized void doStop() throws IOException {
+    protected void doStop() throws IOException, InterruptedException {
+        if (syncer != null) {
+            syncer.interrupt();
+            syncer.join();
+            syncer = null;
+        }
+        if (channel != null && writeFailure == null) {
+            try {
+                sync();
+            } catch (LedgerFailureException e) {
+                LOG.warn("{} at stop: the last records may be lost to a power cut, and delivered again", e.getMessage());
+            }
+        }
+        synchronized (this) {
+            closeAll();
+        }
+    }
+
+    private void closeAll() throws IOException {
         if (channel != null) {
             channel.close();
             channel = null;
@@ -479,6 +529,11 @@ public class FileLedger extends ServiceSupport implements Ledger, IdempotentRepo
                 lines.write(bytes);
             }
             end = start + bytes.limit();
+            if (fsync) {
+                synchronized (unsynced) {
+                    unsynced.notifyAll();
+                }
+            }
             return start;
         } catch (IOException e) {
             writeFailure = "cannot write to the ledger " + file + ": " + e.getMessage();

@@ -1,7 +1,6 @@
 package dev.jobharvester.sink;
 
 import dev.jobharvester.durability.Directories;
-import dev.jobharvester.durability.GroupCommit;
 import dev.jobharvester.durability.LinkRefusedException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,68 +14,88 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 
 /**
  * Writes files into a directory tree so that a file under its final name is always whole and, with fsync on,
- * survives a power cut before the caller hears it is written:
+ * survives a power cut before the caller hears it is written. A file is first <em>staged</em>: its bytes go to a temp
+ * name beside it (a large file's writeback is started every {@link #WRITEBACK_EVERY} bytes, so its sync later has
+ * little left to do). Staged files are then <em>committed</em> together:
  * <ol>
- * <li>the bytes go to a temp name beside the file, which is fdatasync'ed (a large file's writeback is started every
- * {@link #WRITEBACK_EVERY} bytes on another thread, so the last sync has little left to do);</li>
- * <li>the temp file is renamed over the final name in one step, so a file already there stays until its whole
- * replacement takes its place;</li>
- * <li>the directory is fsync'ed, one fsync shared by the files renamed into it meanwhile (group commit); so is the
- * parent of every directory on the way the first time this writer meets it, whoever made it, since a file in a
- * directory whose own entry is not durable is lost with it.</li>
+ * <li>each one's data is fdatasync'ed, side by side, so that the file system writes them in few journal commits;</li>
+ * <li>each is renamed over its final name in one step, so a file already there stays until its whole replacement
+ * takes its place;</li>
+ * <li>each folder they went into is fsync'ed once, and so is the parent of every folder on the way the first time
+ * this writer meets it, whoever made it, since a file in a folder whose own entry is not durable is lost with it.</li>
  * </ol>
- * Nothing is written through a symbolic link in the tree: such a file is refused. A failed write removes its temp file.
+ * Committing many files at once costs little more than writing them: one sync of a folder serves all its new files.
+ * Nothing is written through a symbolic link in the tree: such a file is refused. A failed file leaves no temp file.
  */
 final class DirectoryWriter {
 
     static final long WRITEBACK_EVERY = 32L << 20;
     private static final int BUFFER_BYTES = 128 * 1024;
     private static final int MAX_NAME_BYTES = 255;
-    /** Directories whose group commits are kept; an evicted one only costs a separate fsync. */
-    private static final int COMMITS_KEPT = 256;
     /** Directories known durable in their parents; one evicted is only synced once more. */
     private static final int DURABLE_KEPT = 4096;
+
+    /** A file whose bytes are all under its temp name, waiting to be committed. */
+    record Staged(Path temp, Path target, List<Path> levels) {
+    }
 
     private final Path root;
     private final String tempPrefix;
     private final boolean fsync;
-    private final ExecutorService writeback;
-    private final Map<Path, GroupCommit> directoryCommits = Collections.synchronizedMap(lru(COMMITS_KEPT));
+    private final ExecutorService syncs;
     /** Directories whose entries in their parents this writer has synced. */
     private final Set<Path> durableDirectories = Collections.synchronizedSet(Collections.newSetFromMap(
-            lru(DURABLE_KEPT)));
+            new LinkedHashMap<>(16, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<Path, Boolean> eldest) {
+                    return size() > DURABLE_KEPT;
+                }
+            }));
 
-    /** @param writeback runs the early writebacks of large files */
-    DirectoryWriter(Path root, String tempPrefix, boolean fsync, ExecutorService writeback) {
+    /** @param syncs runs the fdatasyncs of a commit side by side, and the early writebacks of large files */
+    DirectoryWriter(Path root, String tempPrefix, boolean fsync, ExecutorService syncs) {
         this.root = root.toAbsolutePath().normalize();
         this.tempPrefix = tempPrefix;
         this.fsync = fsync;
-        this.writeback = writeback;
+        this.syncs = syncs;
     }
 
-    Path root() {
-        return root;
+    boolean isFsync() {
+        return fsync;
+    }
+
+    /** Stages and commits one file; answers where it is. */
+    Path write(String relativeName, InputStream body) throws IOException {
+        Staged staged = stage(relativeName, body);
+        IOException failed = commit(List.of(staged)).get(staged);
+        if (failed != null) {
+            throw failed;
+        }
+        return staged.target();
     }
 
     /**
-     * Writes a file at a relative name ({@code a/b/c.txt}, always {@code /}-separated) below the root; answers where
-     * it is.
+     * Writes a file's bytes under its temp name, at a relative name ({@code a/b/c.txt}, always {@code /}-separated)
+     * below the root.
      *
      * @throws LinkRefusedException when the name passes through, or is, a symbolic link
      */
-    Path write(String relativeName, InputStream body) throws IOException {
+    Staged stage(String relativeName, InputStream body) throws IOException {
         Path target = resolve(relativeName);
         Path dir = target.getParent();
         List<Path> levels = Directories.makeBelow(root, dir);
@@ -86,28 +105,109 @@ final class DirectoryWriter {
         Path temp = dir.resolve(tempName(target.getFileName().toString()));
         // A temp file of this name is a crash's leftover: no two writes of one file run at once.
         Files.deleteIfExists(temp);
-        try {
-            try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                copy(body, out);
-                if (fsync) {
-                    out.force(false);
-                }
-            }
-            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+        try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            copy(body, out);
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(temp);
             throw e;
         }
+        return new Staged(temp, target, levels);
+    }
+
+    /**
+     * Commits staged files (see the class); answers the failure of each file that failed, whose temp file is gone.
+     * The others are in place, and durable with fsync on.
+     */
+    Map<Staged, IOException> commit(List<Staged> files) {
+        Map<Staged, IOException> failed = new LinkedHashMap<>();
         if (fsync) {
-            syncDirectory(dir);
-            for (Path level : levels) {
+            syncData(files, failed);
+        }
+        List<Staged> renamed = new ArrayList<>();
+        for (Staged file : files) {
+            if (failed.containsKey(file)) {
+                continue;
+            }
+            try {
+                Files.move(file.temp(), file.target(), StandardCopyOption.ATOMIC_MOVE);
+                renamed.add(file);
+            } catch (IOException e) {
+                fail(file, e, failed);
+            }
+        }
+        if (fsync) {
+            syncDirectories(renamed, failed);
+        }
+        return failed;
+    }
+
+    private void syncData(List<Staged> files, Map<Staged, IOException> failed) {
+        if (files.size() == 1) {
+            try {
+                forceData(files.get(0).temp());
+            } catch (IOException e) {
+                fail(files.get(0), e, failed);
+            }
+            return;
+        }
+        List<Future<Void>> forces = new ArrayList<>();
+        for (Staged file : files) {
+            forces.add(syncs.submit((Callable<Void>) () -> {
+                forceData(file.temp());
+                return null;
+            }));
+        }
+        for (int i = 0; i < files.size(); i++) {
+            try {
+                forces.get(i).get();
+            } catch (ExecutionException e) {
+                fail(files.get(i), e.getCause() instanceof IOException io ? io : new IOException(e.getCause()), failed);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                fail(files.get(i), new InterruptedIOException("interrupted while syncing " + files.get(i).temp()),
+                        failed);
+            }
+        }
+    }
+
+    private static void forceData(Path file) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            channel.force(false);
+        }
+    }
+
+    /** Each folder a file went into, then every new level's parent: once each; a failure fails the files below it. */
+    private void syncDirectories(List<Staged> renamed, Map<Staged, IOException> failed) {
+        Set<Path> directories = new LinkedHashSet<>();
+        for (Staged file : renamed) {
+            directories.add(file.target().getParent());
+            for (Path level : file.levels()) {
                 if (!durableDirectories.contains(level)) {
-                    syncDirectory(level.getParent());
-                    durableDirectories.add(level);
+                    directories.add(level.getParent());
                 }
             }
         }
-        return target;
+        for (Path dir : directories) {
+            try {
+                Directories.sync(dir);
+            } catch (IOException e) {
+                renamed.stream().filter(file -> file.target().startsWith(dir)).forEach(file -> failed.put(file, e));
+            }
+        }
+        for (Staged file : renamed) {
+            if (!failed.containsKey(file)) {
+                durableDirectories.addAll(file.levels());
+            }
+        }
+    }
+
+    private static void fail(Staged file, IOException error, Map<Staged, IOException> failed) {
+        failed.put(file, error);
+        try {
+            Files.deleteIfExists(file.temp());
+        } catch (IOException e) {
+            error.addSuppressed(e);
+        }
     }
 
     /** The name below the root; one that is absolute or climbs out of it is refused. */
@@ -157,7 +257,7 @@ final class DirectoryWriter {
                 written += n;
                 if (fsync && written - writebackFrom >= WRITEBACK_EVERY
                         && (writingBack == null || writingBack.isDone())) {
-                    writingBack = writeback.submit(() -> {
+                    writingBack = syncs.submit(() -> {
                         out.force(false);
                         return null;
                     });
@@ -177,18 +277,5 @@ final class DirectoryWriter {
                 writingBack.cancel(false);
             }
         }
-    }
-
-    private void syncDirectory(Path dir) throws IOException {
-        directoryCommits.computeIfAbsent(dir, d -> new GroupCommit()).commit(() -> Directories.sync(dir));
-    }
-
-    private static <V> Map<Path, V> lru(int kept) {
-        return new LinkedHashMap<>(16, 0.75f, true) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<Path, V> eldest) {
-                return size() > kept;
-            }
-        };
     }
 }

@@ -18,7 +18,8 @@ import org.apache.camel.support.DefaultEndpoint;
              producerOnly = true, category = { Category.FILE })
 public class DurableFileEndpoint extends DefaultEndpoint {
 
-    private static final int WRITEBACK_THREADS = 4;
+    /** fdatasyncs of one commit side by side: enough for the file system to fold them into few journal commits. */
+    private static final int SYNC_THREADS = 16;
 
     @UriPath(description = "The directory files go under, at their CamelFileName (made if missing).")
     @Metadata(required = true)
@@ -29,8 +30,10 @@ public class DurableFileEndpoint extends DefaultEndpoint {
     @UriParam(defaultValue = ".inprogress-", description = "The prefix of the hidden temp name a file is written under"
             + " before it is renamed into place.")
     private String tempPrefix = ".inprogress-";
-    private ExecutorService writeback;
+    private ExecutorService syncs;
+    private ExecutorService committing;
     private DirectoryWriter writer;
+    private Committer committer;
 
     public DurableFileEndpoint(String uri, DurableFileComponent component, String directory) {
         super(uri, component);
@@ -46,22 +49,35 @@ public class DurableFileEndpoint extends DefaultEndpoint {
         }
         Path root = Path.of(directory);
         Files.createDirectories(root);
-        writeback = getCamelContext().getExecutorServiceManager().newFixedThreadPool(this, "durable-file-writeback",
-                WRITEBACK_THREADS);
-        writer = new DirectoryWriter(root, tempPrefix, fsync, writeback);
+        syncs = getCamelContext().getExecutorServiceManager().newFixedThreadPool(this, "durable-file-sync",
+                SYNC_THREADS);
+        writer = new DirectoryWriter(root, tempPrefix, fsync, syncs);
+        committer = new Committer(writer);
+        committing = getCamelContext().getExecutorServiceManager().newSingleThreadExecutor(this,
+                "durable-file-commit");
+        committing.execute(committer);
     }
 
     @Override
     protected void doStop() throws Exception {
-        if (writeback != null) {
-            getCamelContext().getExecutorServiceManager().shutdown(writeback);
-            writeback = null;
+        if (committer != null) {
+            committer.stop();
+            getCamelContext().getExecutorServiceManager().shutdownGraceful(committing);
+            committer = null;
+        }
+        if (syncs != null) {
+            getCamelContext().getExecutorServiceManager().shutdown(syncs);
+            syncs = null;
         }
         super.doStop();
     }
 
     DirectoryWriter writer() {
         return writer;
+    }
+
+    Committer committer() {
+        return committer;
     }
 
     @Override
