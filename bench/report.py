@@ -92,8 +92,9 @@ for tool in ["curl", "aria2c", "rclone", "harvester (one-shot, JVM start include
 large_harvester = median("large", "harvester (one-shot, -Xmx64m)")
 large_daemon = median("large", "harvester (running daemon)")
 for tool in ["curl", "harvester (one-shot, -Xmx64m)", "harvester (running daemon)",
-             "harvester (running daemon, fsync off)"]:
-    row("large", f"one file of {size(large_bytes)} to disk", tool, large_daemon if tool == "curl" else None)
+             "harvester (running daemon, fsync off)", "dd to disk (fdatasync)"]:
+    row("large", f"one file of {size(large_bytes)} to disk", tool,
+        large_daemon if tool in ("curl", "dd to disk (fdatasync)") else None)
 s3_steady = median("s3", "harvester (running daemon)")
 for tool in ["rclone", "harvester (one-shot, JVM start included)", "harvester (running daemon)"]:
     row("s3", f"{int(small_files):,} files of {size(small_bytes)} into s3proxy", tool,

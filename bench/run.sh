@@ -284,7 +284,8 @@ for rep in $(seq 1 "$REPS"); do
   if runs large; then
   presigned "bench-large-$once" > "$WORK/large.txt"
   large_url=$(cut -f1 "$WORK/large.txt")
-  large_runs=(curl harvester daemon $SCRATCH)
+  # With the durability workload, the disk itself: dd writing as many bytes and syncing them, the floor of any durable copy.
+  large_runs=(curl harvester daemon $SCRATCH ${SCRATCH:+dd})
   for ((i = 0; i < ${#large_runs[@]}; i++)); do
     case ${large_runs[$(( (i + rep) % ${#large_runs[@]} ))]} in
       curl) measure large curl curl -sf -o "$WORK/out/large.bin" "$large_url" ;;
@@ -293,6 +294,8 @@ for rep in $(seq 1 "$REPS"); do
       daemon) steady large "harvester (running daemon)" "bench-large-$daemon_job" large \
                 "$(manifest_on_disk large "bench-large-$daemon_job")" "$DAEMON_LARGE"
               rm -rf "$WORK/steady-large/out/tensorpool/bench-large-$daemon_job" ;;
+      dd) measure large "dd to disk (fdatasync)" dd if=/dev/zero of="$WORK/out/dd.bin" bs=1M \
+            count=$((LARGE_BYTES / 1048576)) conv=fdatasync ;;
       scratch) steady large "harvester (running daemon, fsync off)" "bench-large-$scratch_job" scratch-large \
                  "$(manifest_on_disk scratch-large "bench-large-$scratch_job")" "$DAEMON_SCRATCH_LARGE"
                rm -rf "$WORK/steady-scratch-large/out/tensorpool/bench-large-$scratch_job" ;;
