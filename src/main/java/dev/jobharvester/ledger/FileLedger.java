@@ -6,6 +6,8 @@ import static dev.jobharvester.component.SinkNames.jobKeyOf;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.jobharvester.durability.Directories;
+import dev.jobharvester.durability.GroupCommit;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
@@ -13,8 +15,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,11 +35,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
-import dev.jobharvester.durability.Directories;
-import dev.jobharvester.durability.GroupCommit;
-import java.lang.management.ManagementFactory;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import org.apache.camel.spi.IdempotentRepository;
 import org.apache.camel.support.service.ServiceSupport;
 import org.slf4j.Logger;
@@ -77,7 +77,6 @@ public class FileLedger extends ServiceSupport implements Ledger, IdempotentRepo
     /** Why the last write failed, or null while lines can be written. */
     private volatile String writeFailure;
     private FileChannel lockChannel;
-    private FileLock lock;
     /** Syncs lines as they are written; null without fsync. */
     private Thread syncer;
     private final Object unsynced = new Object();
@@ -160,6 +159,7 @@ public class FileLedger extends ServiceSupport implements Ledger, IdempotentRepo
         Path lockFile = file.resolveSibling(file.getFileName() + ".lock");
         lockChannel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
+        FileLock lock;
         try {
             lock = lockChannel.tryLock();
         } catch (OverlappingFileLockException e) {
@@ -212,7 +212,6 @@ public class FileLedger extends ServiceSupport implements Ledger, IdempotentRepo
             // Closing releases the lock; the file stays, as removing it would race with the next holder.
             lockChannel.close();
             lockChannel = null;
-            lock = null;
         }
     }
 
