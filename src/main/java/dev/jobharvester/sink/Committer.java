@@ -68,11 +68,7 @@ final class Committer implements Runnable {
 
     private void failLeftovers() {
         for (Entry left = queue.poll(); left != null; left = queue.poll()) {
-            try {
-                java.nio.file.Files.deleteIfExists(left.file().temp());
-            } catch (IOException e) {
-                // The temp file of a stopped sink is swept by the next attempt at the same file.
-            }
+            writer.abandon(left.file());
             left.done().accept(new IOException("the sink stopped before " + left.file().target() + " was committed"));
         }
     }

@@ -50,8 +50,11 @@ final class DirectoryWriter {
     /** Directories known durable in their parents; one evicted is only synced once more. */
     private static final int DURABLE_KEPT = 4096;
 
-    /** A file whose bytes are all under its temp name, waiting to be committed. */
-    record Staged(Path temp, Path target, List<Path> levels) {
+    /**
+     * A file whose bytes are all under its temp name, waiting to be committed; with fsync on its channel stays open
+     * for the commit's sync, so that the file is not opened again.
+     */
+    record Staged(Path temp, Path target, List<Path> levels, FileChannel channel) {
     }
 
     private final Path root;
@@ -105,13 +108,23 @@ final class DirectoryWriter {
         Path temp = dir.resolve(tempName(target.getFileName().toString()));
         // A temp file of this name is a crash's leftover: no two writes of one file run at once.
         Files.deleteIfExists(temp);
-        try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        try {
             copy(body, out);
+            if (!fsync) {
+                out.close();
+            }
         } catch (IOException | RuntimeException e) {
+            out.close();
             Files.deleteIfExists(temp);
             throw e;
         }
-        return new Staged(temp, target, levels);
+        return new Staged(temp, target, levels, fsync ? out : null);
+    }
+
+    /** Gives a staged file up: its temp file goes. */
+    void abandon(Staged file) {
+        fail(file, new IOException("abandoned"), new LinkedHashMap<>());
     }
 
     /**
@@ -144,7 +157,7 @@ final class DirectoryWriter {
     private void syncData(List<Staged> files, Map<Staged, IOException> failed) {
         if (files.size() == 1) {
             try {
-                forceData(files.get(0).temp());
+                forceData(files.get(0).channel());
             } catch (IOException e) {
                 fail(files.get(0), e, failed);
             }
@@ -153,7 +166,7 @@ final class DirectoryWriter {
         List<Future<Void>> forces = new ArrayList<>();
         for (Staged file : files) {
             forces.add(syncs.submit((Callable<Void>) () -> {
-                forceData(file.temp());
+                forceData(file.channel());
                 return null;
             }));
         }
@@ -170,8 +183,8 @@ final class DirectoryWriter {
         }
     }
 
-    private static void forceData(Path file) throws IOException {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+    private static void forceData(FileChannel channel) throws IOException {
+        try (channel) {
             channel.force(false);
         }
     }
@@ -204,6 +217,9 @@ final class DirectoryWriter {
     private static void fail(Staged file, IOException error, Map<Staged, IOException> failed) {
         failed.put(file, error);
         try {
+            if (file.channel() != null) {
+                file.channel().close();
+            }
             Files.deleteIfExists(file.temp());
         } catch (IOException e) {
             error.addSuppressed(e);
