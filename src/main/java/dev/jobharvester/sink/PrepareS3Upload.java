@@ -3,6 +3,7 @@ package dev.jobharvester.sink;
 import dev.jobharvester.component.JobOutputsConstants;
 import dev.jobharvester.download.DownloadStream;
 import dev.jobharvester.download.VerifiedBody;
+import dev.jobharvester.durability.Directories;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -91,8 +92,7 @@ public class PrepareS3Upload implements Processor {
 
     /** Copies the body to a spool file that goes away with the exchange, and makes the file the body. */
     private long spool(Exchange exchange, InputStream body) throws IOException {
-        Files.createDirectories(spoolDirectory);
-        Path file = Files.createTempFile(spoolDirectory, "upload-", ".spool");
+        Path file = Files.createTempFile(Directories.own(spoolDirectory), "upload-", ".spool");
         exchange.getExchangeExtension().addOnCompletion(new SynchronizationAdapter() {
             @Override
             public void onDone(Exchange done) {
