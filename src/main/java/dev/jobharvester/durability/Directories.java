@@ -28,14 +28,17 @@ public final class Directories {
         Path current = root;
         for (Path segment : root.relativize(dir)) {
             current = current.resolve(segment);
-            try {
-                Files.createDirectory(current);
-            } catch (FileAlreadyExistsException e) {
-                if (Files.isSymbolicLink(current)) {
-                    throw new LinkRefusedException(current);
-                }
-                if (!Files.isDirectory(current, LinkOption.NOFOLLOW_LINKS)) {
-                    throw new IOException(current + " is a file where a folder is needed");
+            // Looked at first: most levels are there already, and a refused mkdir costs an exception.
+            if (!Files.isDirectory(current, LinkOption.NOFOLLOW_LINKS)) {
+                try {
+                    Files.createDirectory(current);
+                } catch (FileAlreadyExistsException e) {
+                    if (Files.isSymbolicLink(current)) {
+                        throw new LinkRefusedException(current);
+                    }
+                    if (!Files.isDirectory(current, LinkOption.NOFOLLOW_LINKS)) {
+                        throw new IOException(current + " is a file where a folder is needed");
+                    }
                 }
             }
             levels.add(current);

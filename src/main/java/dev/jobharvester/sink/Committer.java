@@ -6,14 +6,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
  * Commits staged files on a thread of its own, all that have come in since its last commit together: while it syncs
  * one group the next gathers, so the more files arrive, the fewer syncs each costs. Each file's callback hears its
- * outcome (null: in place and durable). Stopping commits what is queued first.
+ * outcome (null: in place and durable) on a second thread, in order, so that the exchanges' completions (the ledger's
+ * records among them) run while the next group syncs. Stopping commits what is queued first.
  */
 final class Committer implements Runnable {
 
@@ -21,11 +24,14 @@ final class Committer implements Runnable {
     }
 
     private final DirectoryWriter writer;
+    private final Executor completions;
     private final BlockingQueue<Entry> queue = new LinkedBlockingQueue<>();
     private volatile boolean stopping;
 
-    Committer(DirectoryWriter writer) {
+    /** @param completions runs the callbacks, one at a time, in order */
+    Committer(DirectoryWriter writer, Executor completions) {
         this.writer = writer;
+        this.completions = completions;
     }
 
     void submit(Staged file, Consumer<IOException> done) {
@@ -63,7 +69,12 @@ final class Committer implements Runnable {
 
     private void commit(List<Entry> group) {
         Map<Staged, IOException> failed = writer.commit(group.stream().map(Entry::file).toList());
-        group.forEach(entry -> entry.done().accept(failed.get(entry.file())));
+        Runnable complete = () -> group.forEach(entry -> entry.done().accept(failed.get(entry.file())));
+        try {
+            completions.execute(complete);
+        } catch (RejectedExecutionException stopped) {
+            complete.run();
+        }
     }
 
     private void failLeftovers() {

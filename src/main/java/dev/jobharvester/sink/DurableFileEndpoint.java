@@ -32,6 +32,7 @@ public class DurableFileEndpoint extends DefaultEndpoint {
     private String tempPrefix = ".inprogress-";
     private ExecutorService syncs;
     private ExecutorService committing;
+    private ExecutorService completing;
     private DirectoryWriter writer;
     private Committer committer;
 
@@ -52,7 +53,9 @@ public class DurableFileEndpoint extends DefaultEndpoint {
         syncs = getCamelContext().getExecutorServiceManager().newFixedThreadPool(this, "durable-file-sync",
                 SYNC_THREADS);
         writer = new DirectoryWriter(root, tempPrefix, fsync, syncs);
-        committer = new Committer(writer);
+        completing = getCamelContext().getExecutorServiceManager().newSingleThreadExecutor(this,
+                "durable-file-complete");
+        committer = new Committer(writer, completing);
         committing = getCamelContext().getExecutorServiceManager().newSingleThreadExecutor(this,
                 "durable-file-commit");
         committing.execute(committer);
@@ -63,6 +66,7 @@ public class DurableFileEndpoint extends DefaultEndpoint {
         if (committer != null) {
             committer.stop();
             getCamelContext().getExecutorServiceManager().shutdownGraceful(committing);
+            getCamelContext().getExecutorServiceManager().shutdownGraceful(completing);
             committer = null;
         }
         if (syncs != null) {
