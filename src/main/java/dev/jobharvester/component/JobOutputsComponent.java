@@ -47,9 +47,9 @@ public class JobOutputsComponent extends DefaultComponent {
     @Metadata(defaultValue = "60000", description = "Milliseconds an instance's claim on a job holds without renewal"
             + " (it renews every third of it while it works): how long a job waits when its instance dies.")
     private long leaseTime = 60_000;
-    @Metadata(defaultValue = "true", description = "Whether the file ledger is made durable with fsync before anything"
-            + " is built on it (a manifest, the end of a batch): turn it off only for a scratch disk, where a power cut"
-            + " may lose records and so deliver files again.")
+    @Metadata(defaultValue = "true", description = "Whether the file ledger's records are made durable with"
+            + " fdatasync, as they come and before anything is built on them (a manifest, the end of a batch): turn it"
+            + " off only for a scratch disk, where a power cut may lose records and so deliver files again.")
     private boolean fsync = true;
     @Metadata(description = "This instance's name in the shared ledger, unique among the instances; the default is"
             + " pid@host.")
