@@ -428,7 +428,7 @@ public class JobOutputsConsumer extends ScheduledBatchPollingConsumer {
     }
 
     /** Why the ledger cannot be written now, or null: while it cannot, no new file is taken. */
-    public String ledgerFailure() {
+    String ledgerFailure() {
         return ledger == null ? null : ledger.writeFailure();
     }
 

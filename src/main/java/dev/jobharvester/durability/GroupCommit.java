@@ -5,8 +5,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Group commit: callers that each need one thing made durable (a file's data, a directory's entries) share one
- * fsync where their requests overlap. A caller asks only after its own write is done; whoever forces next covers
+ * Group commit: callers that each need what they wrote made durable (a journal's lines) share one fsync where their
+ * requests overlap. A caller asks only after its own write is done; whoever forces next covers
  * every request made before it started, so the callers queued behind it return without forcing again.
  */
 public final class GroupCommit {

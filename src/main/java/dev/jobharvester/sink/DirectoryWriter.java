@@ -82,16 +82,6 @@ final class DirectoryWriter {
         return fsync;
     }
 
-    /** Stages and commits one file; answers where it is. */
-    Path write(String relativeName, InputStream body) throws IOException {
-        Staged staged = stage(relativeName, body);
-        IOException failed = commit(List.of(staged)).get(staged);
-        if (failed != null) {
-            throw failed;
-        }
-        return staged.target();
-    }
-
     /**
      * Writes a file's bytes under its temp name, at a relative name ({@code a/b/c.txt}, always {@code /}-separated)
      * below the root.

@@ -2,16 +2,14 @@ package dev.jobharvester.app;
 
 import static dev.jobharvester.app.SyscallTrace.named;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.jobharvester.app.SyscallTrace.Call;
+import dev.jobharvester.machine.Machine;
 import dev.jobharvester.sim.JobScript;
 import dev.jobharvester.sim.SimFile;
 import dev.jobharvester.sim.SimJob;
 import dev.jobharvester.sim.Simulator;
 import dev.jobharvester.sim.TensorPoolApi;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -123,12 +121,8 @@ class DurabilityOrderTest {
         return found.get(found.size() - 1);
     }
 
-    private static void requireStrace() throws IOException, InterruptedException {
-        boolean present = new ProcessBuilder("strace", "-V").start().waitFor() == 0;
-        String missing = "strace is needed to record the order of file-system calls (Debian: apt-get install strace)";
-        if ("true".equals(System.getenv("CI"))) {
-            assertThat(present).as(missing).isTrue();
-        }
-        assumeTrue(present, missing);
+    private static void requireStrace() throws InterruptedException {
+        Machine.require(Machine.run("strace", "-V") == 0, "strace is needed to record the order of file-system calls"
+                + " (Debian: apt-get install strace)");
     }
 }

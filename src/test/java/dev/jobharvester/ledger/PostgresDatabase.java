@@ -1,8 +1,6 @@
 package dev.jobharvester.ledger;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
+import dev.jobharvester.machine.Machine;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -35,10 +33,7 @@ public final class PostgresDatabase implements AutoCloseable {
         String server = System.getenv(SERVER_VARIABLE);
         String missing = "no PostgreSQL for this test: set " + SERVER_VARIABLE
                 + " (eval \"$(bash .ci/postgres.sh start DIR)\" starts a throwaway server)";
-        if ("true".equals(System.getenv("CI"))) {
-            assertThat(server).as(missing).isNotBlank();
-        }
-        assumeTrue(server != null && !server.isBlank(), missing);
+        Machine.require(server != null && !server.isBlank(), missing);
         return server;
     }
 

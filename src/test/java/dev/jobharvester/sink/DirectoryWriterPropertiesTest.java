@@ -110,13 +110,13 @@ class DirectoryWriterPropertiesTest {
                 boolean meetsLink = links.stream().anyMatch(l -> write.name().equals(l)
                         || write.name().startsWith(l + "/"));
                 if (meetsLink) {
-                    assertThatThrownBy(() -> writer.write(write.name(), new ByteArrayInputStream(body)))
+                    assertThatThrownBy(() -> write(writer, write.name(), new ByteArrayInputStream(body)))
                             .isInstanceOf(LinkRefusedException.class);
                 } else if (write.breakAt() >= 0) {
-                    assertThatThrownBy(() -> writer.write(write.name(), breaking(body, write.breakAt())))
+                    assertThatThrownBy(() -> write(writer, write.name(), breaking(body, write.breakAt())))
                             .isInstanceOf(IOException.class).hasMessageContaining("the source broke");
                 } else {
-                    writer.write(write.name(), new ByteArrayInputStream(body));
+                    write(writer, write.name(), new ByteArrayInputStream(body));
                     expected.put(write.name(), body);
                 }
             }
@@ -149,7 +149,7 @@ class DirectoryWriterPropertiesTest {
             @ForAll("longNames") String name) throws Exception {
         Path root = Files.createTempDirectory("sink-long");
         DirectoryWriter writer = new DirectoryWriter(root, ".inprogress-", false, writeback);
-        Path written = writer.write("job/" + name, new ByteArrayInputStream(new byte[] {1, 2, 3}));
+        Path written = write(writer, "job/" + name, new ByteArrayInputStream(new byte[] {1, 2, 3}));
         assertThat(written).hasBinaryContent(new byte[] {1, 2, 3});
         try (Stream<Path> files = Files.list(written.getParent())) {
             assertThat(files).containsExactly(written);
@@ -172,6 +172,16 @@ class DirectoryWriterPropertiesTest {
     @Provide
     Arbitrary<String> segment() {
         return Arbitraries.strings().withCharRange('a', 'z').ofMinLength(1).ofMaxLength(12);
+    }
+
+    /** One file staged and committed, as the sink's producer and committer do it; answers where it is. */
+    private static Path write(DirectoryWriter writer, String name, InputStream body) throws IOException {
+        DirectoryWriter.Staged staged = writer.stage(name, body);
+        IOException failed = writer.commit(List.of(staged)).get(staged);
+        if (failed != null) {
+            throw failed;
+        }
+        return staged.target();
     }
 
     /** A body whose source breaks after {@code at} bytes, as a download that cannot resume does. */

@@ -2,10 +2,9 @@ package dev.jobharvester.sink;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.jobharvester.machine.Machine;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -38,13 +37,9 @@ public final class OpenSshServer implements AutoCloseable {
 
     /** @param trace where strace writes the server's rename, link and unlink calls; null: no strace */
     public static OpenSshServer start(Path directory, Path trace) throws Exception {
-        boolean usable = Files.isExecutable(SSHD) && "root".equals(System.getProperty("user.name"))
-                && (trace == null || run("strace", "-V") == 0);
-        String missing = "an OpenSSH server test needs root, /usr/sbin/sshd (apt-get install openssh-server) and strace";
-        if ("true".equals(System.getenv("CI"))) {
-            assertThat(usable).as(missing).isTrue();
-        }
-        assumeTrue(usable, missing);
+        Machine.require(Files.isExecutable(SSHD) && "root".equals(System.getProperty("user.name"))
+                && (trace == null || Machine.run("strace", "-V") == 0), "an OpenSSH server test needs root,"
+                + " /usr/sbin/sshd (apt-get install openssh-server) and strace");
         Files.createDirectories(directory.resolve("root"));
         Files.createDirectories(Path.of("/run/sshd"));
         keygen(directory.resolve("host_rsa"));
@@ -84,18 +79,8 @@ public final class OpenSshServer implements AutoCloseable {
     }
 
     private static void keygen(Path key) throws IOException, InterruptedException {
-        assertThat(run("ssh-keygen", "-q", "-t", "rsa", "-b", "2048", "-m", "PEM", "-N", "", "-f", key.toString()))
+        assertThat(Machine.run("ssh-keygen", "-q", "-t", "rsa", "-b", "2048", "-m", "PEM", "-N", "", "-f", key.toString()))
                 .as("ssh-keygen of " + key).isZero();
-    }
-
-    private static int run(String... command) throws IOException, InterruptedException {
-        try {
-            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-            process.getInputStream().transferTo(OutputStream.nullOutputStream());
-            return process.waitFor(30, TimeUnit.SECONDS) ? process.exitValue() : -1;
-        } catch (IOException notInstalled) {
-            return -1;
-        }
     }
 
     public int port() {
@@ -127,7 +112,7 @@ public final class OpenSshServer implements AutoCloseable {
     public void close() throws Exception {
         Path pidFile = directory.resolve("sshd.pid");
         if (Files.exists(pidFile)) {
-            run("kill", Files.readString(pidFile).trim());
+            Machine.run("kill", Files.readString(pidFile).trim());
         }
         if (!process.waitFor(20, TimeUnit.SECONDS)) {
             process.destroyForcibly();
