@@ -36,15 +36,6 @@ class CrashTest {
     @AutoClose
     private final Simulator simulator = Simulator.started();
 
-    private long delivered(Path jobDir) throws Exception {
-        if (!Files.isDirectory(jobDir)) {
-            return 0;
-        }
-        try (Stream<Path> files = Files.walk(jobDir)) {
-            return files.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().startsWith(".")).count();
-        }
-    }
-
     private Map<String, String> environment(SimJob job) {
         Map<String, String> environment = DaemonProcess.tensorPoolEnvironment(simulator, dir, job.id());
         environment.put("HARVESTER_SHUTDOWN_TIMEOUT", String.valueOf(SHUTDOWN_TIMEOUT.toSeconds()));
@@ -95,7 +86,7 @@ class CrashTest {
         int kills = 0;
         for (long killAfter : new long[] {2, 5, 9}) {
             DaemonProcess daemon = DaemonProcess.start(dir, "-Xmx256m", environment);
-            await().atMost(Duration.ofSeconds(60)).until(() -> delivered(jobDir) >= killAfter);
+            await().atMost(Duration.ofSeconds(60)).until(() -> Delivered.finalFilesWhileRunning(jobDir) >= killAfter);
             daemon.kill();
             kills++;
         }

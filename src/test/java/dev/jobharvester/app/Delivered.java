@@ -9,8 +9,12 @@ import dev.jobharvester.sim.SimFile;
 import dev.jobharvester.sim.SimJob;
 import dev.jobharvester.sim.Simulator;
 import java.io.IOException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,6 +36,35 @@ final class Delivered {
 
     static boolean manifestPresent(String provider, Path output, SimJob job) {
         return Files.exists(jobDir(provider, output, job).resolve(SinkNames.MANIFEST));
+    }
+
+    /**
+     * Files under their final names in the job's folder while a daemon is writing to it: its temp files come and go
+     * during the walk, so an entry gone before it is looked at is skipped rather than failing the count.
+     */
+    static long finalFilesWhileRunning(Path jobDir) throws IOException {
+        if (!Files.isDirectory(jobDir)) {
+            return 0;
+        }
+        long[] count = {0};
+        Files.walkFileTree(jobDir, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
+                if (attributes.isRegularFile() && !file.getFileName().toString().startsWith(".")) {
+                    count[0]++;
+                }
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFileFailed(Path file, IOException failure) throws IOException {
+                if (failure instanceof NoSuchFileException) {
+                    return FileVisitResult.CONTINUE;
+                }
+                throw failure;
+            }
+        });
+        return count[0];
     }
 
     static JsonNode manifest(String provider, Path output, SimJob job) throws IOException {
