@@ -204,9 +204,10 @@ drop_job() {  # daemon-name job: hands the job to the daemon's inbox, whole, by 
   echo "$2" > "$WORK/inbox-$1/.$2" && mv "$WORK/inbox-$1/.$2" "$WORK/inbox-$1/$2"
 }
 
-steady() {  # workload tool job daemon-name manifest pid: appends the daemon's time for the job, and its peak RSS so far
-  local workload=$1 tool=$2 job=$3 name=$4 manifest=$5 pid=$6
-  local began ended ticks_before ticks_after
+# With "then-sync", a second row adds the time `sync` then takes to put on the disk what the daemon left in memory.
+steady() {  # workload tool job daemon-name manifest pid [then-sync]: appends the daemon's time for the job, and its peak RSS so far
+  local workload=$1 tool=$2 job=$3 name=$4 manifest=$5 pid=$6 then_sync=${7:-}
+  local began ended synced ticks_before ticks_after
   settle
   ticks_before=$(cpu_ticks "$pid")
   began=$(date +%s%N)
@@ -214,10 +215,15 @@ steady() {  # workload tool job daemon-name manifest pid: appends the daemon's t
   await_file "$manifest"
   ended=$(date +%s%N)
   ticks_after=$(cpu_ticks "$pid")
-  local rss
+  local rss cpu
   rss=$(awk '/VmHWM/ { print $2 }' "/proc/$pid/status")
-  record "$workload" "$tool" "$(python3 -c "print(round(($ended - $began) / 1e9, 2))")" "$rss" \
-    "$(python3 -c "print(round(($ticks_after - $ticks_before) / $(getconf CLK_TCK), 2))")"
+  cpu=$(python3 -c "print(round(($ticks_after - $ticks_before) / $(getconf CLK_TCK), 2))")
+  record "$workload" "$tool" "$(python3 -c "print(round(($ended - $began) / 1e9, 2))")" "$rss" "$cpu"
+  if [[ -n $then_sync ]]; then
+    sync
+    synced=$(date +%s%N)
+    record "$workload" "$tool, then sync" "$(python3 -c "print(round(($synced - $began) / 1e9, 2))")" "$rss" "$cpu"
+  fi
 }
 
 cpu_ticks() {  # pid: user and system time the process has spent so far, in clock ticks
@@ -259,11 +265,13 @@ for rep in $(seq 1 "$REPS"); do
   # Many small files to disk. The order of the tools, the running daemon among them, turns with each repetition.
   if runs small; then
   presigned "bench-small-$once" > "$WORK/small.txt"
-  small_runs=(curl aria2c rclone harvester daemon $SCRATCH)
+  # With the durability workload, curl followed by `sync`: the same bytes on the disk by independent tools.
+  small_runs=(curl aria2c rclone harvester daemon $SCRATCH ${SCRATCH:+curlsync})
   for ((i = 0; i < ${#small_runs[@]}; i++)); do
     tool=${small_runs[$(( (i + rep) % ${#small_runs[@]} ))]}
     case $tool in
       curl) measure small curl bash -c 'curl_many "$@"' _ "$WORK/small.txt" "$WORK/out/curl" ;;
+      curlsync) measure small "curl, then sync" bash -c 'curl_many "$@" && sync' _ "$WORK/small.txt" "$WORK/out/curl" ;;
       aria2c) measure small aria2c bash -c 'aria_many "$@"' _ "$WORK/small.txt" "$WORK/out/aria" ;;
       rclone) measure small rclone rclone copy :http: "$WORK/out/rclone" --http-url "$STORAGE/tensorpool/bench-small-$once/" \
                 --http-no-head --transfers $PARALLEL --checkers $PARALLEL ;;
@@ -274,7 +282,7 @@ for rep in $(seq 1 "$REPS"); do
                 "$(manifest_on_disk disk "bench-small-$daemon_job")" "$DAEMON_DISK"
               check_count "$WORK/steady-disk/out/tensorpool/bench-small-$daemon_job" "$SMALL_FILES" ;;
       scratch) steady small "harvester (running daemon, fsync off)" "bench-small-$scratch_job" scratch \
-                 "$(manifest_on_disk scratch "bench-small-$scratch_job")" "$DAEMON_SCRATCH"
+                 "$(manifest_on_disk scratch "bench-small-$scratch_job")" "$DAEMON_SCRATCH" then-sync
                check_count "$WORK/steady-scratch/out/tensorpool/bench-small-$scratch_job" "$SMALL_FILES" ;;
     esac
   done
@@ -297,7 +305,7 @@ for rep in $(seq 1 "$REPS"); do
       dd) measure large "dd to disk (fdatasync)" dd if=/dev/zero of="$WORK/out/dd.bin" bs=1M \
             count=$((LARGE_BYTES / 1048576)) conv=fdatasync ;;
       scratch) steady large "harvester (running daemon, fsync off)" "bench-large-$scratch_job" scratch-large \
-                 "$(manifest_on_disk scratch-large "bench-large-$scratch_job")" "$DAEMON_SCRATCH_LARGE"
+                 "$(manifest_on_disk scratch-large "bench-large-$scratch_job")" "$DAEMON_SCRATCH_LARGE" then-sync
                rm -rf "$WORK/steady-scratch-large/out/tensorpool/bench-large-$scratch_job" ;;
     esac
   done

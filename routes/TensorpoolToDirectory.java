@@ -13,12 +13,7 @@ public class TensorpoolToDirectory extends RouteBuilder {
                 + "&apiKey=RAW({{tensorpool.api-key}})"
                 + "&jobIds={{tensorpool.job-ids}}"
                 + "&harvestStates={{tensorpool.harvest-states}}"
-                + "&allowedHosts={{harvester.allowed-hosts}}"
-                + "&allowHttp={{harvester.allow-http}}"
-                + "&concurrentDownloads={{harvester.concurrent-downloads}}"
-                + "&segments={{harvester.segments}}&segmentSize={{harvester.segment-size}}"
-                + "&dataDir={{harvester.data-dir}}"
-                + "&delay={{harvester.poll-delay}}")
+                + "&inbox={{tensorpool.inbox}}")
                 .routeId("tensorpool-to-directory-java")
                 .autoStartup("{{routes.tensorpool-to-directory-java.enabled}}")
                 .to("durable-file:{{harvester.output-dir}}");

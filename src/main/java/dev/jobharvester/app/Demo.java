@@ -1,6 +1,6 @@
 package dev.jobharvester.app;
 
-import dev.jobharvester.component.SinkNames;
+import dev.jobharvester.common.SinkNames;
 import dev.jobharvester.sim.Scenarios;
 import dev.jobharvester.sim.SimFile;
 import dev.jobharvester.sim.SimJob;

@@ -1,6 +1,6 @@
 package dev.jobharvester.app;
 
-import dev.jobharvester.component.Failures;
+import dev.jobharvester.common.Failures;
 import java.nio.file.Path;
 import java.util.Map;
 import org.apache.camel.impl.DefaultCamelContext;

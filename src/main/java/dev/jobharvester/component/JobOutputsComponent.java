@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Properties;
 import org.apache.camel.Endpoint;
 import org.apache.camel.spi.Metadata;
 import org.apache.camel.support.DefaultComponent;
@@ -26,6 +27,7 @@ import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 @org.apache.camel.spi.annotations.Component("job-outputs")
 public class JobOutputsComponent extends DefaultComponent {
 
+    private static final String SETTINGS_PREFIX = "camel.component.job-outputs.";
     private static final int MAX_CONNECTIONS = 64;
     private static final int MAX_LEDGER_CONNECTIONS = 8;
     /** How long a ledger call waits for a connection: a database that does not answer by then is reported down. */
@@ -35,7 +37,14 @@ public class JobOutputsComponent extends DefaultComponent {
     private final Map<Path, FileLedger> fileLedgers = new HashMap<>();
     private final Map<String, JdbcLedger> jdbcLedgers = new HashMap<>();
     private HikariDataSource ledgerDataSource;
+    private boolean settingsChecked;
 
+    @Metadata(description = "The endpoint options every job-outputs pipeline starts from"
+            + " (camel.component.job-outputs.max-file-attempts=3 and the like); an endpoint URI sets its own over them.")
+    private JobOutputsConfiguration configuration = new JobOutputsConfiguration();
+    @Metadata(label = "consumer", defaultValue = "500", description = "Milliseconds between two polls of the jobs'"
+            + " states, for every pipeline that does not set its own delay.")
+    private long delay = 500;
     @Metadata(description = "JDBC URL of a PostgreSQL database shared by several harvester instances, e.g."
             + " jdbc:postgresql://db:5432/harvester: its ledger replaces the files under dataDir, and the instances"
             + " share the work job by job through leases. Empty: the embedded file ledger, for one instance.")
@@ -57,12 +66,35 @@ public class JobOutputsComponent extends DefaultComponent {
 
     @Override
     protected Endpoint createEndpoint(String uri, String remaining, Map<String, Object> parameters) throws Exception {
-        JobOutputsConfiguration configuration = new JobOutputsConfiguration();
-        configuration.setProvider(remaining);
-        setProperties(configuration, parameters);
-        JobOutputsEndpoint endpoint = new JobOutputsEndpoint(uri, this, configuration);
+        checkSettings();
+        NumericOptions.check("job-outputs:" + remaining, parameters);
+        JobOutputsConfiguration endpointConfiguration = configuration.copy();
+        endpointConfiguration.setProvider(remaining);
+        JobOutputsEndpoint endpoint = new JobOutputsEndpoint(uri, this, endpointConfiguration);
+        endpoint.setDelay(delay);
         setProperties(endpoint, parameters);
         return endpoint;
+    }
+
+    /**
+     * The component's own options, as the settings write them, checked as the endpoints' are. At the first endpoint,
+     * not at init or start: camel-main makes and starts the component before it has read the settings.
+     */
+    private synchronized void checkSettings() {
+        if (settingsChecked) {
+            return;
+        }
+        Map<String, Object> written = new HashMap<>();
+        // Camel's ordered properties keep their entries beside the Hashtable: forEach would see none.
+        Properties settings = getCamelContext().getPropertiesComponent().loadProperties();
+        for (String key : settings.stringPropertyNames()) {
+            if (key.startsWith(SETTINGS_PREFIX)) {
+                written.put(key.substring(SETTINGS_PREFIX.length()),
+                        getCamelContext().resolvePropertyPlaceholders(settings.getProperty(key)));
+            }
+        }
+        NumericOptions.check(SETTINGS_PREFIX + "*", written);
+        settingsChecked = true;
     }
 
     synchronized CloseableHttpClient httpClient(JobOutputsConfiguration configuration) {
@@ -130,6 +162,22 @@ public class JobOutputsComponent extends DefaultComponent {
         }
         httpClients.clear();
         super.doStop();
+    }
+
+    public JobOutputsConfiguration getConfiguration() {
+        return configuration;
+    }
+
+    public void setConfiguration(JobOutputsConfiguration configuration) {
+        this.configuration = configuration;
+    }
+
+    public long getDelay() {
+        return delay;
+    }
+
+    public void setDelay(long delay) {
+        this.delay = delay;
     }
 
     public String getLedgerUrl() {

@@ -1,6 +1,8 @@
 package dev.jobharvester.component;
 
+import dev.jobharvester.common.Failures;
 import dev.jobharvester.download.DownloadStream;
+import dev.jobharvester.provider.ProviderOptions;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
@@ -11,9 +13,9 @@ import org.apache.camel.spi.UriParam;
 import org.apache.camel.spi.UriParams;
 import org.apache.camel.spi.UriPath;
 
-/** The options of a job-outputs endpoint. */
+/** The options of a job-outputs endpoint; the component holds one that each endpoint starts from as a copy. */
 @UriParams
-public class JobOutputsConfiguration {
+public class JobOutputsConfiguration implements Cloneable {
 
     @UriPath(description = "The platform the jobs run on: tensorpool, pixxel, archetype or chutes.")
     @Metadata(required = true)
@@ -102,6 +104,15 @@ public class JobOutputsConfiguration {
     @UriParam(defaultValue = "30000", description = "Milliseconds between two progress lines of a long download.")
     private long progressInterval = 30_000;
 
+    /** A copy to set one endpoint's own options on (every field is a value). */
+    public JobOutputsConfiguration copy() {
+        try {
+            return (JobOutputsConfiguration) super.clone();
+        } catch (CloneNotSupportedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** The configured ids, trimmed, without blanks or repeats. */
     public Set<String> jobIdSet() {
         return split(jobIds);
@@ -155,6 +166,11 @@ public class JobOutputsConfiguration {
 
     public void setDiscoverCreatedAfter(String discoverCreatedAfter) {
         this.discoverCreatedAfter = discoverCreatedAfter;
+    }
+
+    /** What the platform's adapter reads. */
+    public ProviderOptions providerOptions() {
+        return new ProviderOptions(provider, apiUrl, apiKey, apiRetries, workflowId, pageSize, portName, inputId);
     }
 
     public String getWorkflowId() {

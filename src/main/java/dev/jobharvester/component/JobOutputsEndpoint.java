@@ -4,12 +4,10 @@ import dev.jobharvester.download.DownloadPolicy;
 import dev.jobharvester.provider.DiscoveryFilter;
 import dev.jobharvester.provider.JobProvider;
 import dev.jobharvester.provider.Providers;
-import dev.jobharvester.provider.pixxel.PixxelProvider;
 import java.net.URI;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.LinkedHashSet;
-import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
 import org.apache.camel.Category;
@@ -63,7 +61,7 @@ public class JobOutputsEndpoint extends ScheduledPollEndpoint {
             throw new IllegalArgumentException("job-outputs:" + configuration.getProvider() + ": segments must be at"
                     + " least 1, and segmentSize at least 65536 when segments is above 1");
         }
-        provider = Providers.create(configuration, getComponent().httpClient(configuration));
+        provider = Providers.create(configuration.providerOptions(), getComponent().httpClient(configuration));
         if (hasWork) {
             requireCredentials();
         }
@@ -71,8 +69,8 @@ public class JobOutputsEndpoint extends ScheduledPollEndpoint {
             throw new IllegalArgumentException("job-outputs:" + provider.name() + ": discover is not available: "
                     + provider.name() + " has no usable job list; name the jobs with jobIds or an inbox");
         }
-        Set<String> hosts = new LinkedHashSet<>(provider.storageHosts());
-        hosts.add(URI.create(Providers.apiUrl(configuration)).getHost());
+        Set<String> hosts = new LinkedHashSet<>(provider.facts().storageHosts());
+        hosts.add(URI.create(provider.api().baseUrl()).getHost());
         hosts.addAll(configuration.allowedHostSet());
         downloadPolicy = new DownloadPolicy(hosts, configuration.isAllowHttp());
         discoveryFilter = configuration.isDiscover() ? new DiscoveryFilter(configuration.getDiscoverStatus(),
@@ -80,14 +78,14 @@ public class JobOutputsEndpoint extends ScheduledPollEndpoint {
         harvestStates = new TreeSet<>();
         Set<String> unknown = new TreeSet<>();
         Set<String> configured = configuration.harvestStateSet();
-        for (String state : configured.isEmpty() ? provider.defaultHarvestStates() : configured) {
+        for (String state : configured.isEmpty() ? provider.facts().defaultHarvestStates() : configured) {
             // Users may write a state in any case; the platform's own spelling is what its API answers.
-            provider.terminalStates().stream().filter(state::equalsIgnoreCase).findFirst()
+            provider.facts().terminalStates().stream().filter(state::equalsIgnoreCase).findFirst()
                     .ifPresentOrElse(harvestStates::add, () -> unknown.add(state));
         }
         if (!unknown.isEmpty()) {
             throw new IllegalArgumentException("job-outputs:" + provider.name() + ": harvestStates " + unknown
-                    + " are not terminal states of " + provider.name() + " (" + new TreeSet<>(provider.terminalStates())
+                    + " are not terminal states of " + provider.name() + " (" + provider.facts().terminalStates()
                     + ")");
         }
     }
@@ -108,18 +106,9 @@ public class JobOutputsEndpoint extends ScheduledPollEndpoint {
         return route.getRouteId();
     }
 
-    /** Fails, saying what to set, when the platform cannot be asked: no API key, or no Pixxel workflow. */
+    /** Fails, saying what to set, when the platform cannot be asked: no API key, or what else its API needs. */
     public void requireCredentials() {
-        if (configuration.getApiKey() == null || configuration.getApiKey().isBlank()) {
-            throw new IllegalArgumentException("job-outputs:" + configuration.getProvider() + ": apiKey is empty; set it"
-                    + " from the environment, e.g. {{env:" + configuration.getProvider().toUpperCase(Locale.ROOT)
-                    + "_KEY}}");
-        }
-        if (PixxelProvider.NAME.equals(configuration.getProvider())
-                && (configuration.getWorkflowId() == null || configuration.getWorkflowId().isBlank())) {
-            throw new IllegalArgumentException("job-outputs:pixxel: workflowId is empty; Pixxel jobs live under a"
-                    + " workflow: set it, e.g. from {{env:PIXXEL_WORKFLOW_ID}}");
-        }
+        Providers.requireCredentials(configuration.providerOptions());
     }
 
     private Instant parseInstant(String option, String value) {

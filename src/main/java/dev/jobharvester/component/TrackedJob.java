@@ -1,26 +1,49 @@
 package dev.jobharvester.component;
 
+import dev.jobharvester.common.OutputFile;
 import dev.jobharvester.provider.JobStatus;
-import dev.jobharvester.provider.OutputFile;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
-/** A job a consumer watches. Fields are touched by the polling thread, and by completions of its exchanges. */
+/**
+ * A job a consumer watches, and the rules of its life, without Camel: waiting (polled until its platform says it
+ * ended) → harvesting (its files go to the sink) → harvested, or parked (every file in but parked ones), or not
+ * harvested (it ended in a state the route does not take), or given up (its platform kept answering errors). Each
+ * state has a way out that does not depend on the platform behaving: a waiting job is given up after
+ * {@code maxJobErrors} error answers in a row, a parked one goes back to harvesting on retryParkedFiles, a finished
+ * one is tracked anew on addJob or harvestAgain. Fields are touched by the polling thread, and by completions of its
+ * exchanges.
+ */
 final class TrackedJob {
+
+    /** What the state the platform answered means for the job. */
+    enum Verdict {
+        /** not ended yet */
+        WAIT,
+        /** ended in a state that is harvested: its files are fetched now */
+        HARVEST,
+        /** ended in a state that is not harvested, but one it can leave again (a retried job): still watched */
+        WATCH,
+        /** ended in a state that is not harvested: done with */
+        NOT_HARVESTED
+    }
 
     final String jobId;
     final String jobKey;
-    volatile JobPhase phase = JobPhase.WAITING;
-    String lastState;
-    JobStatus terminal;
-    long harvestStartedNanos;
+    private volatile JobPhase phase = JobPhase.WAITING;
+    private volatile String lastState;
+    private JobStatus terminal;
+    private int errorsInARow;
+    private long harvestStartedNanos;
     final LongAdder bytesThisRun = new LongAdder();
-    int errors;
-    Relisting relisting;
+    /** Failed attempts per file path, in this run. */
     final Map<String, Integer> fileFailures = new ConcurrentHashMap<>();
+    /** The last page listed again for fresh locations; guarded by the job itself. */
+    Relisting relisting;
 
     TrackedJob(String jobId, String jobKey) {
         this.jobId = jobId;
@@ -29,5 +52,96 @@ final class TrackedJob {
 
     /** A page of outputs listed again for fresh locations. */
     record Relisting(String page, Instant at, List<OutputFile> files) {
+    }
+
+    JobPhase phase() {
+        return phase;
+    }
+
+    /** The platform's last word on the job in this run, or null before it was asked. */
+    String lastState() {
+        return lastState;
+    }
+
+    /** The terminal status its files are harvested under, or null while it is not harvesting. */
+    JobStatus terminal() {
+        return terminal;
+    }
+
+    /** Whether the job's state must still be asked: it has not been seen in a harvestable state. */
+    boolean needsStatus() {
+        return terminal == null;
+    }
+
+    /** Whether the platform answered a state other than the last one (the first answer counts). */
+    boolean stateChanged(JobStatus status) {
+        return !status.providerState().equals(lastState);
+    }
+
+    /**
+     * Takes the platform's answer: a harvestable terminal state starts the harvest, any other terminal state ends the
+     * job unless it is reversible.
+     */
+    Verdict seen(JobStatus status, Set<String> harvestStates, Set<String> reversibleStates) {
+        lastState = status.providerState();
+        errorsInARow = 0;
+        if (!status.state().isTerminal()) {
+            return Verdict.WAIT;
+        }
+        if (harvestStates.contains(status.providerState())) {
+            terminal = status;
+            harvestStartedNanos = System.nanoTime();
+            phase = JobPhase.HARVESTING;
+            return Verdict.HARVEST;
+        }
+        if (reversibleStates.contains(status.providerState())) {
+            return Verdict.WATCH;
+        }
+        phase = JobPhase.NOT_HARVESTED;
+        return Verdict.NOT_HARVESTED;
+    }
+
+    /** A poll that reached the platform without an error answer. */
+    void answered() {
+        errorsInARow = 0;
+    }
+
+    /**
+     * The platform answered an error about the job; answers whether the job is given up now.
+     *
+     * @param maxErrors errors in a row that give the job up; 0 never does
+     */
+    boolean errorAnswered(int maxErrors) {
+        errorsInARow++;
+        if (maxErrors > 0 && errorsInARow >= maxErrors) {
+            phase = JobPhase.GIVEN_UP;
+            return true;
+        }
+        return false;
+    }
+
+    int errorsInARow() {
+        return errorsInARow;
+    }
+
+    /** Every file and the manifest are in the sink (or the ledger says so already). */
+    void harvested() {
+        phase = JobPhase.HARVESTED;
+    }
+
+    /** Every file is in the sink but parked ones: the manifest waits for them. */
+    void parked() {
+        phase = JobPhase.PARKED;
+    }
+
+    /** Its parked files are to be tried again: a job done with is taken up again. */
+    void retryParked() {
+        if (phase.isFinished()) {
+            phase = JobPhase.HARVESTING;
+        }
+    }
+
+    long harvestNanos() {
+        return System.nanoTime() - harvestStartedNanos;
     }
 }

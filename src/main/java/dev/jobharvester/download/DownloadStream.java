@@ -1,6 +1,7 @@
 package dev.jobharvester.download;
 
-import dev.jobharvester.provider.OutputFile;
+import dev.jobharvester.common.Backoff;
+import dev.jobharvester.common.OutputFile;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

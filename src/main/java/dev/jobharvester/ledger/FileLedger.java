@@ -1,7 +1,7 @@
 package dev.jobharvester.ledger;
 
-import static dev.jobharvester.component.SinkNames.MANIFEST;
-import static dev.jobharvester.component.SinkNames.jobKeyOf;
+import static dev.jobharvester.common.SinkNames.MANIFEST;
+import static dev.jobharvester.common.SinkNames.jobKeyOf;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

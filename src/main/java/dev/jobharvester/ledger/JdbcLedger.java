@@ -1,6 +1,6 @@
 package dev.jobharvester.ledger;
 
-import dev.jobharvester.component.Failures;
+import dev.jobharvester.common.Failures;
 import dev.jobharvester.ledger.DeliveredFile.Kind;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

@@ -2,7 +2,7 @@ package dev.jobharvester.provider;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.jobharvester.download.Backoff;
+import dev.jobharvester.common.Backoff;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;

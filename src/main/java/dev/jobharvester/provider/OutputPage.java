@@ -1,5 +1,6 @@
 package dev.jobharvester.provider;
 
+import dev.jobharvester.common.OutputFile;
 import java.util.List;
 
 /**

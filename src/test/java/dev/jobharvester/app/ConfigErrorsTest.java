@@ -90,7 +90,7 @@ class ConfigErrorsTest {
     @Test
     void anUnknownProviderListsTheKnownOnes() throws IOException {
         assertThat(checkFails(Map.of("camel.main.routes-include-pattern", routeFrom("job-outputs:tensorpol?jobIds=j1"))))
-                .contains("unknown provider 'tensorpol'").contains("tensorpool, pixxel, archetype, chutes");
+                .contains("unknown provider 'tensorpol'").contains("known providers: archetype, chutes, pixxel, tensorpool");
     }
 
     @Test

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.jobharvester.component.SinkNames;
+import dev.jobharvester.common.SinkNames;
 import dev.jobharvester.sim.SimFile;
 import dev.jobharvester.sim.SimJob;
 import dev.jobharvester.sim.Simulator;

@@ -87,7 +87,7 @@ class FullDiskTest {
             assertThat(log.lines().stream().filter(line -> line.contains("No space left")).count())
                     .as("lines about the full disk").isLessThanOrEqualTo(stopLines(log) + 2);
             FileLedger written = FileLedger.read(ledger);
-            assertThat(written.isJobComplete(dev.jobharvester.component.SinkNames.jobKey(NAME, job.id()))).isTrue();
+            assertThat(written.isJobComplete(dev.jobharvester.common.SinkNames.jobKey(NAME, job.id()))).isTrue();
             assertThat(log.lines()).as("a torn record").noneMatch(line -> line.contains("unfinished"));
         }
         Delivered.assertComplete(NAME, output, job, "completed");

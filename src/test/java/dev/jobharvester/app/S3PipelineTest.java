@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.jobharvester.component.SinkNames;
+import dev.jobharvester.common.SinkNames;
 import dev.jobharvester.sim.JobScript;
 import dev.jobharvester.sim.SimFile;
 import dev.jobharvester.sim.SimJob;

@@ -3,7 +3,7 @@ package dev.jobharvester.download;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.jobharvester.provider.OutputFile;
+import dev.jobharvester.common.OutputFile;
 import dev.jobharvester.sim.JobScript;
 import dev.jobharvester.sim.RequestLog;
 import dev.jobharvester.sim.SimFile;

@@ -3,7 +3,7 @@ package dev.jobharvester.provider;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.jobharvester.component.JobOutputsConfiguration;
+import dev.jobharvester.common.OutputFile;
 import dev.jobharvester.download.HttpClients;
 import dev.jobharvester.sim.JobScript;
 import dev.jobharvester.sim.SimFile;
@@ -33,11 +33,8 @@ class TensorPoolProviderTest {
     }
 
     private JobProvider create(String key) {
-        JobOutputsConfiguration configuration = new JobOutputsConfiguration();
-        configuration.setProvider(TensorPoolApi.NAME);
-        configuration.setApiUrl(simulator.apiUrl(TensorPoolApi.NAME));
-        configuration.setApiKey(key);
-        return Providers.create(configuration, http);
+        return Providers.create(new ProviderOptions(TensorPoolApi.NAME, simulator.apiUrl(TensorPoolApi.NAME), key, 3,
+                null, 100, null, null), http);
     }
 
     @AfterEach
@@ -54,7 +51,7 @@ class TensorPoolProviderTest {
             simulator.addJob(TensorPoolApi.NAME, SimJob.of("j" + i, JobScript.always(states.get(i))));
             assertThat(provider.status("j" + i)).isEqualTo(new JobStatus(expected.get(i), states.get(i)));
         }
-        assertThat(provider.terminalStates()).containsExactlyInAnyOrder("completed", "error", "failed", "canceled");
+        assertThat(provider.facts().terminalStates()).containsExactlyInAnyOrder("completed", "error", "failed", "canceled");
     }
 
     @Test

@@ -3,11 +3,11 @@ package dev.jobharvester.provider.chutes;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.jobharvester.provider.ApiClient;
 import dev.jobharvester.provider.JobProvider;
-import dev.jobharvester.provider.JobState;
 import dev.jobharvester.provider.JobStatus;
 import dev.jobharvester.provider.JsonFields;
-import dev.jobharvester.provider.OutputFile;
+import dev.jobharvester.common.OutputFile;
 import dev.jobharvester.provider.OutputPage;
+import dev.jobharvester.provider.PlatformFacts;
 import java.io.IOException;
 import java.net.URI;
 import java.util.ArrayList;
@@ -15,7 +15,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,79 +24,40 @@ import org.slf4j.LoggerFactory;
  * served by the API host itself from {@code GET /jobs/{id}/download/{file_id}}: those downloads carry the key.
  * Chutes has no job list.
  */
-public class ChutesProvider implements JobProvider {
-
-    public static final String NAME = "chutes";
-    public static final String DEFAULT_API_URL = "https://api.chutes.ai";
-    public static final String FINISHED = "finished";
+public class ChutesProvider extends JobProvider {
 
     private static final Logger LOG = LoggerFactory.getLogger(ChutesProvider.class);
 
-    private final ApiClient api;
-
-    public ChutesProvider(ApiClient api) {
-        this.api = api;
-    }
-
-    /** Chutes' errors are FastAPI's {@code {"detail": "..."}}, a list for validation errors. */
-    public static String errorMessage(JsonNode body) {
-        JsonNode detail = body.path("detail");
-        return detail.isTextual() ? detail.asText() : detail.isMissingNode() ? null : detail.toString();
-    }
-
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public ApiClient api() {
-        return api;
-    }
-
-    @Override
-    public Set<String> terminalStates() {
-        return Set.of(FINISHED);
-    }
-
-    @Override
-    public Set<String> defaultHarvestStates() {
-        return Set.of(FINISHED);
+    ChutesProvider(PlatformFacts facts, ApiClient api) {
+        super(facts, api);
     }
 
     @Override
     public JobStatus status(String jobId) throws IOException {
-        JsonNode job = api.get(jobId, path(jobId));
-        boolean finished = job.hasNonNull("finished_at");
-        return finished ? new JobStatus(JobState.SUCCEEDED, FINISHED) : new JobStatus(JobState.RUNNING, "running");
+        JsonNode job = api().get(jobId, path(jobId));
+        return facts().status(jobId, job.hasNonNull("finished_at") ? "finished" : "running");
     }
 
     @Override
     public Optional<OutputPage> outputs(String jobId, String page) throws IOException {
-        JsonNode files = api.get(jobId, path(jobId)).path("output_files");
+        JsonNode files = api().get(jobId, path(jobId)).path("output_files");
         List<OutputFile> uploaded = new ArrayList<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = files.fields(); it.hasNext();) {
             Map.Entry<String, JsonNode> entry = it.next();
-            String name = JsonFields.text(entry.getValue(), "filename", NAME, jobId);
+            String name = JsonFields.text(entry.getValue(), "filename", name(), jobId);
             if (!entry.getValue().path("uploaded").asBoolean(false)) {
-                LOG.info("{} job {}: {} was never uploaded by the job; nothing to fetch", NAME, jobId, name);
+                LOG.info("{} job {}: {} was never uploaded by the job; nothing to fetch", name(), jobId, name);
                 continue;
             }
-            URI location = URI.create(api.baseUrl() + path(jobId) + "/download/" + ApiClient.encode(entry.getKey()));
+            URI location = URI.create(api().baseUrl() + path(jobId) + "/download/" + ApiClient.encode(entry.getKey()));
             uploaded.add(OutputFile.of(name, location, -1));
         }
         return Optional.of(OutputPage.last(uploaded));
     }
 
-    /** Chutes serves files from its API host, which is always allowed. */
-    @Override
-    public Set<String> storageHosts() {
-        return Set.of();
-    }
-
     @Override
     public String downloadAuthorization(OutputFile file) {
-        return api.authorizationFor(file.location());
+        return api().authorizationFor(file.location());
     }
 
     private static String path(String jobId) {

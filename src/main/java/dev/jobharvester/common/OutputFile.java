@@ -1,4 +1,4 @@
-package dev.jobharvester.provider;
+package dev.jobharvester.common;
 
 import java.net.URI;
 import java.time.Instant;

@@ -1,4 +1,4 @@
-package dev.jobharvester.component;
+package dev.jobharvester.common;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

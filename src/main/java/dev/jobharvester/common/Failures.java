@@ -1,4 +1,4 @@
-package dev.jobharvester.component;
+package dev.jobharvester.common;
 
 /** Failures told in words: each distinct message of the cause chain once, the root cause last. */
 public final class Failures {

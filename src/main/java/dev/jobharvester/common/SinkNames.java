@@ -1,4 +1,4 @@
-package dev.jobharvester.component;
+package dev.jobharvester.common;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

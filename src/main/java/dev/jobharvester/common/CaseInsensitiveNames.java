@@ -1,4 +1,4 @@
-package dev.jobharvester.component;
+package dev.jobharvester.common;
 
 import java.util.HashSet;
 import java.util.Locale;
@@ -9,12 +9,12 @@ import java.util.Set;
  * the first of {@code Report.txt} and {@code report.txt} keeps its name, the next gets a distinct stable one. A
  * listing comes in the same order every time, so a restart maps the same way.
  */
-final class CaseInsensitiveNames {
+public final class CaseInsensitiveNames {
 
     private final Set<String> taken = new HashSet<>();
 
     /** The path to use for a file named {@code path} (from {@code sourcePath} as the platform listed it). */
-    String claim(String path, String sourcePath) {
+    public String claim(String path, String sourcePath) {
         String chosen = taken.add(path.toLowerCase(Locale.ROOT)) ? path : SinkNames.distinct(path, sourcePath);
         if (!chosen.equals(path)) {
             taken.add(chosen.toLowerCase(Locale.ROOT));

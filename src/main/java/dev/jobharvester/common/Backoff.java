@@ -1,4 +1,4 @@
-package dev.jobharvester.download;
+package dev.jobharvester.common;
 
 import java.util.concurrent.ThreadLocalRandom;
 

@@ -1,0 +1,131 @@
+package dev.jobharvester.component;
+
+import dev.jobharvester.common.SinkNames;
+import dev.jobharvester.download.Progress;
+import dev.jobharvester.download.VerifiedBody;
+import dev.jobharvester.ledger.DeliveredFile;
+import dev.jobharvester.ledger.DeliveredFile.Kind;
+import dev.jobharvester.ledger.LeaseLostException;
+import dev.jobharvester.ledger.Ledger;
+import dev.jobharvester.ledger.LedgerFailureException;
+import dev.jobharvester.ledger.Manifest;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The ledger writes that follow the sink's answer: a file delivered, skipped, refused, failed or parked, a job
+ * complete. A write refused (the lease was lost) is logged; one that failed (a full disk, a database down) is kept to
+ * be told once at the end of the poll, saying what happens next.
+ */
+final class DeliveryRecords {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DeliveryRecords.class);
+
+    private final String provider;
+    private final Ledger ledger;
+    private final HarvestStatistics statistics;
+    private final int maxFileAttempts;
+    /** Why files that went to the sink in this poll could not be recorded (the last reason). */
+    private final AtomicReference<String> unrecorded = new AtomicReference<>();
+
+    DeliveryRecords(String provider, Ledger ledger, HarvestStatistics statistics, int maxFileAttempts) {
+        this.provider = provider;
+        this.ledger = ledger;
+        this.statistics = statistics;
+        this.maxFileAttempts = maxFileAttempts;
+    }
+
+    /** Runs a write after the sink is done with a file (see the class). */
+    void record(TrackedJob job, String path, Runnable write) {
+        try {
+            write.run();
+        } catch (LeaseLostException e) {
+            LOG.warn("{} ({} went to the sink all the same)", e.getMessage(), path);
+        } catch (LedgerFailureException e) {
+            LOG.debug("{}/{} is in the sink but not recorded: {}", job.jobKey, path, e.getMessage());
+            unrecorded.set(e.getMessage());
+        }
+    }
+
+    /** Why files went to the sink unrecorded since the last call, or null; the reason is told once. */
+    String takeUnrecorded() {
+        return unrecorded.getAndSet(null);
+    }
+
+    /** The route is done with a file: recorded as delivered when it read it whole, as skipped when it never read it. */
+    void delivered(TrackedJob job, String path, String sourcePath, VerifiedBody body) {
+        if (body.isComplete()) {
+            ledger.delivered(DeliveredFile.file(job.jobKey, path, body.bytesRead(), body.sha256(), sourcePath));
+            statistics.delivered(body.bytesRead());
+            job.bytesThisRun.add(body.bytesRead());
+        } else if (!body.isOpened()) {
+            LOG.info("{}/{}: the route finished without reading the file; recorded as skipped by the route",
+                    job.jobKey, path);
+            ledger.delivered(new DeliveredFile(job.jobKey, path, Kind.SKIPPED, -1, null, sourcePath, null,
+                    Instant.now()));
+        } else {
+            LOG.warn("{}/{}: the route stopped reading after {} bytes; not recorded, it will be fetched again",
+                    job.jobKey, path, body.bytesRead());
+        }
+    }
+
+    /** Records a file that is not delivered on purpose, once, for the manifest's list of refused files. */
+    void refuse(TrackedJob job, String sourcePath, String reason) {
+        refuse(job, "_refused/" + SinkNames.segment(sourcePath), sourcePath, reason);
+    }
+
+    /** @param key the refused file's place in the ledger: its sink path, or a made-up one when it has none */
+    void refuse(TrackedJob job, String key, String sourcePath, String reason) {
+        if (!ledger.isDelivered(job.jobKey, key)) {
+            LOG.error("{} job {}: output {} refused, {}", provider, job.jobId, SinkNames.printable(sourcePath), reason);
+            ledger.delivered(new DeliveredFile(job.jobKey, key, Kind.REFUSED, -1, null, sourcePath, reason,
+                    Instant.now()));
+        }
+    }
+
+    /** A file whose own download failed: tried again at the next poll, or parked once it has failed too often. */
+    void sourceFailed(TrackedJob job, String path, String sourcePath, String reason) {
+        int failures = job.fileFailures.merge(path, 1, Integer::sum);
+        if (maxFileAttempts > 0 && failures >= maxFileAttempts) {
+            job.fileFailures.remove(path);
+            ledger.delivered(new DeliveredFile(job.jobKey, path, Kind.PARKED, -1, null, sourcePath, reason,
+                    Instant.now()));
+            LOG.error("{}/{} parked after {} failed attempts, the job's manifest waits for it (JMX retryParkedFiles):"
+                    + " {}", job.jobKey, path, failures, reason);
+        } else {
+            statistics.retried(1);
+            LOG.warn("{}/{} not delivered, attempt {} (will be fetched again at the next poll): {}", job.jobKey, path,
+                    failures, reason);
+        }
+    }
+
+    /**
+     * The sink refused a delivery: tried again at the next poll, without counting against the file.
+     *
+     * @param fetchedAgain whether the retry fetches the file again from its platform (a manifest is not fetched)
+     */
+    void sinkFailed(TrackedJob job, String path, String cause, boolean fetchedAgain) {
+        statistics.sinkFailed(cause);
+        if (fetchedAgain) {
+            statistics.retried(1);
+        }
+        LOG.warn("{}/{} not delivered (will be {} again at the next poll): {}", job.jobKey, path,
+                fetchedAgain ? "fetched" : "tried", cause);
+    }
+
+    /** The manifest is in the sink: the job is complete, durably, before anyone is told. */
+    void jobComplete(TrackedJob job, Manifest.Summary summary) {
+        ledger.jobComplete(job.jobKey);
+        ledger.sync();
+        job.harvested();
+        statistics.deliveredToSink();
+        long elapsed = job.harvestNanos();
+        LOG.info("{} job {} harvested: {} files, {} in {} s at {}{}; manifest delivered", provider, job.jobId,
+                summary.files(), Progress.bytes(summary.bytes()), String.format(Locale.ROOT, "%.1f", elapsed / 1e9),
+                Progress.rate(job.bytesThisRun.sum(), elapsed),
+                summary.others() == 0 ? "" : " (" + summary.others() + " refused or skipped, see the manifest)");
+    }
+}

@@ -1,0 +1,51 @@
+package dev.jobharvester.component;
+
+import dev.jobharvester.common.Failures;
+import dev.jobharvester.download.VerifiedBody;
+import dev.jobharvester.durability.LinkRefusedException;
+import org.apache.camel.Exchange;
+import org.apache.camel.support.SynchronizationAdapter;
+
+/**
+ * What follows the route's answer on one file: recorded when the route succeeded; on a failure, refused (a link in
+ * the sink), counted against the file (its download failed) or only tried again (the sink failed).
+ */
+final class FileCompletion extends SynchronizationAdapter {
+
+    private final DeliveryRecords records;
+    private final TrackedJob job;
+    private final String path;
+    private final String sourcePath;
+    private final VerifiedBody body;
+
+    FileCompletion(DeliveryRecords records, TrackedJob job, String path, String sourcePath, VerifiedBody body) {
+        this.records = records;
+        this.job = job;
+        this.path = path;
+        this.sourcePath = sourcePath;
+        this.body = body;
+    }
+
+    @Override
+    public void onComplete(Exchange done) {
+        // The ledger syncs records in the background as they come; a batch's end and a manifest wait for it.
+        records.record(job, path, () -> records.delivered(job, path, sourcePath, body));
+    }
+
+    @Override
+    public void onFailure(Exchange failed) {
+        LinkRefusedException link = failed.getException(LinkRefusedException.class);
+        if (link != null) {
+            records.record(job, path, () -> records.refuse(job, path, sourcePath, link.getMessage()));
+        } else if (body.failure() == null) {
+            records.sinkFailed(job, path, cause(failed), true);
+        } else {
+            records.record(job, path, () -> records.sourceFailed(job, path, sourcePath, body.failure().getMessage()));
+        }
+    }
+
+    static String cause(Exchange exchange) {
+        Throwable cause = exchange.getException();
+        return cause == null ? "the route marked it failed" : Failures.describe(cause, ": ");
+    }
+}

@@ -1,0 +1,57 @@
+package dev.jobharvester.component;
+
+import dev.jobharvester.common.OutputFile;
+import dev.jobharvester.component.TrackedJob.Relisting;
+import dev.jobharvester.download.DownloadPolicy;
+import dev.jobharvester.download.Redact;
+import dev.jobharvester.provider.JobProvider;
+import dev.jobharvester.provider.OutputPage;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Fresh locations for files whose presigned URLs expired, from their page listed again. One listing at a time per
+ * job, and a listing younger than {@link #REUSE} serves every file of its page: many files expiring together cost one.
+ * A fresh location is held to the allowed hosts like the first.
+ */
+final class FreshLocations {
+
+    private static final Duration REUSE = Duration.ofSeconds(10);
+
+    private final JobProvider provider;
+    private final DownloadPolicy policy;
+
+    FreshLocations(JobProvider provider, DownloadPolicy policy) {
+        this.provider = provider;
+        this.policy = policy;
+    }
+
+    /** The file with a fresh location, or empty when its page no longer lists it. */
+    Optional<OutputFile> of(TrackedJob job, OutputFile stale) throws IOException {
+        Optional<OutputFile> fresh = relisted(job, stale);
+        String refusal = fresh.map(f -> policy.refusal(f.location())).orElse(null);
+        if (refusal != null) {
+            throw new IOException(job.jobKey + "/" + stale.path() + ": refused to fetch "
+                    + Redact.url(fresh.get().location()) + ": " + refusal);
+        }
+        return fresh;
+    }
+
+    private Optional<OutputFile> relisted(TrackedJob job, OutputFile stale) throws IOException {
+        synchronized (job) {
+            Relisting last = job.relisting;
+            if (last == null || !Objects.equals(last.page(), stale.page())
+                    || last.at().plus(REUSE).isBefore(Instant.now())) {
+                List<OutputFile> files = provider.outputs(job.jobId, stale.page()).map(OutputPage::files)
+                        .orElse(List.of());
+                last = new Relisting(stale.page(), Instant.now(), files);
+                job.relisting = last;
+            }
+            return last.files().stream().filter(f -> f.path().equals(stale.path())).findFirst();
+        }
+    }
+}
