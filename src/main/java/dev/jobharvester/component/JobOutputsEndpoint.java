@@ -65,7 +65,7 @@ public class JobOutputsEndpoint extends ScheduledPollEndpoint {
         if (hasWork) {
             requireCredentials();
         }
-        if (configuration.isDiscover() && !provider.canDiscover()) {
+        if (configuration.isDiscover() && !provider.facts().discovery()) {
             throw new IllegalArgumentException("job-outputs:" + provider.name() + ": discover is not available: "
                     + provider.name() + " has no usable job list; name the jobs with jobIds or an inbox");
         }

@@ -48,12 +48,7 @@ public abstract class JobProvider {
         return null;
     }
 
-    /** Whether {@link #discover} works: the platform has a usable job list. */
-    public boolean canDiscover() {
-        return false;
-    }
-
-    /** The ids of the jobs the platform lists that match the filter. */
+    /** The ids of the jobs the platform lists that match the filter, when its facts say it has a job list. */
     public List<String> discover(DiscoveryFilter filter) throws IOException {
         throw new UnsupportedOperationException(name() + " has no job list to discover jobs from");
     }

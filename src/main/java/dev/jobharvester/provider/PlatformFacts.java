@@ -22,9 +22,10 @@ import org.slf4j.LoggerFactory;
  * @param reversibleStates     terminal states a job can leave again (a retried job): such a job stays watched
  * @param storageHosts         the hosts its download URLs point at ({@code *.} patterns allowed); its API host is
  *                             always allowed
+ * @param discovery            whether it has a job list that jobs can be discovered from
  */
 public record PlatformFacts(String name, String defaultApiUrl, KeyForm keyForm, Map<String, JobState> states,
-        Set<String> defaultHarvestStates, Set<String> reversibleStates, Set<String> storageHosts) {
+        Set<String> defaultHarvestStates, Set<String> reversibleStates, Set<String> storageHosts, boolean discovery) {
 
     private static final Logger LOG = LoggerFactory.getLogger(PlatformFacts.class);
     private static final ObjectMapper JSON = new ObjectMapper();

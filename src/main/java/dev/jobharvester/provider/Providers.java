@@ -1,8 +1,10 @@
 package dev.jobharvester.provider;
 
+import java.util.Collections;
 import java.util.Locale;
 import java.util.Map;
 import java.util.ServiceLoader;
+import java.util.Set;
 import java.util.TreeMap;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 
@@ -23,7 +25,12 @@ public final class Providers {
                         + twin.getClass().getName() + " and " + platform.getClass().getName());
             }
         }
-        return platforms;
+        return Collections.unmodifiableMap(platforms);
+    }
+
+    /** The names of the platforms registered, in order. */
+    public static Set<String> names() {
+        return PLATFORMS.keySet();
     }
 
     /** @throws IllegalArgumentException naming the known platforms, when none is called so */

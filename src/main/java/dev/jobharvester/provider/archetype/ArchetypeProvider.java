@@ -90,11 +90,6 @@ public class ArchetypeProvider extends JobProvider {
     }
 
     @Override
-    public boolean canDiscover() {
-        return true;
-    }
-
-    @Override
     public List<String> discover(DiscoveryFilter filter) throws IOException {
         String status = filter.status() == null ? "" : "&status=" + ApiClient.encode(filter.status());
         List<String> ids = new ArrayList<>();

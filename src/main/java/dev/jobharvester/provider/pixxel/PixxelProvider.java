@@ -63,11 +63,6 @@ public class PixxelProvider extends JobProvider {
     }
 
     @Override
-    public boolean canDiscover() {
-        return true;
-    }
-
-    @Override
     public List<String> discover(DiscoveryFilter filter) throws IOException {
         String query = filter.status() == null ? "" : "?status=" + ApiClient.encode(filter.status());
         JsonNode list = api().get("(list)", jobs + query).path("jobs");

@@ -1,0 +1,187 @@
+package dev.jobharvester.provider;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.assertj.core.api.Assumptions.assumeThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.jobharvester.common.OutputFile;
+import dev.jobharvester.download.HttpClients;
+import dev.jobharvester.sim.JobScript;
+import dev.jobharvester.sim.PixxelApi;
+import dev.jobharvester.sim.RequestLog;
+import dev.jobharvester.sim.SimFile;
+import dev.jobharvester.sim.SimJob;
+import dev.jobharvester.sim.Simulator;
+import java.io.IOException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.apache.hc.client5.http.classic.methods.HttpGet;
+import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
+import org.apache.hc.core5.http.HttpHeaders;
+import org.apache.hc.core5.http.io.entity.EntityUtils;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * What every platform's adapter must do, run against each platform's simulated API, as rclone runs one conformance
+ * suite over every backend: its states mapped as its facts say, every file listed across pages, the key sent to its
+ * API host in its own form and nowhere else, its errors told in its own words, and fresh locations once old ones
+ * expire. A new platform runs it by registering itself and adding its simulator API.
+ */
+class ProviderContractTest {
+
+    private static final int FILES = 230;
+
+    @AutoClose
+    private final Simulator simulator = Simulator.started();
+    private final CloseableHttpClient http = HttpClients.create(2_000, 10_000, 8);
+
+    static Stream<String> platforms() {
+        return Providers.names().stream();
+    }
+
+    @AfterEach
+    void close() throws IOException {
+        http.close();
+    }
+
+    private JobProvider provider(String platform, String key) {
+        return Providers.create(new ProviderOptions(platform, simulator.apiUrl(platform), key, 0, PixxelApi.WORKFLOW,
+                100, null, null), http);
+    }
+
+    private JobProvider provider(String platform) {
+        return provider(platform, simulator.apiKey(platform));
+    }
+
+    private static String harvested(PlatformFacts facts) {
+        return facts.defaultHarvestStates().iterator().next();
+    }
+
+    /** Every page of a finished job's outputs; a platform that prepares them first is asked until they are ready. */
+    private static List<OutputFile> listAll(JobProvider provider, String jobId) throws IOException {
+        List<OutputFile> files = new ArrayList<>();
+        String page = null;
+        do {
+            Optional<OutputPage> listed = Optional.empty();
+            for (int ask = 0; ask < 5 && listed.isEmpty(); ask++) {
+                listed = provider.outputs(jobId, page);
+            }
+            assertThat(listed).as("%s: outputs of %s after 5 asks", provider.name(), jobId).isPresent();
+            files.addAll(listed.get().files());
+            page = listed.get().next();
+        } while (page != null);
+        return files;
+    }
+
+    private int status(OutputFile file, JobProvider provider) throws IOException {
+        HttpGet get = new HttpGet(file.location());
+        String authorization = provider.downloadAuthorization(file);
+        if (authorization != null) {
+            get.setHeader(HttpHeaders.AUTHORIZATION, authorization);
+        }
+        return http.execute(get, response -> {
+            EntityUtils.consume(response.getEntity());
+            return response.getCode();
+        });
+    }
+
+    @ParameterizedTest
+    @MethodSource("platforms")
+    void itsFactsHoldTogether(String platform) {
+        PlatformFacts facts = Providers.platform(platform).facts();
+        assertThat(facts.name()).isEqualTo(platform);
+        assertThat(URI.create(facts.defaultApiUrl()).getScheme()).isEqualTo("https");
+        assertThat(facts.terminalStates()).isNotEmpty().containsAll(facts.defaultHarvestStates())
+                .containsAll(facts.reversibleStates());
+        assertThat(facts.defaultHarvestStates()).isNotEmpty();
+    }
+
+    @ParameterizedTest
+    @MethodSource("platforms")
+    void everyStateItsApiAnswersMapsAsItsFactsSay(String platform) throws IOException {
+        JobProvider provider = provider(platform);
+        for (String state : provider.facts().states().keySet()) {
+            String id = "state-" + state;
+            simulator.addJob(platform, SimJob.of(id, JobScript.always(state)));
+            assertThat(provider.status(id)).as("%s state %s", platform, state)
+                    .isEqualTo(new JobStatus(provider.facts().states().get(state), state));
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("platforms")
+    void aFinishedJobListsEveryFileAcrossPagesAndEachLocationServesIt(String platform) throws IOException {
+        List<SimFile> files = new ArrayList<>();
+        for (int i = 0; i < FILES; i++) {
+            files.add(SimFile.of("out/in-" + (i % 3) + "/f-" + i + ".bin", 100 + i));
+        }
+        JobProvider provider = provider(platform);
+        simulator.addJob(platform, SimJob.of("many", JobScript.always(harvested(provider.facts())), files));
+        List<OutputFile> listed = listAll(provider, "many");
+        if (platform.equals("pixxel")) {
+            // Pixxel hands out one package of the job's outputs.
+            assertThat(listed).extracting(OutputFile::path).containsExactly(PixxelApi.PACKAGE);
+        } else {
+            assertThat(listed).extracting(OutputFile::path)
+                    .containsExactlyInAnyOrderElementsOf(files.stream().map(SimFile::path).toList());
+        }
+        for (OutputFile file : listed.subList(0, Math.min(listed.size(), 20))) {
+            assertThat(status(file, provider)).as("GET %s", file.path()).isEqualTo(200);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("platforms")
+    void theKeyGoesToItsApiHostInItsOwnFormAndNowhereElse(String platform) throws IOException {
+        JobProvider provider = provider(platform);
+        simulator.addJob(platform, SimJob.of("keyed", JobScript.always(harvested(provider.facts())),
+                SimFile.of("a/b/c.txt", 10)));
+        provider.status("keyed");
+        for (OutputFile file : listAll(provider, "keyed")) {
+            assertThat(status(file, provider)).isEqualTo(200);
+        }
+        String key = simulator.apiKey(platform);
+        List<RequestLog.Entry> requests = simulator.requests().entries();
+        assertThat(requests).filteredOn(e -> e.host().equals("api")).isNotEmpty()
+                .allSatisfy(e -> assertThat(e.authorization()).isEqualTo(provider.facts().keyForm().header(key)));
+        assertThat(requests).filteredOn(e -> e.host().equals("storage"))
+                .allSatisfy(e -> assertThat(e.rawRequest()).doesNotContain(key));
+    }
+
+    @ParameterizedTest
+    @MethodSource("platforms")
+    void aWrongKeyIsToldInThePlatformsOwnWords(String platform) {
+        simulator.addJob(platform, SimJob.of("j", JobScript.always("running")));
+        ProviderException refused = catchThrowableOfType(ProviderException.class,
+                () -> provider(platform, "not-the-key").status("j"));
+        assertThat(refused).as("%s with a wrong key", platform).isNotNull();
+        assertThat(refused.httpStatus()).isIn(401, 403);
+        assertThat(refused.isTransient()).isFalse();
+        assertThat(refused.getMessage()).startsWith(platform + " job j: ").matches("(?s).* answered 40[13]: .+")
+                .doesNotContain("not-the-key");
+    }
+
+    @ParameterizedTest
+    @MethodSource("platforms")
+    void anExpiredLocationIsFreshOnceListedAgain(String platform) throws IOException {
+        simulator.urlTtl(Duration.ofSeconds(1));
+        JobProvider provider = provider(platform);
+        simulator.addJob(platform, SimJob.of("expiring", JobScript.always(harvested(provider.facts())),
+                SimFile.of("x/y/z.bin", 1_000)));
+        OutputFile first = listAll(provider, "expiring").get(0);
+        assumeThat(first.location().toString()).as("served by its API host, which does not expire")
+                .doesNotStartWith(provider.api().baseUrl());
+        await().atMost(Duration.ofSeconds(10)).until(() -> status(first, provider) == 403);
+        OutputFile fresh = listAll(provider, "expiring").get(0);
+        assertThat(fresh.path()).isEqualTo(first.path());
+        assertThat(status(fresh, provider)).isEqualTo(200);
+    }
+}
