@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
 import java.util.stream.Collectors;
 import org.apache.camel.spi.Metadata;
 import org.apache.camel.spi.UriParam;
@@ -366,7 +367,8 @@ public class JobOutputsConfiguration implements Cloneable {
     }
 
     /** How each download of this endpoint behaves. */
-    public DownloadStream.Options downloadOptions() {
-        return new DownloadStream.Options(maxResumes, Duration.ofMillis(progressInterval), segments, segmentSize);
+    public DownloadStream.Options downloadOptions(ExecutorService workers) {
+        return new DownloadStream.Options(maxResumes, Duration.ofMillis(progressInterval), segments, segmentSize,
+                workers);
     }
 }

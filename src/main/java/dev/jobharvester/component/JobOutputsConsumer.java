@@ -29,6 +29,7 @@ import java.util.LinkedList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Queue;
 import java.util.UUID;
@@ -37,6 +38,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 import org.apache.camel.Exchange;
@@ -74,6 +76,8 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
     private BatchLanes lanes;
     /** The same for every file of this consumer: made once at start, not per download. */
     private DownloadStream.Options downloadOptions;
+    /** Runs what transfers do beside their reading: hashing, and the ranges of segmented files. */
+    private ExecutorService transfers;
     /** Runs the lanes of a batch; null when concurrentDownloads is 1 (the polling thread does). */
     private ExecutorService downloads;
     /** Renews the leases of a shared ledger while their jobs are harvested; null with the file ledger. */
@@ -104,7 +108,8 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
         records = new DeliveryRecords(provider.name(), ledger, statistics, configuration.getMaxFileAttempts());
         freshLocations = new FreshLocations(provider, getEndpoint().downloadPolicy());
         discovery = getEndpoint().discoveryFilter();
-        downloadOptions = configuration.downloadOptions();
+        transfers = executors.newCachedThreadPool(this, "job-outputs-transfers-" + getRouteId());
+        downloadOptions = configuration.downloadOptions(transfers);
         inbox = configuration.getInbox() == null || configuration.getInbox().isBlank() ? null
                 : new JobInbox(Path.of(configuration.getInbox()));
         // Stream caching would pull every file into memory or a spool file before the sink sees it.
@@ -134,14 +139,10 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
         // (their temp files never get a final name) and the next start fetches them again.
         inFlight.cutAll();
         ExecutorServiceManager executors = getEndpoint().getCamelContext().getExecutorServiceManager();
-        if (downloads != null) {
-            executors.shutdown(downloads);
-            downloads = null;
-        }
-        if (renewals != null) {
-            executors.shutdown(renewals);
-            renewals = null;
-        }
+        Stream.of(downloads, renewals, transfers).filter(Objects::nonNull).forEach(executors::shutdown);
+        downloads = null;
+        renewals = null;
+        transfers = null;
     }
 
     private void renewLeases() {
@@ -431,7 +432,7 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
                 if (path == null || ledger.isDelivered(job.jobKey, path)) {
                     continue;
                 }
-                ZipEntryBody body = new ZipEntryBody(zip, job.jobKey + "/" + path);
+                ZipEntryBody body = new ZipEntryBody(zip, job.jobKey + "/" + path, transfers);
                 processAndWait(fileExchange(job, path, sourcePath, entry.getSize(), body));
                 count++;
                 if (!body.isComplete()) {

@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -53,12 +54,11 @@ public class DownloadStream extends VerifiedBody {
      * @param segments         ranges fetched side by side for one file (1: one connection); for storage that caps
      *                         each connection
      * @param segmentSize      bytes per range when segmented; each range in flight is held in memory
+     * @param workers          runs what a transfer does beside its reading: hashing, and the ranges of a segmented
+     *                         file (a cached pool: a task each, at most {@code segments} ranges per file)
      */
-    public record Options(int maxResumes, Duration progressInterval, int segments, int segmentSize) {
-
-        public static Options single(int maxResumes) {
-            return new Options(maxResumes, Duration.ofSeconds(30), 1, 0);
-        }
+    public record Options(int maxResumes, Duration progressInterval, int segments, int segmentSize,
+            ExecutorService workers) {
     }
 
     private final CloseableHttpClient http;
@@ -66,6 +66,7 @@ public class DownloadStream extends VerifiedBody {
     private final String authorization;
     private final Relister relister;
     private final BooleanSupplier jobHeld;
+    private final ExecutorService workers;
     private final int maxResumes;
     private final long progressIntervalNanos;
     private final int segments;
@@ -91,6 +92,8 @@ public class DownloadStream extends VerifiedBody {
      */
     public DownloadStream(CloseableHttpClient http, OutputFile file, String label, String authorization,
             Relister relister, BooleanSupplier jobHeld, Options options) {
+        super(options.workers());
+        this.workers = options.workers();
         this.maxResumes = options.maxResumes();
         this.resumesLeft = options.maxResumes();
         this.progressIntervalNanos = options.progressInterval().toNanos();
@@ -269,7 +272,8 @@ public class DownloadStream extends VerifiedBody {
         body = entity.getContent();
         if (status == 206 && to >= 0 && contentLength > 0 && from + contentLength < expectedSize) {
             // The rest follows the range storage answered (it may have sent less than asked), in ranges side by side.
-            body = new RangePipeline(body, from + contentLength, expectedSize, segmentSize, segments, this::fetchRange);
+            body = new RangePipeline(body, from + contentLength, expectedSize, segmentSize, segments, this::fetchRange,
+                    workers);
         }
         if (!opened) {
             startedAt = System.nanoTime();

@@ -6,9 +6,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The rest of a file read in order while its next byte ranges are fetched side by side, for storage that caps what
@@ -29,8 +27,6 @@ final class RangePipeline extends InputStream {
     private record Range(byte[] buffer, int length) {
     }
 
-    private static final AtomicInteger PIPELINES = new AtomicInteger();
-
     private final InputStream first;
     private final RangeFetcher fetcher;
     private final long end;
@@ -39,18 +35,22 @@ final class RangePipeline extends InputStream {
     private final Deque<Future<Range>> ahead = new ArrayDeque<>();
     /** Range buffers read to the end, used again: a new one per range would churn a small heap through the GC. */
     private final Deque<byte[]> spare = new ArrayDeque<>();
-    private ExecutorService workers;
+    /** Runs the range fetches; shared, so closing only cancels this pipeline's. */
+    private final ExecutorService workers;
     private long nextRange;
     private Range current = new Range(new byte[0], 0);
     private int position;
     private boolean firstDone;
 
     /**
-     * @param first the open body of the first range, read as it arrives
-     * @param from  the first byte after the first range
-     * @param end   the file's size
+     * @param first   the open body of the first range, read as it arrives
+     * @param from    the first byte after the first range
+     * @param end     the file's size
+     * @param workers runs the range fetches, at most {@code connections} at a time for this pipeline
      */
-    RangePipeline(InputStream first, long from, long end, int rangeSize, int connections, RangeFetcher fetcher) {
+    RangePipeline(InputStream first, long from, long end, int rangeSize, int connections, RangeFetcher fetcher,
+            ExecutorService workers) {
+        this.workers = workers;
         this.first = first;
         this.nextRange = from;
         this.end = end;
@@ -88,14 +88,6 @@ final class RangePipeline extends InputStream {
     }
 
     private void fillAhead() {
-        if (workers == null && nextRange < end) {
-            int id = PIPELINES.incrementAndGet();
-            workers = Executors.newFixedThreadPool(connections, task -> {
-                Thread thread = new Thread(task, "range-pipeline-" + id);
-                thread.setDaemon(true);
-                return thread;
-            });
-        }
         while (ahead.size() < connections && nextRange < end) {
             long from = nextRange;
             long to = Math.min(end, from + rangeSize) - 1;
@@ -131,8 +123,5 @@ final class RangePipeline extends InputStream {
     public void close() {
         ahead.forEach(range -> range.cancel(true));
         ahead.clear();
-        if (workers != null) {
-            workers.shutdownNow();
-        }
     }
 }

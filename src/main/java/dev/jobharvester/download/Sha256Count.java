@@ -5,8 +5,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -27,19 +26,18 @@ final class Sha256Count {
      * reader waiting for a free chunk always has a hashing task under way.
      */
     static final int CHUNKS_PER_WAKE = 8;
-    private static final ExecutorService HASHERS = Executors.newCachedThreadPool(task -> {
-        Thread thread = new Thread(task, "sha256");
-        thread.setDaemon(true);
-        return thread;
-    });
-
     private final MessageDigest digest;
     /** Read by JMX and metrics while the transfer runs. */
     private volatile long count;
     private String hex;
     private Background background;
 
-    Sha256Count() {
+    /** Runs the hashing of a large transfer beside its reading. */
+    private final Executor hashing;
+
+    /** @param hashing runs the hashing of a large transfer beside its reading */
+    Sha256Count(Executor hashing) {
+        this.hashing = hashing;
         try {
             digest = MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
@@ -129,7 +127,7 @@ final class Sha256Count {
 
         private void schedule() {
             if (scheduled.compareAndSet(false, true)) {
-                HASHERS.execute(this::hashQueued);
+                hashing.execute(this::hashQueued);
             }
         }
 

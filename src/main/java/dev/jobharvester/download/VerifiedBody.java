@@ -2,6 +2,7 @@ package dev.jobharvester.download;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.concurrent.Executor;
 
 /**
  * A file's body as the route reads it, and what the reading proved: its byte count, its SHA-256, and whether it
@@ -9,9 +10,14 @@ import java.io.InputStream;
  */
 public abstract class VerifiedBody extends InputStream {
 
-    private final Sha256Count digest = new Sha256Count();
+    private final Sha256Count digest;
     private boolean complete;
     private volatile IOException failure;
+
+    /** @param hashing runs the hashing of a large body beside its reading */
+    protected VerifiedBody(Executor hashing) {
+        this.digest = new Sha256Count(hashing);
+    }
 
     /** Whether the route read at least one byte or the end. */
     public abstract boolean isOpened();

@@ -1,6 +1,7 @@
 package dev.jobharvester.download;
 
 import java.io.IOException;
+import java.util.concurrent.Executor;
 import java.util.zip.ZipInputStream;
 
 /**
@@ -13,7 +14,8 @@ public final class ZipEntryBody extends VerifiedBody {
     private final String label;
     private boolean opened;
 
-    public ZipEntryBody(ZipInputStream archive, String label) {
+    public ZipEntryBody(ZipInputStream archive, String label, Executor hashing) {
+        super(hashing);
         this.archive = archive;
         this.label = label;
     }

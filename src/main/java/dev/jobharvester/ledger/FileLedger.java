@@ -15,13 +15,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
-import org.apache.camel.spi.IdempotentRepository;
 import org.apache.camel.support.service.ServiceSupport;
 
 /**
@@ -31,14 +29,13 @@ import org.apache.camel.support.service.ServiceSupport;
  * kept, so memory and the file grow with the number of jobs, not files. What the journal keeps through crashes, power
  * cuts and full disks, the ledger keeps.
  */
-public class FileLedger extends ServiceSupport implements Ledger, IdempotentRepository {
+public class FileLedger extends ServiceSupport implements Ledger {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int COMPACT_AFTER_OBSOLETE_LINES = 10_000;
 
     private final LineJournal journal;
     private final Map<String, JobEntry> jobs = new HashMap<>();
-    private final Set<String> otherKeys = new HashSet<>();
     private long obsoleteLines;
 
     /** @param fsync whether {@link #sync()} makes records durable (off only for scratch disks) */
@@ -151,9 +148,14 @@ public class FileLedger extends ServiceSupport implements Ledger, IdempotentRepo
         return kinds;
     }
 
+    /** Forgets a file of a job that is not complete yet; a single file of a complete job is not tracked any more. */
     @Override
-    public boolean forgetFile(String jobKey, String path) {
-        return remove(jobKey + "/" + path);
+    public synchronized boolean forgetFile(String jobKey, String path) {
+        if (!isDelivered(jobKey, path) || isJobComplete(jobKey)) {
+            return false;
+        }
+        appendRemove(jobKey + "/" + path);
+        return true;
     }
 
     /** One instance writes a file ledger: every claim is granted. */
@@ -163,8 +165,11 @@ public class FileLedger extends ServiceSupport implements Ledger, IdempotentRepo
     }
 
     @Override
-    public void jobComplete(String jobKey) {
-        add(jobKey + "/" + MANIFEST);
+    public synchronized void jobComplete(String jobKey) {
+        if (!isJobComplete(jobKey)) {
+            ObjectNode line = completeLine(jobKey);
+            apply(line, append(line));
+        }
     }
 
     @Override
@@ -182,71 +187,9 @@ public class FileLedger extends ServiceSupport implements Ledger, IdempotentRepo
         return entry != null && entry.complete;
     }
 
-    @Override
-    public synchronized boolean add(String key) {
-        if (contains(key)) {
-            return false;
-        }
-        String jobKey = jobKeyOf(key);
-        String path = jobKey == null ? null : key.substring(jobKey.length() + 1);
-        if (path != null && !path.equals(MANIFEST)) {
-            delivered(new DeliveredFile(jobKey, path, DeliveredFile.Kind.SKIPPED, -1, null, path, null, Instant.now()));
-            return true;
-        }
-        ObjectNode line = path == null
-                ? JSON.createObjectNode().put("op", "key").put("key", key)
-                : completeLine(jobKey);
-        apply(line, append(line));
-        return true;
-    }
-
-    @Override
-    public synchronized boolean contains(String key) {
-        String jobKey = jobKeyOf(key);
-        if (jobKey == null) {
-            return otherKeys.contains(key);
-        }
-        String path = key.substring(jobKey.length() + 1);
-        return path.equals(MANIFEST) ? isJobComplete(jobKey) : isDelivered(jobKey, path);
-    }
-
-    /**
-     * Forgets a file of a job that is not complete yet, or, given a manifest key, the whole job so that it is
-     * harvested again. A single file of a complete job is not tracked any more: answers false.
-     */
-    @Override
-    public synchronized boolean remove(String key) {
-        if (!contains(key)) {
-            return false;
-        }
-        String jobKey = jobKeyOf(key);
-        if (jobKey != null && isJobComplete(jobKey) && !key.endsWith("/" + MANIFEST)) {
-            return false;
-        }
-        appendRemove(key);
-        return true;
-    }
-
     private void appendRemove(String key) {
         ObjectNode line = JSON.createObjectNode().put("op", "remove").put("key", key);
         apply(line, append(line));
-    }
-
-    @Override
-    public boolean confirm(String key) {
-        return true;
-    }
-
-    @Override
-    public synchronized void clear() {
-        jobs.clear();
-        otherKeys.clear();
-        obsoleteLines = 0;
-        try {
-            journal.truncate();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot clear the ledger " + file(), e);
-        }
     }
 
     private static ObjectNode fileLine(DeliveredFile f) {
@@ -286,7 +229,6 @@ public class FileLedger extends ServiceSupport implements Ledger, IdempotentRepo
                 entry.files.clear();
                 entry.complete = true;
             }
-            case "key" -> otherKeys.add(line.path("key").asText());
             case "remove" -> applyRemove(line.path("key").asText());
             // A probe cut short by a crash: it records nothing.
             case "probe" -> obsoleteLines++;
@@ -302,9 +244,7 @@ public class FileLedger extends ServiceSupport implements Ledger, IdempotentRepo
     private void applyRemove(String key) {
         obsoleteLines += 2;
         String jobKey = jobKeyOf(key);
-        if (jobKey == null) {
-            otherKeys.remove(key);
-        } else if (key.endsWith("/" + MANIFEST)) {
+        if (key.endsWith("/" + MANIFEST)) {
             jobs.remove(jobKey);
         } else if (jobs.containsKey(jobKey)) {
             jobs.get(jobKey).files.remove(key.substring(jobKey.length() + 1));
@@ -357,9 +297,6 @@ public class FileLedger extends ServiceSupport implements Ledger, IdempotentRepo
         Map<Line, Long> moved = new HashMap<>();
         journal.rewrite(out -> {
             long written = 0;
-            for (String key : otherKeys) {
-                written += write(out, JSON.createObjectNode().put("op", "key").put("key", key));
-            }
             for (Map.Entry<String, JobEntry> job : jobs.entrySet()) {
                 for (Line line : job.getValue().files.values()) {
                     byte[] bytes = journal.lineAt(line.offset());

@@ -105,7 +105,7 @@ class HarvestCommandTest {
     void theLedgerCommandNamesADamagedLedgerInOneLineWithoutAStackTrace() throws Exception {
         Path ledger = dir.resolve("data/ledger/tensorpool-to-directory.jsonl");
         Files.createDirectories(ledger.getParent());
-        Files.writeString(ledger, "{\"op\":\"key\",\"key\":\"x\"}\nnot json\n{\"op\":\"key\",\"key\":\"y\"}\n");
+        Files.writeString(ledger, "{\"op\":\"complete\",\"job\":\"tensorpool/x\",\"at\":\"2026-11-23T10:00:00Z\"}\nnot json\n{\"op\":\"complete\",\"job\":\"tensorpool/y\",\"at\":\"2026-11-23T10:00:00Z\"}\n");
         ByteArrayOutputStream errors = new ByteArrayOutputStream();
         assertThat(LedgerReport.run(config, CommandLine.parse(new String[0]), new PrintStream(
                 OutputStream.nullOutputStream()), new PrintStream(errors, true, StandardCharsets.UTF_8)))

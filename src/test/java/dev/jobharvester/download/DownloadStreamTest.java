@@ -18,6 +18,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
@@ -33,6 +35,7 @@ class DownloadStreamTest {
     private final Simulator simulator = Simulator.started();
     private CloseableHttpClient http;
     private SimFile file;
+    private final ExecutorService workers = Executors.newCachedThreadPool();
 
     @BeforeEach
     void start() throws IOException {
@@ -45,6 +48,7 @@ class DownloadStreamTest {
     @AfterEach
     void stop() throws IOException {
         http.close();
+        workers.shutdownNow();
     }
 
     private DownloadStream download(long promisedSize) {
@@ -54,7 +58,7 @@ class DownloadStreamTest {
     private DownloadStream download(long promisedSize, BooleanSupplier jobHeld) {
         URI url = URI.create(simulator.presign(TensorPoolApi.NAME, "job", file.path()));
         return new DownloadStream(http, OutputFile.of(file.path(), url, promisedSize), "tensorpool/job/dir/data.bin",
-                null, stale -> Optional.empty(), jobHeld, DownloadStream.Options.single(0));
+                null, stale -> Optional.empty(), jobHeld, new DownloadStream.Options(0, Duration.ofSeconds(30), 1, 0, workers));
     }
 
     @Test
@@ -86,7 +90,7 @@ class DownloadStreamTest {
         URI url = URI.create(simulator.presign(TensorPoolApi.NAME, "job", file.path()));
         return new DownloadStream(http, OutputFile.of(file.path(), url, -1), "tensorpool/job/dir/data.bin",
                 null, stale -> Optional.empty(), () -> true,
-                new DownloadStream.Options(maxResumes, Duration.ofSeconds(30), segments, segmentSize));
+                new DownloadStream.Options(maxResumes, Duration.ofSeconds(30), segments, segmentSize, workers));
     }
 
     private List<String> rangesAsked() {
@@ -126,7 +130,7 @@ class DownloadStreamTest {
         simulator.addJob(TensorPoolApi.NAME, SimJob.of("job-empty", JobScript.always("completed"), empty));
         URI url = URI.create(simulator.presign(TensorPoolApi.NAME, "job-empty", empty.path()));
         try (DownloadStream stream = new DownloadStream(http, OutputFile.of(empty.path(), url, -1), "t/job-empty/empty.txt",
-                null, stale -> Optional.empty(), () -> true, new DownloadStream.Options(0, Duration.ofSeconds(30), 4, 65_536))) {
+                null, stale -> Optional.empty(), () -> true, new DownloadStream.Options(0, Duration.ofSeconds(30), 4, 65_536, workers))) {
             assertThat(stream.readAllBytes()).isEmpty();
             assertThat(stream.isComplete()).isTrue();
         }

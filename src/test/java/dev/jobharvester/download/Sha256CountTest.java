@@ -5,12 +5,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.SplittableRandom;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** The digest taken on a second thread past the first megabyte equals SHA-256 of the whole, however bytes arrive. */
 class Sha256CountTest {
+
+    private static final Executor HASHING = Executors.newCachedThreadPool(task -> {
+        Thread thread = new Thread(task, "test-sha256");
+        thread.setDaemon(true);
+        return thread;
+    });
 
     /** A hashing task left unscheduled would leave the reader waiting for a free chunk for ever. */
     @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
@@ -23,7 +31,7 @@ class Sha256CountTest {
         byte[] bytes = new byte[size];
         SplittableRandom random = new SplittableRandom(size);
         random.nextBytes(bytes);
-        Sha256Count count = new Sha256Count();
+        Sha256Count count = new Sha256Count(HASHING);
         // Reads of varying length, the largest beyond a chunk, as sockets hand them out.
         byte[] read = new byte[Sha256Count.CHUNK_BYTES * 2 + 7];
         for (int at = 0; at < size; ) {

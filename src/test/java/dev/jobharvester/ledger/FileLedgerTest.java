@@ -48,7 +48,7 @@ class FileLedgerTest {
 
         FileLedger again = open();
         assertThat(again.isDelivered("tensorpool/j1", "a/b.txt")).isTrue();
-        assertThat(again.contains("tensorpool/j1/c.bin")).isTrue();
+        assertThat(again.isDelivered("tensorpool/j1", "c.bin")).isTrue();
         assertThat(again.isDelivered("tensorpool/j1", "d.txt")).isFalse();
         assertThat(files(again)).containsExactly(file("a/b.txt", 10), file("c.bin", 20));
     }
@@ -59,7 +59,6 @@ class FileLedgerTest {
         ledger.delivered(file("a.txt", 1));
         ledger.jobComplete("tensorpool/j1");
         assertThat(ledger.isJobComplete("tensorpool/j1")).isTrue();
-        assertThat(ledger.contains("tensorpool/j1/_manifest.json")).isTrue();
         assertThat(ledger.isDelivered("tensorpool/j1", "a.txt")).isTrue();
         assertThat(files(ledger)).isEmpty();
         ledger.stop();
@@ -86,33 +85,28 @@ class FileLedgerTest {
     void aDamagedLineInTheMiddleStopsTheStartWithItsLineNumber() throws IOException {
         Path file = dir.resolve("ledger").resolve("route.jsonl");
         Files.createDirectories(file.getParent());
-        Files.writeString(file, "{\"op\":\"key\",\"key\":\"x\"}\nnot json\n{\"op\":\"key\",\"key\":\"y\"}\n");
+        Files.writeString(file, "{\"op\":\"complete\",\"job\":\"tensorpool/x\",\"at\":\"2026-11-23T10:00:00Z\"}\nnot json\n{\"op\":\"complete\",\"job\":\"tensorpool/y\",\"at\":\"2026-11-23T10:00:00Z\"}\n");
         FileLedger ledger = new FileLedger(file, true);
         assertThatThrownBy(ledger::start).hasStackTraceContaining("damaged at line 2");
     }
 
     @Test
-    void behavesAsAnIdempotentRepository() {
+    void aFileOfAJobNotCompleteIsForgottenAndStaysForgottenAfterARestart() {
         FileLedger ledger = open();
-        assertThat(ledger.add("plain-key")).isTrue();
-        assertThat(ledger.add("plain-key")).isFalse();
-        assertThat(ledger.add("tensorpool/j2/x.txt")).isTrue();
-        assertThat(ledger.isDelivered("tensorpool/j2", "x.txt")).isTrue();
-        assertThat(ledger.remove("tensorpool/j2/x.txt")).isTrue();
-        assertThat(ledger.contains("tensorpool/j2/x.txt")).isFalse();
+        ledger.delivered(file("x.txt", 1));
+        assertThat(ledger.forgetFile("tensorpool/j1", "x.txt")).isTrue();
+        assertThat(ledger.forgetFile("tensorpool/j1", "x.txt")).as("already forgotten").isFalse();
         ledger.stop();
-        FileLedger again = open();
-        assertThat(again.contains("plain-key")).isTrue();
-        assertThat(again.contains("tensorpool/j2/x.txt")).isFalse();
+        assertThat(open().isDelivered("tensorpool/j1", "x.txt")).isFalse();
     }
 
     @Test
-    void removingTheManifestKeyHarvestsTheJobAgain() {
+    void forgettingAJobHarvestsItAgainButNotASingleFileOfACompleteJob() {
         FileLedger ledger = open();
         ledger.delivered(file("a.txt", 1));
         ledger.jobComplete("tensorpool/j1");
-        assertThat(ledger.remove("tensorpool/j1/a.txt")).as("a single file of a complete job").isFalse();
-        assertThat(ledger.remove("tensorpool/j1/_manifest.json")).isTrue();
+        assertThat(ledger.forgetFile("tensorpool/j1", "a.txt")).as("a single file of a complete job").isFalse();
+        assertThat(ledger.forgetJob("tensorpool/j1")).isTrue();
         assertThat(ledger.isJobComplete("tensorpool/j1")).isFalse();
         assertThat(ledger.isDelivered("tensorpool/j1", "a.txt")).isFalse();
     }
