@@ -28,6 +28,9 @@ import org.slf4j.LoggerFactory;
  * sink, and their count and SHA-256 are taken on the way. A body shorter or longer than promised fails the read,
  * so the sink never finishes a truncated file. A transfer that breaks resumes with a Range request from the byte
  * reached, on a freshly listed location when the old one has expired; a location past its expiry is not tried.
+ * <p>
+ * Over 300 lines because a transfer's states (opening, reading, resuming, relisting, segmenting) share one
+ * position and one connection, and read best together.
  */
 public class DownloadStream extends VerifiedBody {
 

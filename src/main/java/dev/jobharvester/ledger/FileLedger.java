@@ -28,6 +28,8 @@ import org.apache.camel.support.service.ServiceSupport;
  * are read back from the file when a manifest or a report needs them. Once a job is complete only its completion is
  * kept, so memory and the file grow with the number of jobs, not files. What the journal keeps through crashes, power
  * cuts and full disks, the ledger keeps.
+ * <p>
+ * Over 300 lines because the index, its replay at start and its compaction must agree line for line.
  */
 public class FileLedger extends ServiceSupport implements Ledger {
 

@@ -26,6 +26,8 @@ import org.slf4j.LoggerFactory;
  * a transaction that first locks the job's lease row and checks that this instance still holds it under the same
  * fence number: an instance that wakes up past its lease cannot record anything, even if its clock is wrong, since
  * only the database's clock decides.
+ * <p>
+ * Over 300 lines because every Ledger call is one fenced SQL statement or transaction, kept beside the others.
  */
 public class JdbcLedger extends ServiceSupport implements Ledger {
 

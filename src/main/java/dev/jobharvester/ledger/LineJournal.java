@@ -30,6 +30,9 @@ import org.slf4j.LoggerFactory;
  * run by a thread of the journal's own as lines come, so no writer waits for it. A tail a crash left unreadable was
  * never synced, so never acknowledged: it is cut off at open with one warning. One process writes a journal: a lock
  * file beside it names the holder.
+ * <p>
+ * Over 300 lines because each failure of the disk (short write, full disk, torn tail, second writer) has its answer
+ * here, beside the write it answers for.
  */
 final class LineJournal {
 

@@ -41,6 +41,9 @@ import javax.crypto.spec.SecretKeySpec;
  * A stand-in for the platforms: their job APIs on one host and an S3-like storage host on another, both on
  * 127.0.0.1. Storage URLs are signed and really expire; a request that carries an Authorization header as well
  * as a signature is refused, as S3 does. Everything answered is kept in a {@link RequestLog}.
+ * <p>
+ * Over 300 lines because the storage host (signing, expiry, ranges, faults) lives here beside the API hosts it
+ * serves; each platform's API is a class of its own.
  */
 public final class Simulator implements AutoCloseable {
 
