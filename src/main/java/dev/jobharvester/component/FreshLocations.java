@@ -15,8 +15,9 @@ import java.util.Optional;
 
 /**
  * Fresh locations for files whose presigned URLs expired, from their page listed again. One listing at a time per
- * job, and a listing younger than {@link #REUSE} serves every file of its page: many files expiring together cost one.
- * A fresh location is held to the allowed hosts like the first.
+ * job, and a listing younger than {@link #REUSE} serves every file of its page, so many files expiring together cost
+ * one; but not a listing whose location for the file has expired too (past its expiry, or the very one that failed):
+ * URLs may live a second. A fresh location is held to the allowed hosts like the first.
  */
 final class FreshLocations {
 
@@ -45,7 +46,7 @@ final class FreshLocations {
         synchronized (job) {
             Relisting last = job.relisting;
             if (last == null || !Objects.equals(last.page(), stale.page())
-                    || last.at().plus(REUSE).isBefore(Instant.now())) {
+                    || last.at().plus(REUSE).isBefore(Instant.now()) || !stillFresh(last, stale)) {
                 List<OutputFile> files = provider.outputs(job.jobId, stale.page()).map(OutputPage::files)
                         .orElse(List.of());
                 last = new Relisting(stale.page(), Instant.now(), files);
@@ -53,5 +54,12 @@ final class FreshLocations {
             }
             return last.files().stream().filter(f -> f.path().equals(stale.path())).findFirst();
         }
+    }
+
+    /** Whether the listing's location for the file is neither the one that failed nor past its expiry. */
+    private static boolean stillFresh(Relisting listing, OutputFile stale) {
+        Instant now = Instant.now();
+        return listing.files().stream().filter(f -> f.path().equals(stale.path())).allMatch(
+                f -> !f.location().equals(stale.location()) && (f.expiresAt() == null || now.isBefore(f.expiresAt())));
     }
 }

@@ -34,8 +34,6 @@ import org.slf4j.LoggerFactory;
  */
 public class DownloadStream extends VerifiedBody {
 
-    /** A location this close to its expiry is refreshed first: the transfer should not start on a dying URL. */
-    static final Duration EXPIRY_MARGIN = Duration.ofSeconds(5);
     private static final int MAX_ERROR_TEXT = 512;
     private static final Logger LOG = LoggerFactory.getLogger(DownloadStream.class);
     private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-\\d+/(\\d+|\\*)");
@@ -163,7 +161,12 @@ public class DownloadStream extends VerifiedBody {
                         + " the job (it was cut off or paused past it), and another instance delivers the file");
             }
             if (body == null) {
-                connect();
+                try {
+                    connect();
+                } catch (BusyStorageException busy) {
+                    resumeAfter(busy);
+                    continue;
+                }
             }
             int n;
             try {
@@ -209,16 +212,36 @@ public class DownloadStream extends VerifiedBody {
             throw broken;
         }
         int attempt = maxResumes - resumesLeft;
+        long wait = broken instanceof BusyStorageException busy && busy.retryAfterMillis >= 0 ? busy.retryAfterMillis
+                : Backoff.millis(attempt);
+        if (wait > RetryAfter.MAX_WAIT_MILLIS) {
+            throw broken;
+        }
         resumesLeft--;
-        LOG.info("{}: the transfer broke after {} bytes ({}); resuming from there", label, bytesRead(),
-                broken.getMessage());
+        if (broken instanceof BusyStorageException) {
+            LOG.info("{} (trying again in {} ms, from byte {})", broken.getMessage(), wait, bytesRead());
+        } else {
+            LOG.info("{}: the transfer broke after {} bytes ({}); resuming from there", label, bytesRead(),
+                    broken.getMessage());
+        }
         drop();
-        Backoff.pause(attempt);
+        Backoff.sleep(wait);
+    }
+
+    /** Storage asked to be left alone for a while (429, 503), perhaps saying how long. */
+    private static final class BusyStorageException extends IOException {
+
+        private final long retryAfterMillis;
+
+        BusyStorageException(String message, long retryAfterMillis) {
+            super(message);
+            this.retryAfterMillis = retryAfterMillis;
+        }
     }
 
     /** Opens the GET from the byte reached: the whole body the first time, a Range after a break. */
     private void connect() throws IOException {
-        if (expiresSoon(file)) {
+        if (expired(file)) {
             refresh("its location expires at " + file.expiresAt());
         }
         long from = bytesRead();
@@ -233,8 +256,10 @@ public class DownloadStream extends VerifiedBody {
             to = -1;
             response = get(from, to);
         }
-        if (response.getCode() == 403) {
-            // Presigned URLs expire, also in the middle of a transfer: list the file again, once, and go on.
+        // Presigned URLs expire, also in the middle of a transfer: list the file again and go on. Twice at most: a
+        // listing made shortly before for other files may hold a location that has expired too, and once that one
+        // has failed the next listing is a new one.
+        for (int refreshes = 0; response.getCode() == 403 && refreshes < 2; refreshes++) {
             String reason = errorText(response.getEntity());
             drop();
             refresh("storage answered 403" + reason);
@@ -242,6 +267,13 @@ public class DownloadStream extends VerifiedBody {
         }
         int status = response.getCode();
         HttpEntity entity = response.getEntity();
+        if (status == 429 || status == 503) {
+            long retryAfter = RetryAfter.millis(response);
+            String detail = entity == null ? "" : errorText(entity);
+            drop();
+            throw new BusyStorageException(label + ": storage answered " + status + " for "
+                    + Redact.url(file.location()) + detail, retryAfter);
+        }
         if ((status != 200 && status != 206) || entity == null) {
             String detail = entity == null ? "" : errorText(entity);
             drop();
@@ -349,13 +381,14 @@ public class DownloadStream extends VerifiedBody {
     private void refresh(String why) throws IOException {
         file = relister.refresh(file).orElseThrow(() -> new IOException(label + ": " + why
                 + ", and the platform no longer lists it"));
-        if (expiresSoon(file)) {
+        if (expired(file)) {
             throw new IOException(label + ": " + why + "; listed again, it expires at " + file.expiresAt());
         }
     }
 
-    private static boolean expiresSoon(OutputFile file) {
-        return file.expiresAt() != null && !Instant.now().plus(EXPIRY_MARGIN).isBefore(file.expiresAt());
+    /** Storage checks a URL's expiry when a request starts: one that has not expired yet is worth trying. */
+    private static boolean expired(OutputFile file) {
+        return file.expiresAt() != null && !Instant.now().isBefore(file.expiresAt());
     }
 
     private void finish() throws IOException {

@@ -3,12 +3,12 @@ package dev.jobharvester.provider;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jobharvester.common.Backoff;
+import dev.jobharvester.download.RetryAfter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -17,9 +17,7 @@ import org.apache.hc.client5.http.classic.methods.HttpPut;
 import org.apache.hc.client5.http.classic.methods.HttpUriRequestBase;
 import org.apache.hc.client5.http.config.RequestConfig;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
-import org.apache.hc.client5.http.utils.DateUtils;
 import org.apache.hc.core5.http.ClassicHttpResponse;
-import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.HttpEntity;
 import org.apache.hc.core5.http.HttpHeaders;
 import org.slf4j.Logger;
@@ -33,8 +31,6 @@ public class ApiClient {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Logger LOG = LoggerFactory.getLogger(ApiClient.class);
-    /** A Retry-After longer than this is not waited out in the poll: the job is asked again at a later poll. */
-    private static final long MAX_WAIT_MILLIS = 60_000;
     private static final RequestConfig NO_REDIRECTS = RequestConfig.custom().setRedirectsEnabled(false).build();
 
     private final String provider;
@@ -138,7 +134,7 @@ public class ApiClient {
                 failure = e;
                 wait = Backoff.millis(attempt);
             }
-            if (attempt >= retries || wait > MAX_WAIT_MILLIS) {
+            if (attempt >= retries || wait > RetryAfter.MAX_WAIT_MILLIS) {
                 failed(failure);
                 throw failure;
             }
@@ -148,26 +144,13 @@ public class ApiClient {
         }
     }
 
-    private static long retryAfter(ClassicHttpResponse response) {
-        Header header = response.getFirstHeader(HttpHeaders.RETRY_AFTER);
-        if (header == null) {
-            return -1;
-        }
-        String value = header.getValue().trim();
-        if (value.matches("\\d+")) {
-            return Long.parseLong(value) * 1000;
-        }
-        Instant at = DateUtils.parseStandardDate(value);
-        return at == null ? -1 : Math.max(0, Duration.between(Instant.now(), at).toMillis());
-    }
-
     private JsonNode parse(String jobId, String what, ClassicHttpResponse response) throws IOException {
         int status = response.getCode();
         JsonNode body = readJson(response.getEntity());
         if (status / 100 != 2) {
             String message = body == null ? null : errorMessage.apply(body);
             throw new ProviderException(provider, jobId, what + " answered " + status
-                    + (message == null || message.isBlank() ? "" : ": " + message), status, retryAfter(response));
+                    + (message == null || message.isBlank() ? "" : ": " + message), status, RetryAfter.millis(response));
         }
         if (body == null) {
             throw new ProviderException(provider, jobId, what + " answered " + status + " with a body that is not JSON");

@@ -19,6 +19,8 @@ public final class SimFile {
     private volatile long bytesPerSecond;
     private volatile long abortAfterBytes = -1;
     private final AtomicInteger abortsLeft = new AtomicInteger();
+    private final AtomicInteger busyLeft = new AtomicInteger();
+    private volatile String retryAfter;
 
     public SimFile(String path, long size, long seed) {
         this(path, new GeneratedContent(seed, size));
@@ -116,6 +118,18 @@ public final class SimFile {
         this.abortAfterBytes = bytes;
         this.abortsLeft.set(times);
         return this;
+    }
+
+    /** Answers the next {@code times} downloads with 503 Slow Down and this Retry-After, as a throttled bucket does. */
+    public SimFile busy(int times, String retryAfter) {
+        this.busyLeft.set(times);
+        this.retryAfter = retryAfter;
+        return this;
+    }
+
+    /** The Retry-After to answer this download with, or null to serve it; counts it as one of the busy ones. */
+    String takeBusy() {
+        return busyLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0 ? retryAfter : null;
     }
 
     long bytesPerSecond() {

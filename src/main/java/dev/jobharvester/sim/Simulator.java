@@ -327,7 +327,13 @@ public final class Simulator implements AutoCloseable {
         } else if (file == null) {
             s3Error(exchange, 404, "NoSuchKey", "The specified key does not exist.");
         } else {
-            sendFile(exchange, file);
+            String busy = file.takeBusy();
+            if (busy != null) {
+                exchange.getResponseHeaders().set("Retry-After", busy);
+                s3Error(exchange, 503, "SlowDown", "Please reduce your request rate.");
+            } else {
+                sendFile(exchange, file);
+            }
         }
     }
 

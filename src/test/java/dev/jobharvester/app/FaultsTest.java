@@ -154,4 +154,18 @@ class FaultsTest {
         harvest(job, Map.of("harvester.max-resumes", "0"));
         assertThat(requestsFor(job, file)).extracting(RequestLog.Entry::status).containsExactly(200, 200);
     }
+
+    @Test
+    void storageThatAsksToWaitIsWaitedOutAsItsRetryAfterSaysWithinTheSameAttempt() throws Exception {
+        SimFile file = SimFile.of("busy.bin", 50_000).busy(2, "1");
+        SimJob job = simulator.addJob(NAME, SimJob.of("tp-busy", JobScript.always("completed"), file));
+        // One attempt per file: the wait happens inside it, not at a later poll.
+        harvest(job, Map.of("harvester.max-file-attempts", "1"));
+        List<RequestLog.Entry> requests = requestsFor(job, file);
+        assertThat(requests).extracting(RequestLog.Entry::status).containsExactly(503, 503, 200);
+        for (int i = 1; i < requests.size(); i++) {
+            assertThat(Duration.between(requests.get(i - 1).at(), requests.get(i).at()))
+                    .as("the wait before request %d", i + 1).isGreaterThanOrEqualTo(Duration.ofSeconds(1));
+        }
+    }
 }
