@@ -87,13 +87,13 @@ def row(workload, label, tool, reference=None):
 steady = median("small", "harvester (running daemon)")
 for tool in ["curl", "curl, then sync", "aria2c", "rclone", "harvester (one-shot, JVM start included)",
              "harvester (running daemon)", "harvester (running daemon, fsync off)",
-             "harvester (running daemon, fsync off, then sync)"]:
+             "harvester (running daemon, fsync off), then sync"]:
     row("small", f"{int(small_files):,} files of {size(small_bytes)} to disk", tool,
         steady if not tool.startswith("harvester") else None)
 large_harvester = median("large", "harvester (one-shot, -Xmx64m)")
 large_daemon = median("large", "harvester (running daemon)")
 for tool in ["curl", "harvester (one-shot, -Xmx64m)", "harvester (running daemon)",
-             "harvester (running daemon, fsync off)", "harvester (running daemon, fsync off, then sync)",
+             "harvester (running daemon, fsync off)", "harvester (running daemon, fsync off), then sync",
              "dd to disk (fdatasync)"]:
     row("large", f"one file of {size(large_bytes)} to disk", tool,
         large_daemon if tool in ("curl", "dd to disk (fdatasync)") else None)
@@ -153,7 +153,7 @@ for workload, limit, label in [("small", 1.15, f"{int(small_files):,} small file
         goal(f"durability (issue 14): {label}, fsync on within {limit:.2f}× of fsync off (running daemons)",
              f"{durable[0]:.2f} s vs {scratch[0]:.2f} s ({durable[0] / scratch[0]:.2f}×)",
              durable[0] <= limit * scratch[0])
-    flushed = median(workload, "harvester (running daemon, fsync off, then sync)")
+    flushed = median(workload, "harvester (running daemon, fsync off), then sync")
     if durable[0] and flushed[0]:
         lines.append(f"| (not a goal) {label}: fsync on against fsync off followed by `sync`, the same bytes on the"
                      f" disk | {durable[0]:.2f} s vs {flushed[0]:.2f} s ({durable[0] / flushed[0]:.2f}×) | |")
