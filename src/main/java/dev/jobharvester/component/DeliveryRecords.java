@@ -77,6 +77,15 @@ final class DeliveryRecords {
         refuse(job, "_refused/" + SinkNames.segment(sourcePath), sourcePath, reason);
     }
 
+    /** Records a listed file its platform offers no bytes for, once, for the manifest. */
+    void unavailable(TrackedJob job, String sourcePath, String reason) {
+        String key = "_unavailable/" + SinkNames.segment(sourcePath);
+        if (!ledger.isDelivered(job.jobKey, key)) {
+            ledger.delivered(new DeliveredFile(job.jobKey, key, Kind.UNAVAILABLE, -1, null, sourcePath, reason,
+                    Instant.now()));
+        }
+    }
+
     /** @param key the refused file's place in the ledger: its sink path, or a made-up one when it has none */
     void refuse(TrackedJob job, String key, String sourcePath, String reason) {
         if (!ledger.isDelivered(job.jobKey, key)) {

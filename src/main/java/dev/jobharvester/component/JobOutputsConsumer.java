@@ -308,6 +308,7 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
                 LOG.info("{} job {} does not hand out its outputs yet; waiting", provider.name(), job.jobId);
                 return count;
             }
+            listed.get().unavailable().forEach(file -> records.unavailable(job, file.sourcePath(), file.reason()));
             Map<String, OutputFile> listedFiles = sinkPaths(job, listed.get().files());
             // The ledger is asked once for the page before its batch and once after, not once per file and question.
             Map<String, Kind> recorded = ledger.recorded(job.jobKey, listedFiles.keySet());
@@ -484,7 +485,7 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
         Manifest.Summary summary;
         try (OutputStream out = Files.newOutputStream(manifest)) {
             summary = Manifest.write(provider.name(), job.jobId, job.terminal().providerState(),
-                    (kind, action) -> ledger.forEachFile(job.jobKey, kind, action), out);
+                    job.terminal().outcome(), (kind, action) -> ledger.forEachFile(job.jobKey, kind, action), out);
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(manifest);
             throw e;

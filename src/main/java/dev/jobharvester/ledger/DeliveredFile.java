@@ -27,7 +27,9 @@ public record DeliveredFile(String jobKey, String path, Kind kind, long size, St
         /** An archive whose entries were delivered as files of their own. */
         ARCHIVE,
         /** Not delivered: its download kept failing; the note holds the last error. Retried on request. */
-        PARKED
+        PARKED,
+        /** Listed by the platform, which offers no bytes for it (never uploaded by the job); the note says why. */
+        UNAVAILABLE
     }
 
     public static DeliveredFile file(String jobKey, String path, long size, String sha256, String sourcePath) {

@@ -8,6 +8,8 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -22,6 +24,9 @@ public final class Manifest {
     public static final int FORMAT_VERSION = 2;
 
     private static final JsonFactory JSON = new JsonFactory();
+    /** Listed files that are not in the sink, each with its reason, by the manifest's name for them. */
+    private static final List<Map.Entry<String, Kind>> NOT_DELIVERED = List.of(Map.entry("refused", Kind.REFUSED),
+            Map.entry("unavailable", Kind.UNAVAILABLE));
 
     /** A job's records of one kind, in path order; read twice for the files (their totals come first). */
     @FunctionalInterface
@@ -29,7 +34,7 @@ public final class Manifest {
         void forEach(Kind kind, Consumer<DeliveredFile> action);
     }
 
-    /** What the manifest lists: files and their bytes, and the others (refused or skipped). */
+    /** What the manifest lists: files and their bytes, and the others (refused, skipped or unavailable). */
     public record Summary(long files, long bytes, long others) {
     }
 
@@ -38,10 +43,11 @@ public final class Manifest {
 
     /**
      * @param state   the job's terminal state in the platform's spelling
+     * @param outcome what the platform says of the job's result beyond its state, or null
      * @param records the ledger's records for the job
      */
-    public static Summary write(String provider, String jobId, String state, Records records, OutputStream out)
-            throws IOException {
+    public static Summary write(String provider, String jobId, String state, String outcome, Records records,
+            OutputStream out) throws IOException {
         long[] files = new long[2];
         Instant[] first = new Instant[1];
         Instant[] last = new Instant[1];
@@ -58,6 +64,9 @@ public final class Manifest {
             json.writeStringField("provider", provider);
             json.writeStringField("jobId", jobId);
             json.writeStringField("state", state);
+            if (outcome != null) {
+                json.writeStringField("outcome", outcome);
+            }
             if (first[0] != null) {
                 json.writeStringField("firstFileDeliveredAt", first[0].toString());
                 json.writeStringField("lastFileDeliveredAt", last[0].toString());
@@ -86,13 +95,15 @@ public final class Manifest {
                 others[0]++;
                 g.writeString(skipped.path());
             });
-            array(json, "refused", records, Kind.REFUSED, (g, refused) -> {
-                others[0]++;
-                g.writeStartObject();
-                g.writeStringField("sourcePath", refused.sourcePath());
-                g.writeStringField("reason", refused.note());
-                g.writeEndObject();
-            });
+            for (Map.Entry<String, Kind> notDelivered : NOT_DELIVERED) {
+                array(json, notDelivered.getKey(), records, notDelivered.getValue(), (g, file) -> {
+                    others[0]++;
+                    g.writeStartObject();
+                    g.writeStringField("sourcePath", file.sourcePath());
+                    g.writeStringField("reason", file.note());
+                    g.writeEndObject();
+                });
+            }
             json.writeEndObject();
         }
         return new Summary(files[0], files[1], others[0]);

@@ -59,12 +59,16 @@ public final class ChutesApi extends PlatformApi {
             simulator.json(exchange, 500, simulator.object().put("detail", "Internal Server Error"));
             return;
         }
-        boolean finished = state.equals("finished");
+        // A job that failed or was cancelled ends as Chutes shows it: finished, without a result or files.
+        boolean failed = state.equals("failed");
+        boolean finished = failed || state.equals("finished");
         ObjectNode body = simulator.object().put("job_id", job.id()).put("user_id", "user-sim")
                 .put("chute_id", "chute-sim").put("method", "run").put("active", !finished)
                 .put("created_at", job.createdAt().toString());
         body.putObject("job_args");
-        if (finished) {
+        if (failed) {
+            body.put("finished_at", "2026-11-23T09:00:00").putNull("result").putNull("output_files");
+        } else if (finished) {
             body.put("finished_at", "2026-11-23T09:00:00");
             body.putObject("result").put("ok", true);
             ObjectNode files = body.putObject("output_files");

@@ -3,6 +3,7 @@ package dev.jobharvester.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.jobharvester.sim.ChutesApi;
 import dev.jobharvester.sim.JobScript;
 import dev.jobharvester.sim.SimFile;
@@ -61,11 +62,33 @@ class ChutesPipelineTest {
         }
         Delivered.assertComplete(NAME, output, job, "finished", uploaded);
         Delivered.assertEachDownloadedOnce(simulator, NAME, job, uploaded);
+        // Every listed file is accounted for, the one never uploaded too, and what Chutes says of the result.
+        JsonNode manifest = Delivered.manifest(NAME, output, job);
+        assertThat(manifest.get("unavailable")).singleElement().satisfies(f -> {
+            assertThat(f.get("sourcePath").asText()).isEqualTo(missing.path());
+            assertThat(f.get("reason").asText()).isEqualTo("never uploaded by the job");
+        });
+        assertThat(manifest.get("outcome").asText()).isEqualTo("result: {\"ok\":true}");
         assertThat(simulator.requests().matching(e -> e.path().endsWith(ChutesApi.fileId(job, missing)))).isEmpty();
         assertThat(simulator.requests().entries()).allSatisfy(e -> {
             assertThat(e.host()).isEqualTo("api");
             assertThat(e.authorization()).isEqualTo("cpk_sim-chutes-key");
         });
+    }
+
+    @Test
+    void aJobThatFailedSaysSoInItsManifestUnlikeAJobThatSucceededWithNoFiles() throws Exception {
+        SimJob failed = simulator.addJob(NAME, SimJob.of("failed", JobScript.always("failed")));
+        SimJob empty = simulator.addJob(NAME, SimJob.of("empty", JobScript.always("finished")));
+        Path output = RunningHarvester.output(dir);
+        try (RunningHarvester harvester = RunningHarvester.start(settings("failed,empty"))) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> Delivered.manifestPresent(NAME, output, failed)
+                    && Delivered.manifestPresent(NAME, output, empty));
+        }
+        assertThat(Delivered.manifest(NAME, output, failed).get("outcome").asText())
+                .isEqualTo("no result and no output files: the job failed or was cancelled (Chutes does not say which)");
+        assertThat(Delivered.manifest(NAME, output, empty).get("outcome").asText()).startsWith("result: ");
+        assertThat(Delivered.manifest(NAME, output, failed).get("fileCount").asInt()).isZero();
     }
 
     @Test

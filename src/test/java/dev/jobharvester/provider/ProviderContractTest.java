@@ -111,8 +111,9 @@ class ProviderContractTest {
         for (String state : provider.facts().states().keySet()) {
             String id = "state-" + state;
             simulator.addJob(platform, SimJob.of(id, JobScript.always(state)));
-            assertThat(provider.status(id)).as("%s state %s", platform, state)
-                    .isEqualTo(new JobStatus(provider.facts().states().get(state), state));
+            JobStatus status = provider.status(id);
+            assertThat(status.state()).as("%s state %s", platform, state).isEqualTo(provider.facts().states().get(state));
+            assertThat(status.providerState()).isEqualTo(state);
         }
     }
 

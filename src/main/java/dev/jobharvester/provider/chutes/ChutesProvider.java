@@ -35,24 +35,40 @@ public class ChutesProvider extends JobProvider {
     @Override
     public JobStatus status(String jobId) throws IOException {
         JsonNode job = api().get(jobId, path(jobId));
-        return facts().status(jobId, job.hasNonNull("finished_at") ? "finished" : "running");
+        JobStatus status = facts().status(jobId, job.hasNonNull("finished_at") ? "finished" : "running");
+        return new JobStatus(status.state(), status.providerState(), status.state().isTerminal() ? outcome(job) : null);
+    }
+
+    /**
+     * Chutes keeps a job's status and error to itself; what it shows of the outcome is {@code result}, and a job that
+     * failed or was cancelled ends without a result or files.
+     */
+    private static String outcome(JsonNode job) {
+        JsonNode result = job.path("result");
+        if (result.isObject()) {
+            return "result: " + result;
+        }
+        return job.path("output_files").isObject() ? "no result"
+                : "no result and no output files: the job failed or was cancelled (Chutes does not say which)";
     }
 
     @Override
     public Optional<OutputPage> outputs(String jobId, String page) throws IOException {
         JsonNode files = api().get(jobId, path(jobId)).path("output_files");
         List<OutputFile> uploaded = new ArrayList<>();
+        List<OutputPage.Unavailable> missing = new ArrayList<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = files.fields(); it.hasNext();) {
             Map.Entry<String, JsonNode> entry = it.next();
             String name = JsonFields.text(entry.getValue(), "filename", name(), jobId);
             if (!entry.getValue().path("uploaded").asBoolean(false)) {
                 LOG.info("{} job {}: {} was never uploaded by the job; nothing to fetch", name(), jobId, name);
+                missing.add(new OutputPage.Unavailable(name, "never uploaded by the job"));
                 continue;
             }
             URI location = URI.create(api().baseUrl() + path(jobId) + "/download/" + ApiClient.encode(entry.getKey()));
             uploaded.add(OutputFile.of(name, location, -1));
         }
-        return Optional.of(OutputPage.last(uploaded));
+        return Optional.of(new OutputPage(uploaded, null, missing));
     }
 
     @Override
