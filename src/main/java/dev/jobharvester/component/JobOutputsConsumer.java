@@ -357,15 +357,24 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
         return count + processBatch(manifest);
     }
 
-    /** The page's files by their paths in the sink; a file whose name is refused is recorded so, and left out. */
+    /**
+     * The page's files by their paths in the sink; a file whose name is refused is recorded so, and left out. The
+     * page's folders are reserved first, so a file named as one of them is renamed whichever comes first.
+     */
     private Map<String, OutputFile> sinkPaths(TrackedJob job, List<OutputFile> files) {
-        CaseInsensitiveNames names = new CaseInsensitiveNames();
-        Map<String, OutputFile> byPath = new LinkedHashMap<>();
+        List<Map.Entry<String, OutputFile>> relative = new ArrayList<>();
         for (OutputFile file : files) {
-            String path = sinkPath(job, names, file.path(), file.path());
-            if (path != null) {
-                byPath.put(path, file);
+            try {
+                relative.add(Map.entry(SinkNames.relativePath(file.path()), file));
+            } catch (IllegalArgumentException e) {
+                records.refuse(job, file.path(), e.getMessage());
             }
+        }
+        CaseInsensitiveNames names = new CaseInsensitiveNames()
+                .reserveFoldersOf(relative.stream().map(Map.Entry::getKey).toList());
+        Map<String, OutputFile> byPath = new LinkedHashMap<>();
+        for (Map.Entry<String, OutputFile> file : relative) {
+            byPath.put(names.claim(file.getKey(), file.getValue().path()), file.getValue());
         }
         return byPath;
     }

@@ -83,4 +83,34 @@ class HostileInputTest {
             assertThat(simulator.requests().matching(e -> e.host().equals("storage"))).hasSize(5);
         }
     }
+
+    @Test
+    void aFileAndAFolderOfTheSameNameAreBothDeliveredOnceUnderDistinctNames() throws Exception {
+        try (Simulator simulator = Simulator.allPlatforms().start()) {
+            SimFile file = SimFile.of("clash", 1_000);
+            SimFile inner = SimFile.of("clash/inner.txt", 2_000);
+            SimJob job = simulator.addJob(NAME, SimJob.of("tp-clash", JobScript.always("completed"), inner, file));
+            Path output = RunningHarvester.output(dir);
+            try (RunningHarvester harvester = RunningHarvester.start(RunningHarvester.settings(simulator, dir,
+                    job.id()))) {
+                await().atMost(Duration.ofSeconds(60)).until(() -> Delivered.manifestPresent(NAME, output, job));
+            }
+            Path jobDir = Delivered.jobDir(NAME, output, job);
+            assertThat(Digests.sha256(jobDir.resolve("clash/inner.txt"))).isEqualTo(inner.sha256());
+            JsonNode manifest = Delivered.manifest(NAME, output, job);
+            assertThat(manifest.get("fileCount").asInt()).isEqualTo(2);
+            List<JsonNode> mapped = new ArrayList<>();
+            manifest.get("files").forEach(f -> {
+                if (f.has("sourcePath")) {
+                    mapped.add(f);
+                }
+            });
+            assertThat(mapped).singleElement().satisfies(f -> {
+                assertThat(f.get("sourcePath").asText()).isEqualTo("clash");
+                assertThat(f.get("path").asText()).matches("clash~[0-9a-f]{8}");
+                assertThat(Digests.sha256(jobDir.resolve(f.get("path").asText()))).isEqualTo(file.sha256());
+            });
+            Delivered.assertEachDownloadedOnce(simulator, NAME, job, List.of(file, inner));
+        }
+    }
 }

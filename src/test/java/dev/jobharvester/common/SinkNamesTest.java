@@ -3,6 +3,9 @@ package dev.jobharvester.common;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class SinkNamesTest {
@@ -52,5 +55,29 @@ class SinkNamesTest {
         assertThat(SinkNames.jobKey("tensorpool", "..")).doesNotContain("/..").isEqualTo("tensorpool/%2E.");
         assertThat(SinkNames.jobKeyOf("tensorpool/j1/a/b.txt")).isEqualTo("tensorpool/j1");
         assertThat(SinkNames.jobKeyOf("plain")).isNull();
+    }
+
+    @Test
+    void aFileNamedAsAFolderOfTheListingIsRenamedWhicheverComesFirst() {
+        List<String> listing = List.of("clash/inner.txt", "clash", "Clash/other.txt");
+        for (List<String> order : List.of(listing, List.of(listing.get(2), listing.get(1), listing.get(0)))) {
+            CaseInsensitiveNames names = new CaseInsensitiveNames().reserveFoldersOf(listing);
+            Map<String, String> claimed = new HashMap<>();
+            order.forEach(path -> claimed.put(path, names.claim(path, path)));
+            assertThat(claimed.get("clash")).as("in the order %s", order).matches("clash~[0-9a-f]{8}");
+            assertThat(claimed.get("clash/inner.txt")).isEqualTo("clash/inner.txt");
+            assertThat(claimed.get("Clash/other.txt")).isEqualTo("Clash/other.txt");
+        }
+    }
+
+    @Test
+    void aFolderWhoseNameAFileTookFirstIsMovedForEveryPathBelowIt() {
+        CaseInsensitiveNames streamed = new CaseInsensitiveNames();
+        assertThat(streamed.claim("clash", "clash")).isEqualTo("clash");
+        String inner = streamed.claim("clash/a/inner.txt", "clash/a/inner.txt");
+        assertThat(inner).matches("clash~[0-9a-f]{8}/a/inner.txt");
+        String folder = inner.substring(0, inner.indexOf('/'));
+        assertThat(streamed.claim("CLASH/b.txt", "CLASH/b.txt")).isEqualTo(folder + "/b.txt");
+        assertThat(streamed.claim(folder, folder)).as("a file named as the moved folder").isNotEqualTo(folder);
     }
 }
