@@ -1,7 +1,6 @@
 package dev.jobharvester.ledger;
 
 import dev.jobharvester.durability.Directories;
-import dev.jobharvester.durability.GroupCommit;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
@@ -54,8 +53,9 @@ final class LineJournal {
 
     private final Path file;
     private final boolean fsync;
-    private final GroupCommit syncs = new GroupCommit();
     private final Object unsynced = new Object();
+    /** Held by the one caller forcing the file: callers queued behind it find their lines covered and return. */
+    private final Object forcing = new Object();
     private FileChannel channel;
     /** Reads lines back by position; an append-only channel cannot. */
     private FileChannel reader;
@@ -92,6 +92,10 @@ final class LineJournal {
         }
         channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
         if (fsync) {
+            // Lines a killed process wrote may still be only in the page cache: durable before anything builds on them,
+            // and before the syncing thread starts, so that it never forces a file a compaction is replacing.
+            channel.force(false);
+            syncedEnd = end;
             syncer = new Thread(this::syncAsWritten, "job-outputs-ledger-sync-" + file.getFileName());
             syncer.setDaemon(true);
             syncer.start();
@@ -135,7 +139,7 @@ final class LineJournal {
         try {
             while (!Thread.currentThread().isInterrupted()) {
                 synchronized (unsynced) {
-                    while (syncedEnd == end) {
+                    while (syncedEnd >= end) {
                         unsynced.wait();
                     }
                 }
@@ -235,26 +239,30 @@ final class LineJournal {
 
     /**
      * Makes every line written so far survive a power cut: one fdatasync, shared by the callers waiting meanwhile
-     * (group commit).
+     * (group commit): a caller whose lines the last force already covered returns without forcing again.
      */
     void sync() {
-        if (!fsync || syncedEnd == end) {
+        long wanted = end;
+        if (!fsync || syncedEnd >= wanted) {
             return;
         }
-        try {
-            syncs.commit(() -> {
-                FileChannel lines;
-                long upTo;
-                synchronized (this) {
-                    lines = requireChannel();
-                    upTo = end;
-                }
+        synchronized (forcing) {
+            if (syncedEnd >= wanted) {
+                return;
+            }
+            FileChannel lines;
+            long upTo;
+            synchronized (this) {
+                lines = requireChannel();
+                upTo = end;
+            }
+            try {
                 lines.force(false);
-                syncedEnd = upTo;
-            });
-        } catch (IOException e) {
-            writeFailure = "cannot sync the ledger " + file + ": " + e.getMessage();
-            throw new LedgerFailureException(writeFailure, e);
+            } catch (IOException e) {
+                writeFailure = "cannot sync the ledger " + file + ": " + e.getMessage();
+                throw new LedgerFailureException(writeFailure, e);
+            }
+            syncedEnd = upTo;
         }
     }
 
@@ -290,12 +298,6 @@ final class LineJournal {
     private static byte[] probe() {
         String head = "{\"op\":\"probe\",\"pad\":\"";
         return (head + " ".repeat(4096 - head.length() - 3) + "\"}\n").getBytes(StandardCharsets.UTF_8);
-    }
-
-    /** Empties the journal. */
-    synchronized void truncate() throws IOException {
-        requireChannel().truncate(0);
-        end = 0;
     }
 
     /** The line starting at a position, with its newline. A line once written never changes: no lock is held. */
