@@ -79,20 +79,23 @@ final class DeliveryRecords {
 
     /** Records a listed file its platform offers no bytes for, once, for the manifest. */
     void unavailable(TrackedJob job, String sourcePath, String reason) {
-        String key = "_unavailable/" + SinkNames.segment(sourcePath);
-        if (!ledger.isDelivered(job.jobKey, key)) {
-            ledger.delivered(new DeliveredFile(job.jobKey, key, Kind.UNAVAILABLE, -1, null, sourcePath, reason,
-                    Instant.now()));
-        }
+        recordOnce(job, "_unavailable/" + SinkNames.segment(sourcePath), Kind.UNAVAILABLE, sourcePath, reason);
     }
 
     /** @param key the refused file's place in the ledger: its sink path, or a made-up one when it has none */
     void refuse(TrackedJob job, String key, String sourcePath, String reason) {
-        if (!ledger.isDelivered(job.jobKey, key)) {
+        if (recordOnce(job, key, Kind.REFUSED, sourcePath, reason)) {
             LOG.error("{} job {}: output {} refused, {}", provider, job.jobId, SinkNames.printable(sourcePath), reason);
-            ledger.delivered(new DeliveredFile(job.jobKey, key, Kind.REFUSED, -1, null, sourcePath, reason,
-                    Instant.now()));
         }
+    }
+
+    /** Records a file that is not delivered, with why, unless it is recorded already; answers whether it was not. */
+    private boolean recordOnce(TrackedJob job, String key, Kind kind, String sourcePath, String reason) {
+        if (ledger.isDelivered(job.jobKey, key)) {
+            return false;
+        }
+        ledger.delivered(new DeliveredFile(job.jobKey, key, kind, -1, null, sourcePath, reason, Instant.now()));
+        return true;
     }
 
     /** A file whose own download failed: tried again at the next poll, or parked once it has failed too often. */

@@ -9,7 +9,9 @@ import dev.jobharvester.provider.OutputPage;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -47,19 +49,20 @@ final class FreshLocations {
             Relisting last = job.relisting;
             if (last == null || !Objects.equals(last.page(), stale.page())
                     || last.at().plus(REUSE).isBefore(Instant.now()) || !stillFresh(last, stale)) {
-                List<OutputFile> files = provider.outputs(job.jobId, stale.page()).map(OutputPage::files)
-                        .orElse(List.of());
+                Map<String, OutputFile> files = new HashMap<>();
+                provider.outputs(job.jobId, stale.page()).map(OutputPage::files).orElse(List.of())
+                        .forEach(file -> files.putIfAbsent(file.path(), file));
                 last = new Relisting(stale.page(), Instant.now(), files);
                 job.relisting = last;
             }
-            return last.files().stream().filter(f -> f.path().equals(stale.path())).findFirst();
+            return Optional.ofNullable(last.files().get(stale.path()));
         }
     }
 
     /** Whether the listing's location for the file is neither the one that failed nor past its expiry. */
     private static boolean stillFresh(Relisting listing, OutputFile stale) {
-        Instant now = Instant.now();
-        return listing.files().stream().filter(f -> f.path().equals(stale.path())).allMatch(
-                f -> !f.location().equals(stale.location()) && (f.expiresAt() == null || now.isBefore(f.expiresAt())));
+        OutputFile listed = listing.files().get(stale.path());
+        return listed == null || !listed.location().equals(stale.location())
+                && (listed.expiresAt() == null || Instant.now().isBefore(listed.expiresAt()));
     }
 }

@@ -3,7 +3,6 @@ package dev.jobharvester.component;
 import dev.jobharvester.common.OutputFile;
 import dev.jobharvester.provider.JobStatus;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -50,8 +49,8 @@ final class TrackedJob {
         this.jobKey = jobKey;
     }
 
-    /** A page of outputs listed again for fresh locations. */
-    record Relisting(String page, Instant at, List<OutputFile> files) {
+    /** A page of outputs listed again for fresh locations, by path: every expired file of the page looks itself up. */
+    record Relisting(String page, Instant at, Map<String, OutputFile> files) {
     }
 
     JobPhase phase() {

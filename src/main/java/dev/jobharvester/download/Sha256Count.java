@@ -27,13 +27,11 @@ final class Sha256Count {
      */
     static final int CHUNKS_PER_WAKE = 8;
     private final MessageDigest digest;
+    private final Executor hashing;
     /** Read by JMX and metrics while the transfer runs. */
     private volatile long count;
     private String hex;
     private Background background;
-
-    /** Runs the hashing of a large transfer beside its reading. */
-    private final Executor hashing;
 
     /** @param hashing runs the hashing of a large transfer beside its reading */
     Sha256Count(Executor hashing) {
