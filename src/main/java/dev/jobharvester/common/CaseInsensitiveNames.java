@@ -36,8 +36,7 @@ public final class CaseInsensitiveNames {
     public String claim(String path, String sourcePath) {
         String placed = outsideFiles(path);
         String lower = placed.toLowerCase(Locale.ROOT);
-        String chosen = taken.contains(lower) || folders.contains(lower) ? SinkNames.distinct(placed, sourcePath)
-                : placed;
+        String chosen = taken.contains(lower) || folders.contains(lower) ? unused(placed, sourcePath) : placed;
         taken.add(chosen.toLowerCase(Locale.ROOT));
         addFolders(chosen);
         return chosen;
@@ -52,13 +51,26 @@ public final class CaseInsensitiveNames {
             String lower = folder.toLowerCase(Locale.ROOT);
             String moved = movedFolders.get(lower);
             if (moved == null && taken.contains(lower)) {
-                moved = SinkNames.distinct(folder, folder);
+                moved = unused(folder, folder);
                 movedFolders.put(lower, moved);
             }
             placed.setLength(0);
             placed.append(moved == null ? folder : moved).append('/');
         }
         return placed + segments[segments.length - 1];
+    }
+
+    /**
+     * A distinct stable name for {@code path}, neither a file's nor a folder's yet: the first hash of {@code seed}
+     * almost always, another when a case twin or a moved folder took it.
+     */
+    private String unused(String path, String seed) {
+        String candidate = SinkNames.distinct(path, seed);
+        for (int n = 2; taken.contains(candidate.toLowerCase(Locale.ROOT))
+                || folders.contains(candidate.toLowerCase(Locale.ROOT)); n++) {
+            candidate = SinkNames.distinct(path, seed + "#" + n);
+        }
+        return candidate;
     }
 
     private void addFolders(String path) {
