@@ -92,4 +92,10 @@ class JobOutputsComponentTest {
         assertThatThrownBy(() -> context.getEndpoint("job-outputs:tensorpool?jobId=x"))
                 .hasMessageContaining("jobId");
     }
+
+    @Test
+    void aNumericOptionThatIsNotANumberIsNamedNotReadAsZero() {
+        assertThatThrownBy(() -> context.getEndpoint("job-outputs:tensorpool?apiKey=k&maxJobErrors=five"))
+                .hasStackTraceContaining("job-outputs:tensorpool: maxJobErrors is 'five', which is not a number");
+    }
 }
