@@ -1,5 +1,6 @@
 package dev.jobharvester.app;
 
+import com.jcraft.jsch.JSch;
 import dev.jobharvester.common.Failures;
 import java.nio.file.Path;
 import java.util.Map;
@@ -22,6 +23,9 @@ public final class Harvester {
      * @param overrides settings that win over the file and the environment (the demo and tests use them)
      */
     public static Main create(Path config, Map<String, String> overrides) {
+        // JSch offers a refused password again up to 6 times per connection: a daemon has nothing new to type, and each
+        // try counts toward the server's lockout (fail2ban, MaxAuthTries). JSch has this setting only globally.
+        JSch.setConfig("MaxAuthTries", "1");
         Main main = new Main();
         main.setPropertyPlaceholderLocations("file:" + config.toAbsolutePath());
         overrides.forEach(main::addOverrideProperty);

@@ -98,8 +98,11 @@ final class DeliveryRecords {
         return true;
     }
 
-    /** A file whose own download failed: tried again at the next poll, or parked once it has failed too often. */
-    void sourceFailed(TrackedJob job, String path, String sourcePath, String reason) {
+    /**
+     * A file whose own delivery failed (its download, or the sink refused it by its name or place): tried again at the
+     * next poll, or parked once it has failed too often.
+     */
+    void fileFailed(TrackedJob job, String path, String sourcePath, String reason) {
         int failures = job.fileFailures.merge(path, 1, Integer::sum);
         if (maxFileAttempts > 0 && failures >= maxFileAttempts) {
             job.fileFailures.remove(path);
@@ -115,7 +118,8 @@ final class DeliveryRecords {
     }
 
     /**
-     * The sink refused a delivery: tried again at the next poll, without counting against the file.
+     * The sink as a whole refused a delivery ({@link SinkOutage} tells it): tried again once the sink takes deliveries,
+     * without counting against the file.
      *
      * @param fetchedAgain whether the retry fetches the file again from its platform (a manifest is not fetched)
      */
@@ -124,8 +128,24 @@ final class DeliveryRecords {
         if (fetchedAgain) {
             statistics.retried(1);
         }
-        LOG.warn("{}/{} not delivered (will be {} again at the next poll): {}", job.jobKey, path,
-                fetchedAgain ? "fetched" : "tried", cause);
+        LOG.debug("{}/{} not delivered, the sink fails: {}", job.jobKey, path, cause);
+    }
+
+    /**
+     * The sink refused the manifest itself (its name is taken by a folder, say): tried again at the next poll; after
+     * {@code maxFileAttempts} the job waits, parked, for an operator.
+     */
+    void manifestFailed(TrackedJob job, String cause) {
+        int failures = job.fileFailures.merge(SinkNames.MANIFEST, 1, Integer::sum);
+        if (maxFileAttempts > 0 && failures >= maxFileAttempts) {
+            job.fileFailures.remove(SinkNames.MANIFEST);
+            job.parked();
+            LOG.error("{} job {}: its manifest was refused {} times, the job waits (JMX retryParkedFiles): {}",
+                    provider, job.jobId, failures, cause);
+        } else {
+            LOG.warn("{} job {}: its manifest was refused, attempt {} (will be tried again at the next poll): {}",
+                    provider, job.jobId, failures, cause);
+        }
     }
 
     /** The manifest is in the sink: the job is complete, durably, before anyone is told. */

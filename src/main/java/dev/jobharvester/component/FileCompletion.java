@@ -8,18 +8,22 @@ import org.apache.camel.support.SynchronizationAdapter;
 
 /**
  * What follows the route's answer on one file: recorded when the route succeeded; on a failure, refused (a link in
- * the sink), counted against the file (its download failed) or only tried again (the sink failed).
+ * the sink), only tried again once the sink is back (the sink failed as a whole, {@link SinkOutage}) or counted against
+ * the file (its download failed, or the sink refused this one file).
  */
 final class FileCompletion extends SynchronizationAdapter {
 
     private final DeliveryRecords records;
+    private final SinkOutage outage;
     private final TrackedJob job;
     private final String path;
     private final String sourcePath;
     private final VerifiedBody body;
 
-    FileCompletion(DeliveryRecords records, TrackedJob job, String path, String sourcePath, VerifiedBody body) {
+    FileCompletion(DeliveryRecords records, SinkOutage outage, TrackedJob job, String path, String sourcePath,
+            VerifiedBody body) {
         this.records = records;
+        this.outage = outage;
         this.job = job;
         this.path = path;
         this.sourcePath = sourcePath;
@@ -28,6 +32,7 @@ final class FileCompletion extends SynchronizationAdapter {
 
     @Override
     public void onComplete(Exchange done) {
+        outage.succeeded();
         // The ledger syncs records in the background as they come; a batch's end and a manifest wait for it.
         records.record(job, path, () -> records.delivered(job, path, sourcePath, body));
     }
@@ -37,10 +42,14 @@ final class FileCompletion extends SynchronizationAdapter {
         LinkRefusedException link = failed.getException(LinkRefusedException.class);
         if (link != null) {
             records.record(job, path, () -> records.refuse(job, path, sourcePath, link.getMessage()));
-        } else if (body.failure() == null) {
+        } else if (body.failure() != null) {
+            records.record(job, path, () -> records.fileFailed(job, path, sourcePath, body.failure().getMessage()));
+        } else if (SinkOutage.ofWholeSink(failed.getException())) {
             records.sinkFailed(job, path, cause(failed), true);
+            outage.failed(cause(failed));
         } else {
-            records.record(job, path, () -> records.sourceFailed(job, path, sourcePath, body.failure().getMessage()));
+            records.record(job, path, () -> records.fileFailed(job, path, sourcePath, "the sink refused it: "
+                    + cause(failed)));
         }
     }
 

@@ -7,7 +7,7 @@ import org.apache.camel.impl.health.AbstractHealthCheck;
 
 /**
  * Readiness of one pipeline: down while its ledger cannot be written, while its platform's API does not answer, or
- * while its sink fails deliveries.
+ * while its sink fails as a whole ({@link SinkOutage}).
  * It is not a liveness check: restarting the harvester brings neither the platform nor the sink back.
  */
 final class HarvestHealthCheck extends AbstractHealthCheck {
@@ -27,7 +27,6 @@ final class HarvestHealthCheck extends AbstractHealthCheck {
     @Override
     protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
         ApiStatus api = consumer.apiStatus();
-        String sinkError = consumer.statistics().sinkError();
         builder.detail("provider", consumer.getProvider());
         builder.detail("paused", consumer.isPaused());
         builder.detail("api", consumer.getApiStatus());
@@ -36,8 +35,8 @@ final class HarvestHealthCheck extends AbstractHealthCheck {
             builder.message(ledgerFailure + "; no new files are taken until it can be written").down();
         } else if (!api.answering()) {
             builder.message(consumer.getProvider() + " API does not answer: " + api.lastFailure()).down();
-        } else if (sinkError != null) {
-            builder.message("the sink failed the last delivery: " + sinkError).down();
+        } else if (consumer.sinkOutage() != null) {
+            builder.message(consumer.sinkOutage()).down();
         } else {
             builder.up();
         }

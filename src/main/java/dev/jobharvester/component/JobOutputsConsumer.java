@@ -74,6 +74,8 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
     private DeliveryRecords records;
     private FreshLocations freshLocations;
     private BatchLanes lanes;
+    /** The lane that tries a sink which failed as a whole: one file at a time until it takes one. */
+    private final BatchLanes probe = new BatchLanes(1, null);
     /** The same for every file of this consumer: made once at start, not per download. */
     private DownloadStream.Options downloadOptions;
     /** Runs what transfers do beside their reading: hashing, and the ranges of segmented files. */
@@ -105,6 +107,7 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
             renewals = executors.newSingleThreadScheduledExecutor(this, "job-outputs-leases-" + getRouteId());
             renewals.scheduleWithFixedDelay(this::renewLeases, every, every, TimeUnit.MILLISECONDS);
         }
+        sinkOutage = new SinkOutage(getRouteId());
         records = new DeliveryRecords(provider.name(), ledger, statistics, configuration.getMaxFileAttempts());
         freshLocations = new FreshLocations(provider, getEndpoint().downloadPolicy());
         discovery = getEndpoint().discoveryFilter();
@@ -184,6 +187,9 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
             if (!isRunAllowed()) {
                 break;
             }
+            if (sinkOutage.coolingDown()) {
+                break;
+            }
             if (job.phase().isFinished() || inFlight.anyOf(job)) {
                 continue;
             }
@@ -213,7 +219,7 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
     }
 
     private boolean takesFiles() {
-        return isBatchAllowed() && !paused && ledger.writeFailure() == null;
+        return isBatchAllowed() && !paused && ledger.writeFailure() == null && !sinkOutage.coolingDown();
     }
 
     private void discover() {
@@ -418,7 +424,7 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
         if (size >= 0) {
             in.setHeader(JobOutputsConstants.SIZE, size);
         }
-        exchange.getExchangeExtension().addOnCompletion(new FileCompletion(records, job, path, sourcePath, body));
+        exchange.getExchangeExtension().addOnCompletion(new FileCompletion(records, sinkOutage, job, path, sourcePath, body));
         return exchange;
     }
 
@@ -502,7 +508,7 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
         Exchange exchange = createExchange(job, SinkNames.MANIFEST, JobOutputsConstants.KIND_MANIFEST);
         exchange.getIn().setBody(manifest.toFile());
         exchange.getIn().setHeader(Exchange.CONTENT_TYPE, "application/json");
-        exchange.getExchangeExtension().addOnCompletion(new ManifestCompletion(records, job, manifest, summary));
+        exchange.getExchangeExtension().addOnCompletion(new ManifestCompletion(records, sinkOutage, job, manifest, summary));
         return exchange;
     }
 
@@ -518,9 +524,9 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
         return exchange;
     }
 
-    /** Sends the batch through the route's lanes ({@link BatchLanes}). */
+    /** Sends the batch through the route's lanes ({@link BatchLanes}), or one lane while the sink is tried again. */
     @Override
     public int processBatch(Queue<Object> exchanges) throws Exception {
-        return lanes.process(exchanges, this::takesFiles, left -> pendingExchanges = left, this::send);
+        return (sinkOutage.isOpen() ? probe : lanes).process(exchanges, this::takesFiles, left -> pendingExchanges = left, this::send);
     }
 }

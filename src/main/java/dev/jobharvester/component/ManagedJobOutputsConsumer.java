@@ -37,6 +37,7 @@ public abstract class ManagedJobOutputsConsumer extends ScheduledBatchPollingCon
     /** The leases on the jobs this consumer harvests right now, by job key. */
     protected final Map<String, Lease> leases = new ConcurrentHashMap<>();
     protected Ledger ledger;
+    protected SinkOutage sinkOutage;
     protected volatile boolean paused;
 
     protected ManagedJobOutputsConsumer(JobOutputsEndpoint endpoint, Processor processor) {
@@ -253,6 +254,11 @@ public abstract class ManagedJobOutputsConsumer extends ScheduledBatchPollingCon
 
     ApiStatus apiStatus() {
         return provider.api().status();
+    }
+
+    /** Why the sink fails as a whole, or null while it takes deliveries. */
+    String sinkOutage() {
+        return sinkOutage == null ? null : sinkOutage.describe();
     }
 
     HarvestStatistics statistics() {

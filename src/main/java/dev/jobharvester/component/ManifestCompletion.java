@@ -16,12 +16,15 @@ final class ManifestCompletion extends SynchronizationAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(ManifestCompletion.class);
 
     private final DeliveryRecords records;
+    private final SinkOutage outage;
     private final TrackedJob job;
     private final Path spooled;
     private final Manifest.Summary summary;
 
-    ManifestCompletion(DeliveryRecords records, TrackedJob job, Path spooled, Manifest.Summary summary) {
+    ManifestCompletion(DeliveryRecords records, SinkOutage outage, TrackedJob job, Path spooled,
+            Manifest.Summary summary) {
         this.records = records;
+        this.outage = outage;
         this.job = job;
         this.spooled = spooled;
         this.summary = summary;
@@ -30,12 +33,19 @@ final class ManifestCompletion extends SynchronizationAdapter {
     @Override
     public void onComplete(Exchange done) {
         deleteSpooled();
+        outage.succeeded();
         records.record(job, SinkNames.MANIFEST, () -> records.jobComplete(job, summary));
     }
 
     @Override
     public void onFailure(Exchange failed) {
-        records.sinkFailed(job, SinkNames.MANIFEST, FileCompletion.cause(failed), false);
+        String cause = FileCompletion.cause(failed);
+        if (SinkOutage.ofWholeSink(failed.getException())) {
+            records.sinkFailed(job, SinkNames.MANIFEST, cause, false);
+            outage.failed(cause);
+        } else {
+            records.manifestFailed(job, cause);
+        }
         deleteSpooled();
     }
 

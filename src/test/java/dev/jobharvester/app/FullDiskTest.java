@@ -11,9 +11,6 @@ import dev.jobharvester.sim.SimFile;
 import dev.jobharvester.sim.SimJob;
 import dev.jobharvester.sim.Simulator;
 import dev.jobharvester.sim.TensorPoolApi;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,7 +18,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServer;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -64,7 +60,7 @@ class FullDiskTest {
                 consumer.addJob(job.id());
 
                 await().atMost(Duration.ofSeconds(30)).until(() -> stopLines(log) >= 10);
-                HttpResponse<String> ready = readiness(harvester);
+                HttpResponse<String> ready = harvester.readiness();
                 assertThat(ready.statusCode()).as("readiness while the ledger cannot be written").isEqualTo(503);
                 assertThat(ready.body()).contains("job-outputs-" + ROUTE).contains(ROUTE + ".jsonl")
                         .contains("No space left");
@@ -81,7 +77,7 @@ class FullDiskTest {
 
                 Files.delete(filler);
                 await().atMost(Duration.ofSeconds(60)).until(() -> Delivered.manifestPresent(NAME, output, job));
-                await().atMost(Duration.ofSeconds(10)).until(() -> readiness(harvester).statusCode() == 200);
+                await().atMost(Duration.ofSeconds(10)).until(() -> harvester.readiness().statusCode() == 200);
             }
             assertThat(log.lines()).as("stack traces in the log").noneMatch(line -> line.contains("\tat "));
             assertThat(log.lines().stream().filter(line -> line.contains("No space left")).count())
@@ -103,11 +99,5 @@ class FullDiskTest {
 
     private long totalDownloads(SimJob job, List<SimFile> files) {
         return files.stream().mapToLong(f -> simulator.downloads(NAME, job.id(), f.path())).sum();
-    }
-
-    private static HttpResponse<String> readiness(RunningHarvester harvester) throws Exception {
-        int port = harvester.context().hasService(VertxPlatformHttpServer.class).getPort();
-        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
-                + "/observe/health/ready?data=true")).build(), HttpResponse.BodyHandlers.ofString());
     }
 }

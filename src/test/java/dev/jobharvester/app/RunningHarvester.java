@@ -2,10 +2,15 @@ package dev.jobharvester.app;
 
 import dev.jobharvester.sim.PixxelApi;
 import dev.jobharvester.sim.Simulator;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.camel.CamelContext;
+import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServer;
 import org.apache.camel.main.Main;
 
 /**
@@ -56,6 +61,13 @@ final class RunningHarvester implements AutoCloseable {
 
     CamelContext context() {
         return main.getCamelContext();
+    }
+
+    /** The readiness check over HTTP, with its details. */
+    HttpResponse<String> readiness() throws Exception {
+        int port = context().hasService(VertxPlatformHttpServer.class).getPort();
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                + "/observe/health/ready?data=true")).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     @Override

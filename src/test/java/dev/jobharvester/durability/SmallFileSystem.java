@@ -49,6 +49,11 @@ public final class SmallFileSystem implements AutoCloseable {
         return filler;
     }
 
+    /** Makes the file system this big, as an operator freeing room or growing a volume would. */
+    public void grow(String size) throws IOException, InterruptedException {
+        assertThat(Machine.run("mount", "-o", "remount,size=" + size, mountPoint.toString())).as("remount").isZero();
+    }
+
     @Override
     public void close() throws IOException, InterruptedException {
         Machine.run("umount", "-l", mountPoint.toString());
