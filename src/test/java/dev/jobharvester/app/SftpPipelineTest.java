@@ -17,6 +17,8 @@ import dev.jobharvester.sink.SftpServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -28,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** routes/tensorpool-to-sftp.yaml onto a real SFTP server (Apache MINA SSHD, host key checked). */
 class SftpPipelineTest {
 
+    private static final int LANES = 4;
     private static final String NAME = TensorPoolApi.NAME;
 
     @TempDir
@@ -145,12 +148,28 @@ class SftpPipelineTest {
         Delivered.assertComplete(NAME, output(), job, "completed");
     }
 
+    /**
+     * A wrong password is one try per connection and one connection per round, told once; the rounds come at a growing
+     * interval. Without those bounds JSch offered it 6 times per connection and camel-ftp connected 3 times per file:
+     * 144 failed logins for an 8-file job, at every poll.
+     */
     @Test
-    void aWrongPasswordGivesOneClearErrorAndLosesNothing() throws Exception {
-        try (CapturedLog log = CapturedLog.attach();
-                RunningHarvester harvester = RunningHarvester.start(settings("wrong-password-x", ""))) {
-            await().atMost(Duration.ofSeconds(30)).until(() -> log.lines().stream().anyMatch(l ->
-                    l.startsWith("tensorpool/tp-sftp/") && l.contains("not delivered") && l.contains("Auth fail")));
+    void aWrongPasswordIsTriedOncePerRoundAtGrowingIntervalsToldOnceAndLosesNothing() throws Exception {
+        Map<String, String> wrong = settings("wrong-password-x", "");
+        wrong.put("harvester.concurrent-downloads", String.valueOf(LANES));
+        try (CapturedLog log = CapturedLog.attach(); RunningHarvester harvester = RunningHarvester.start(wrong)) {
+            // Three rounds: the first, then one after each of the first two cool-downs (2 s, then 4 s).
+            await().atMost(Duration.ofSeconds(60)).until(() -> rounds(sftp.passwordTries().stream()
+                    .map(SftpServer.PasswordTry::at).toList()) >= 3);
+            List<Instant> tries = sftp.passwordTries().stream().map(SftpServer.PasswordTry::at).toList();
+            assertThat(tries.size()).as("password tries in three rounds").isLessThanOrEqualTo(LANES + 2);
+            assertThat(sftp.passwordTries().stream().map(SftpServer.PasswordTry::connection)).as("tries per connection")
+                    .doesNotHaveDuplicates();
+            assertThat(Duration.between(tries.get(0), tries.get(tries.size() - 1)))
+                    .as("from the first try to the third round").isGreaterThanOrEqualTo(Duration.ofSeconds(5));
+            assertThat(log.lines().stream().filter(l -> l.contains("Auth fail"))).as("lines about the login")
+                    .singleElement().asString().contains("tensorpool-to-sftp: the sink fails as a whole");
+            assertThat(harvester.readiness().body()).contains("fails as a whole").contains("Auth fail");
             assertThat(log.lines()).noneMatch(l -> l.contains("wrong-password-x"));
         }
         assertThat(Delivered.jobDir(NAME, output(), job)).doesNotExist();
@@ -160,15 +179,27 @@ class SftpPipelineTest {
         Delivered.assertComplete(NAME, output(), job, "completed");
     }
 
+    /** Tries at least a second apart start a new round (the lanes of the first round try side by side). */
+    private static int rounds(List<Instant> tries) {
+        int rounds = tries.isEmpty() ? 0 : 1;
+        for (int i = 1; i < tries.size(); i++) {
+            if (Duration.between(tries.get(i - 1), tries.get(i)).compareTo(Duration.ofSeconds(1)) >= 0) {
+                rounds++;
+            }
+        }
+        return rounds;
+    }
+
     @Test
     void aServerWhoseHostKeyIsNotKnownIsRefused() throws Exception {
         Map<String, String> settings = settings(SftpServer.PASSWORD, "");
         settings.put("sftp.known-hosts-file", Files.writeString(dir.resolve("empty_known_hosts"), "").toString());
         try (CapturedLog log = CapturedLog.attach(); RunningHarvester harvester = RunningHarvester.start(settings)) {
             await().atMost(Duration.ofSeconds(30)).until(() -> log.lines().stream().anyMatch(l ->
-                    l.startsWith("tensorpool/tp-sftp/") && l.contains("not delivered") && l.contains("HostKey")));
+                    l.contains("tensorpool-to-sftp: the sink fails as a whole") && l.contains("HostKey")));
         }
         assertThat(Delivered.jobDir(NAME, output(), job)).doesNotExist();
+        assertThat(sftp.passwordTries()).as("passwords offered to a server not known").isEmpty();
     }
 
     @Test

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.KeyPair;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -38,13 +39,16 @@ public final class SftpServer implements AutoCloseable {
     private final Path knownHosts;
     private final Path privateKey;
     private final List<String> removed;
+    private final List<PasswordTry> passwordTries;
 
-    private SftpServer(SshServer server, Path root, Path knownHosts, Path privateKey, List<String> removed) {
+    private SftpServer(SshServer server, Path root, Path knownHosts, Path privateKey, List<String> removed,
+            List<PasswordTry> passwordTries) {
         this.server = server;
         this.root = root;
         this.knownHosts = knownHosts;
         this.privateKey = privateKey;
         this.removed = removed;
+        this.passwordTries = passwordTries;
     }
 
     /** A server that replaces a file in one step when asked with posix-rename, as OpenSSH does. */
@@ -70,7 +74,11 @@ public final class SftpServer implements AutoCloseable {
         server.setHost("127.0.0.1");
         server.setPort(0);
         server.setKeyPairProvider(hostKeys);
-        server.setPasswordAuthenticator((user, password, session) -> USER.equals(user) && PASSWORD.equals(password));
+        List<PasswordTry> passwordTries = new CopyOnWriteArrayList<>();
+        server.setPasswordAuthenticator((user, password, session) -> {
+            passwordTries.add(new PasswordTry(Instant.now(), session.getIoSession().getId()));
+            return USER.equals(user) && PASSWORD.equals(password);
+        });
         server.setPublickeyAuthenticator((user, key, session) -> USER.equals(user)
                 && KeyUtils.compareKeys(key, clientKey.getPublic()));
         SftpSubsystemFactory sftp = new SftpSubsystemFactory();
@@ -99,12 +107,21 @@ public final class SftpServer implements AutoCloseable {
         KeyPair hostKey = hostKeys.loadKeys(null).iterator().next();
         Files.writeString(knownHosts, "[127.0.0.1]:" + server.getPort() + " "
                 + PublicKeyEntry.toString(hostKey.getPublic()) + "\n");
-        return new SftpServer(server, root, knownHosts, privateKey, removed);
+        return new SftpServer(server, root, knownHosts, privateKey, removed, passwordTries);
     }
 
     /** The files the server was asked to remove, as the client named them from the user's root, in order. */
     public List<String> removed() {
         return List.copyOf(removed);
+    }
+
+    /** A password offered, right or wrong, and on which connection. */
+    public record PasswordTry(Instant at, long connection) {
+    }
+
+    /** The passwords clients offered, in order: what a lockout policy counts. */
+    public List<PasswordTry> passwordTries() {
+        return List.copyOf(passwordTries);
     }
 
     public int port() {
