@@ -142,7 +142,9 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
         // (their temp files never get a final name) and the next start fetches them again.
         inFlight.cutAll();
         ExecutorServiceManager executors = getEndpoint().getCamelContext().getExecutorServiceManager();
-        Stream.of(downloads, renewals, transfers).filter(Objects::nonNull).forEach(executors::shutdown);
+        // Not shutdown(): it waits up to 10 s per pool for lanes that may be stuck writing to a frozen sink, which only
+        // the sink's own stop, after this one, unblocks.
+        Stream.of(downloads, renewals, transfers).filter(Objects::nonNull).forEach(executors::shutdownNow);
         downloads = null;
         renewals = null;
         transfers = null;

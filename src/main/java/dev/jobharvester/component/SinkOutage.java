@@ -32,10 +32,13 @@ final class SinkOutage {
     private static final List<String> WHOLE_SINK_CLASSES = List.of("com.jcraft.jsch.JSchException",
             "software.amazon.awssdk.core.exception.SdkClientException",
             "org.apache.camel.component.file.remote.RemoteFileConnectException");
-    /** ...and by the words of one cause: the file system's, and camel-ftp's when it cannot connect. */
+    /**
+     * ...and by the words of one cause: the file system's, camel-ftp's when it cannot connect, and JSch's when the
+     * session under a transfer went down (its keep-alive gave up on a server that stopped answering).
+     */
     private static final List<String> WHOLE_SINK_WORDS = List.of("no space left on device", "disk quota exceeded",
-            "read-only file system", "input/output error", "cannot connect to", "session is down",
-            "stale file handle");
+            "read-only file system", "input/output error", "stale file handle", "cannot connect to",
+            "session is down", "inputstream is closed", "pipe closed");
     /** An S3 answer's status, in the AWS SDK's message. */
     private static final Pattern SERVICE_STATUS = Pattern.compile("Status Code: (\\d{3})");
 

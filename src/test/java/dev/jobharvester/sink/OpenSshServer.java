@@ -107,9 +107,29 @@ public final class OpenSshServer implements AutoCloseable {
                 + "\n");
     }
 
+    /** SIGSTOP to sshd and every process it started: the server and its sessions freeze, connections stay open. */
+    public void freeze() throws Exception {
+        signal("STOP");
+        assertThat(Files.readString(Path.of("/proc/" + process.pid() + "/stat")).split(" ")[2]).as("sshd's state")
+                .isEqualTo("T");
+    }
+
+    /** SIGCONT: the frozen server goes on where it was. */
+    public void thaw() throws InterruptedException {
+        signal("CONT");
+    }
+
+    /** A session that ends meanwhile makes kill fail for its pid, not for the others: the exit code says nothing. */
+    private void signal(String name) throws InterruptedException {
+        List<String> command = new ArrayList<>(List.of("kill", "-" + name, String.valueOf(process.pid())));
+        process.toHandle().descendants().forEach(p -> command.add(String.valueOf(p.pid())));
+        Machine.run(command.toArray(String[]::new));
+    }
+
     /** Stops sshd (and strace with it, its trace complete). */
     @Override
     public void close() throws Exception {
+        thaw();
         Path pidFile = directory.resolve("sshd.pid");
         if (Files.exists(pidFile)) {
             Machine.run("kill", Files.readString(pidFile).trim());
