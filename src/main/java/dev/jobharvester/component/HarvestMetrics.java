@@ -52,8 +52,8 @@ final class HarvestMetrics implements AutoCloseable {
                 c -> c.getParkedFiles().size());
         metrics.gauge("harvester.api.up", "1 while the platform's API answers", tags, consumer,
                 c -> c.isApiAnswering() ? 1 : 0);
-        metrics.gauge("harvester.sink.up", "1 while the sink takes deliveries", tags, statistics,
-                s -> s.sinkError() == null ? 1 : 0);
+        metrics.gauge("harvester.sink.up", "1 while the sink takes deliveries", tags, consumer,
+                c -> c.sinkOutage() == null ? 1 : 0);
         metrics.gauge("harvester.paused", "1 while the pipeline is paused", tags, consumer, c -> c.isPaused() ? 1 : 0);
         metrics.gauge("harvester.last.delivery.timestamp.seconds", "When the sink last took a file", tags, statistics,
                 seconds(HarvestStatistics::lastDelivery));
