@@ -77,6 +77,12 @@ public class JobOutputsComponentConfigurer extends PropertyConfigurerSupport imp
         case "ledgerUrl": target.setLedgerUrl(property(camelContext, java.lang.String.class, value)); return true;
         case "ledgeruser":
         case "ledgerUser": target.setLedgerUser(property(camelContext, java.lang.String.class, value)); return true;
+        case "maxarchivebytes":
+        case "maxArchiveBytes": getOrCreateConfiguration(target).setMaxArchiveBytes(property(camelContext, long.class, value)); return true;
+        case "maxarchiveentries":
+        case "maxArchiveEntries": getOrCreateConfiguration(target).setMaxArchiveEntries(property(camelContext, int.class, value)); return true;
+        case "maxentryratio":
+        case "maxEntryRatio": getOrCreateConfiguration(target).setMaxEntryRatio(property(camelContext, int.class, value)); return true;
         case "maxfileattempts":
         case "maxFileAttempts": getOrCreateConfiguration(target).setMaxFileAttempts(property(camelContext, int.class, value)); return true;
         case "maxjoberrors":
@@ -152,6 +158,12 @@ public class JobOutputsComponentConfigurer extends PropertyConfigurerSupport imp
         case "ledgerUrl": return java.lang.String.class;
         case "ledgeruser":
         case "ledgerUser": return java.lang.String.class;
+        case "maxarchivebytes":
+        case "maxArchiveBytes": return long.class;
+        case "maxarchiveentries":
+        case "maxArchiveEntries": return int.class;
+        case "maxentryratio":
+        case "maxEntryRatio": return int.class;
         case "maxfileattempts":
         case "maxFileAttempts": return int.class;
         case "maxjoberrors":
@@ -228,6 +240,12 @@ public class JobOutputsComponentConfigurer extends PropertyConfigurerSupport imp
         case "ledgerUrl": return target.getLedgerUrl();
         case "ledgeruser":
         case "ledgerUser": return target.getLedgerUser();
+        case "maxarchivebytes":
+        case "maxArchiveBytes": return getOrCreateConfiguration(target).getMaxArchiveBytes();
+        case "maxarchiveentries":
+        case "maxArchiveEntries": return getOrCreateConfiguration(target).getMaxArchiveEntries();
+        case "maxentryratio":
+        case "maxEntryRatio": return getOrCreateConfiguration(target).getMaxEntryRatio();
         case "maxfileattempts":
         case "maxFileAttempts": return getOrCreateConfiguration(target).getMaxFileAttempts();
         case "maxjoberrors":

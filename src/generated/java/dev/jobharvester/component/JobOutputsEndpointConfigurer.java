@@ -69,6 +69,12 @@ public class JobOutputsEndpointConfigurer extends PropertyConfigurerSupport impl
         case "jobIds": target.getConfiguration().setJobIds(property(camelContext, java.lang.String.class, value)); return true;
         case "ledgername":
         case "ledgerName": target.getConfiguration().setLedgerName(property(camelContext, java.lang.String.class, value)); return true;
+        case "maxarchivebytes":
+        case "maxArchiveBytes": target.getConfiguration().setMaxArchiveBytes(property(camelContext, long.class, value)); return true;
+        case "maxarchiveentries":
+        case "maxArchiveEntries": target.getConfiguration().setMaxArchiveEntries(property(camelContext, int.class, value)); return true;
+        case "maxentryratio":
+        case "maxEntryRatio": target.getConfiguration().setMaxEntryRatio(property(camelContext, int.class, value)); return true;
         case "maxfileattempts":
         case "maxFileAttempts": target.getConfiguration().setMaxFileAttempts(property(camelContext, int.class, value)); return true;
         case "maxjoberrors":
@@ -162,6 +168,12 @@ public class JobOutputsEndpointConfigurer extends PropertyConfigurerSupport impl
         case "jobIds": return java.lang.String.class;
         case "ledgername":
         case "ledgerName": return java.lang.String.class;
+        case "maxarchivebytes":
+        case "maxArchiveBytes": return long.class;
+        case "maxarchiveentries":
+        case "maxArchiveEntries": return int.class;
+        case "maxentryratio":
+        case "maxEntryRatio": return int.class;
         case "maxfileattempts":
         case "maxFileAttempts": return int.class;
         case "maxjoberrors":
@@ -256,6 +268,12 @@ public class JobOutputsEndpointConfigurer extends PropertyConfigurerSupport impl
         case "jobIds": return target.getConfiguration().getJobIds();
         case "ledgername":
         case "ledgerName": return target.getConfiguration().getLedgerName();
+        case "maxarchivebytes":
+        case "maxArchiveBytes": return target.getConfiguration().getMaxArchiveBytes();
+        case "maxarchiveentries":
+        case "maxArchiveEntries": return target.getConfiguration().getMaxArchiveEntries();
+        case "maxentryratio":
+        case "maxEntryRatio": return target.getConfiguration().getMaxEntryRatio();
         case "maxfileattempts":
         case "maxFileAttempts": return target.getConfiguration().getMaxFileAttempts();
         case "maxjoberrors":

@@ -1,6 +1,7 @@
 package dev.jobharvester.component;
 
 import dev.jobharvester.common.Failures;
+import dev.jobharvester.download.ArchiveLimitException;
 import dev.jobharvester.download.VerifiedBody;
 import dev.jobharvester.durability.LinkRefusedException;
 import org.apache.camel.Exchange;
@@ -8,7 +9,7 @@ import org.apache.camel.support.SynchronizationAdapter;
 
 /**
  * What follows the route's answer on one file: recorded when the route succeeded; on a failure, refused (a link in
- * the sink), only tried again once the sink is back (the sink failed as a whole, {@link SinkOutage}) or counted against
+ * the sink, an archive entry beyond a limit), only tried again once the sink is back (the sink failed as a whole, {@link SinkOutage}) or counted against
  * the file (its download failed, or the sink refused this one file).
  */
 final class FileCompletion extends SynchronizationAdapter {
@@ -42,6 +43,8 @@ final class FileCompletion extends SynchronizationAdapter {
         LinkRefusedException link = failed.getException(LinkRefusedException.class);
         if (link != null) {
             records.record(job, path, () -> records.refuse(job, path, sourcePath, link.getMessage()));
+        } else if (body.failure() instanceof ArchiveLimitException limit) {
+            records.record(job, path, () -> records.refuse(job, path, sourcePath, limit.getMessage()));
         } else if (body.failure() != null) {
             records.record(job, path, () -> records.fileFailed(job, path, sourcePath, body.failure().getMessage()));
         } else if (SinkOutage.ofWholeSink(failed.getException())) {

@@ -1,6 +1,7 @@
 package dev.jobharvester.component;
 
 import dev.jobharvester.common.Failures;
+import dev.jobharvester.download.ArchiveLimits;
 import dev.jobharvester.download.DownloadStream;
 import dev.jobharvester.provider.ProviderOptions;
 import java.time.Duration;
@@ -55,6 +56,17 @@ public class JobOutputsConfiguration implements Cloneable {
                             + " streaming; an entry whose name would leave the job's folder is refused. Off: the"
                             + " ZIP is delivered as it is.")
     private boolean unpackArchives;
+    @UriParam(defaultValue = "10737418240", description = "Bytes all entries of one unpacked archive may expand to (10"
+                                                       + " GiB); the entry that reaches it is stopped there and"
+                                                       + " refused, as are the entries after it.")
+    private long maxArchiveBytes = 10L << 30;
+    @UriParam(defaultValue = "10000", description = "Entries one unpacked archive may hold; the ones past it are"
+                                                  + " refused.")
+    private int maxArchiveEntries = 10_000;
+    @UriParam(defaultValue = "100", description = "How many times its compressed size an archive entry may expand to,"
+                                                + " past its first MiB (a ZIP bomb expands a thousand times); an"
+                                                + " entry beyond is stopped there and refused. 0: no limit.")
+    private int maxEntryRatio = 100;
     @UriParam(label = "archetype", description = "Archetype AI: harvest only outputs of this port.")
     private String portName;
     @UriParam(label = "archetype", description = "Archetype AI: harvest only outputs of this input.")
@@ -192,6 +204,34 @@ public class JobOutputsConfiguration implements Cloneable {
 
     public void setUnpackArchives(boolean unpackArchives) {
         this.unpackArchives = unpackArchives;
+    }
+
+    public long getMaxArchiveBytes() {
+        return maxArchiveBytes;
+    }
+
+    public void setMaxArchiveBytes(long maxArchiveBytes) {
+        this.maxArchiveBytes = maxArchiveBytes;
+    }
+
+    public int getMaxArchiveEntries() {
+        return maxArchiveEntries;
+    }
+
+    public void setMaxArchiveEntries(int maxArchiveEntries) {
+        this.maxArchiveEntries = maxArchiveEntries;
+    }
+
+    public int getMaxEntryRatio() {
+        return maxEntryRatio;
+    }
+
+    public void setMaxEntryRatio(int maxEntryRatio) {
+        this.maxEntryRatio = maxEntryRatio;
+    }
+
+    public ArchiveLimits archiveLimits() {
+        return new ArchiveLimits(maxArchiveBytes, maxArchiveEntries, maxEntryRatio);
     }
 
     public String getPortName() {

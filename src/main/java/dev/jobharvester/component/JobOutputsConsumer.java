@@ -1,9 +1,11 @@
 package dev.jobharvester.component;
 
 import dev.jobharvester.common.CaseInsensitiveNames;
+import dev.jobharvester.common.Failures;
 import dev.jobharvester.common.OutputFile;
 import dev.jobharvester.common.SinkNames;
 import dev.jobharvester.component.TrackedJob.Verdict;
+import dev.jobharvester.download.ArchiveLimits;
 import dev.jobharvester.download.DownloadStream;
 import dev.jobharvester.download.Redact;
 import dev.jobharvester.download.VerifiedBody;
@@ -20,6 +22,7 @@ import dev.jobharvester.provider.OutputPage;
 import dev.jobharvester.provider.ProviderException;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -39,9 +42,9 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipInputStream;
 import org.apache.camel.Exchange;
+import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
+import org.apache.commons.compress.archivers.zip.ZipArchiveInputStream;
 import org.apache.camel.Message;
 import org.apache.camel.Processor;
 import org.apache.camel.health.HealthCheckRegistry;
@@ -308,7 +311,6 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
     private int harvestPages(TrackedJob job) throws Exception {
         int count = 0;
         boolean allIn = true;
-        boolean anyParked = false;
         String page = null;
         do {
             Optional<OutputPage> listed = provider.outputs(job.jobId, page);
@@ -346,7 +348,6 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
             ledger.sync();
             recorded = ledger.recorded(job.jobKey, listedFiles.keySet());
             allIn &= recorded.keySet().containsAll(sent);
-            anyParked |= recorded.containsValue(Kind.PARKED);
             page = listed.get().next();
         } while (page != null && takesFiles() && holds(job));
         // A job whose lease was lost meanwhile is another instance's to finish, manifest included. Held, nobody else
@@ -354,7 +355,7 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
         if (page != null || !allIn || inFlight.anyOf(job) || !isRunAllowed() || !takesFiles() || !holds(job)) {
             return count;
         }
-        if (anyParked) {
+        if (anyParked(job)) {
             job.parked();
             LOG.warn("{} job {}: every file is delivered but the parked ones; the manifest waits for them (JMX"
                     + " retryParkedFiles)", provider.name(), job.jobId);
@@ -363,6 +364,13 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
         Queue<Object> manifest = new LinkedList<>();
         manifest.add(manifestExchange(job));
         return count + processBatch(manifest);
+    }
+
+    /** Whether a file of the job is parked: one listed, or an entry of an archive it listed. */
+    private boolean anyParked(TrackedJob job) {
+        boolean[] parked = {false};
+        ledger.forEachFile(job.jobKey, Kind.PARKED, file -> parked[0] = true);
+        return parked[0];
     }
 
     /**
@@ -432,16 +440,20 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
 
     /**
      * Streams a ZIP and sends each entry as a file of its own, one at a time (the next entry's bytes follow the
-     * previous one's in the same download). Entries already delivered are read past; the archive itself is recorded
-     * once every entry is in.
+     * previous one's in the same download), within the archive's limits: an entry beyond one is refused and the rest
+     * goes on. Entries already delivered or refused are read past; the archive itself is recorded once every entry is
+     * in. An entry that failed otherwise stops the archive, which counts as a failed attempt of the archive (so it is
+     * parked, not fetched again for ever), unless the sink as a whole failed.
      */
-    private int unpack(TrackedJob job, String archivePath, OutputFile file) throws IOException {
+    private int unpack(TrackedJob job, String archivePath, OutputFile file) {
         String archiveKey = job.jobKey + "/" + archivePath;
         DownloadStream archive = download(job, archiveKey, file);
         int count = 0;
         CaseInsensitiveNames names = new CaseInsensitiveNames();
-        try (ZipInputStream zip = new ZipInputStream(archive)) {
-            for (ZipEntry entry = zip.getNextEntry(); entry != null; entry = zip.getNextEntry()) {
+        ArchiveLimits.Budget budget = configuration.archiveLimits().budget();
+        boolean everyEntryIn = true;
+        try (ZipArchiveInputStream zip = new ZipArchiveInputStream(archive, StandardCharsets.UTF_8.name(), true, true)) {
+            for (ZipArchiveEntry entry = zip.getNextEntry(); entry != null; entry = zip.getNextEntry()) {
                 if (!isRunAllowed()) {
                     return count;
                 }
@@ -450,17 +462,32 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
                 if (path == null || ledger.isDelivered(job.jobKey, path)) {
                     continue;
                 }
-                ZipEntryBody body = new ZipEntryBody(zip, job.jobKey + "/" + path, transfers);
+                String refusal = budget.admit();
+                if (refusal != null) {
+                    records.refuse(job, path, sourcePath, refusal);
+                    continue;
+                }
+                ZipEntryBody body = new ZipEntryBody(zip, entry, budget, job.jobKey + "/" + path, transfers);
                 processAndWait(fileExchange(job, path, sourcePath, entry.getSize(), body));
                 count++;
-                if (!body.isComplete()) {
-                    throw new IOException(job.jobKey + "/" + archivePath + ": stopped at entry " + path + ", which was"
-                            + " not delivered; the archive is fetched again at the next poll");
+                if (!body.isComplete() && sinkOutage.isOpen()) {
+                    return count;
                 }
+                // Refused at a limit, or parked at its last attempt: recorded, so in all the same.
+                everyEntryIn &= body.isComplete() || ledger.isDelivered(job.jobKey, path);
             }
             archive.transferTo(OutputStream.nullOutputStream());
+        } catch (IOException e) {
+            if (!sinkOutage.isOpen()) {
+                records.record(job, archivePath, () -> records.fileFailed(job, archivePath, file.path(),
+                        "unpacking it: " + Failures.describe(e, ": ")));
+            }
+            return count;
         } finally {
             inFlight.release(archiveKey, archive);
+        }
+        if (!everyEntryIn) {
+            return count;
         }
         ledger.delivered(new DeliveredFile(job.jobKey, archivePath, Kind.ARCHIVE, archive.bytesRead(),
                 archive.sha256(), file.path(), null, Instant.now()));
