@@ -16,6 +16,7 @@ final class FileCompletion extends SynchronizationAdapter {
 
     private final DeliveryRecords records;
     private final SinkOutage outage;
+    private final long outageTicket;
     private final TrackedJob job;
     private final String path;
     private final String sourcePath;
@@ -25,6 +26,7 @@ final class FileCompletion extends SynchronizationAdapter {
             VerifiedBody body) {
         this.records = records;
         this.outage = outage;
+        this.outageTicket = outage.ticket();
         this.job = job;
         this.path = path;
         this.sourcePath = sourcePath;
@@ -33,7 +35,7 @@ final class FileCompletion extends SynchronizationAdapter {
 
     @Override
     public void onComplete(Exchange done) {
-        outage.succeeded();
+        outage.succeeded(outageTicket);
         // The ledger syncs records in the background as they come; a batch's end and a manifest wait for it.
         records.record(job, path, () -> records.delivered(job, path, sourcePath, body));
     }

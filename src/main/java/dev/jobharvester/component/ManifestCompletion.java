@@ -17,6 +17,7 @@ final class ManifestCompletion extends SynchronizationAdapter {
 
     private final DeliveryRecords records;
     private final SinkOutage outage;
+    private final long outageTicket;
     private final TrackedJob job;
     private final Path spooled;
     private final Manifest.Summary summary;
@@ -25,6 +26,7 @@ final class ManifestCompletion extends SynchronizationAdapter {
             Manifest.Summary summary) {
         this.records = records;
         this.outage = outage;
+        this.outageTicket = outage.ticket();
         this.job = job;
         this.spooled = spooled;
         this.summary = summary;
@@ -33,7 +35,7 @@ final class ManifestCompletion extends SynchronizationAdapter {
     @Override
     public void onComplete(Exchange done) {
         deleteSpooled();
-        outage.succeeded();
+        outage.succeeded(outageTicket);
         records.record(job, SinkNames.MANIFEST, () -> records.jobComplete(job, summary));
     }
 

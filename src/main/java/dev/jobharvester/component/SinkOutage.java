@@ -43,6 +43,8 @@ final class SinkOutage {
     private static final Pattern SERVICE_STATUS = Pattern.compile("Status Code: (\\d{3})");
 
     private final String route;
+    /** How often the sink failed as a whole since the start: a delivery's ticket, taken when it starts. */
+    private long outages;
     private Instant since;
     private Instant until;
     private Duration coolDown = FIRST_COOL_DOWN;
@@ -95,10 +97,16 @@ final class SinkOutage {
                 + cause + "; deliveries wait until " + until;
     }
 
+    /** Taken when a delivery starts; its success closes only an outage that began before it. */
+    synchronized long ticket() {
+        return outages;
+    }
+
     synchronized void failed(String why) {
         failures++;
         cause = why;
         if (until == null) {
+            outages++;
             since = Instant.now();
             LOG.warn("{}: the sink fails as a whole: {}. Deliveries pause; tried again in {} s, then at growing"
                     + " intervals up to {} min; nothing is parked meanwhile", route, why, coolDown.toSeconds(),
@@ -110,7 +118,14 @@ final class SinkOutage {
         coolDown = coolDown.multipliedBy(2).compareTo(MAX_COOL_DOWN) > 0 ? MAX_COOL_DOWN : coolDown.multipliedBy(2);
     }
 
-    synchronized void succeeded() {
+    /**
+     * A delivery went through. One that was already under way when the sink failed proves nothing (a small file fits
+     * on a disk a large one filled), so it leaves the outage open.
+     */
+    synchronized void succeeded(long ticket) {
+        if (until != null && ticket < outages) {
+            return;
+        }
         if (until != null) {
             LOG.info("{}: the sink takes deliveries again, after {} failed tries since {}", route, failures, since);
         }

@@ -105,7 +105,9 @@ class CrashTest {
             assertThat(count).as("downloads of %s", file.path()).isBetween(1L, 1L + kills);
             downloads += count;
         }
+        // In flight, per lane: the file it downloads, and the one it handed to the group commit (renamed, perhaps, but
+        // not yet recorded: the kill lands as a file appears under its name).
         assertThat(downloads).as("a kill costs at most the files in flight").isLessThanOrEqualTo(
-                files.size() + (long) kills * CONCURRENCY);
+                files.size() + (long) kills * CONCURRENCY * 2);
     }
 }

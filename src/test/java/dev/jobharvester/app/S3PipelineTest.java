@@ -170,7 +170,8 @@ class S3PipelineTest {
         try (CapturedLog log = CapturedLog.attach();
                 RunningHarvester harvester = RunningHarvester.start(settings(job.id(), "not-the-secret"))) {
             await().atMost(Duration.ofSeconds(30)).until(() -> log.lines().stream().anyMatch(l ->
-                    l.startsWith("tensorpool/tp-s3-secret/a.bin not delivered") && l.contains("403")));
+                    l.startsWith("tensorpool-to-s3: the sink fails as a whole") && l.contains("403")));
+            assertThat(harvester.readiness().body()).contains("fails as a whole").contains("Status Code: 403");
             assertThat(log.lines()).noneMatch(l -> l.contains("not-the-secret"));
         }
         assertThat(exists(key(job, "a.bin"))).isFalse();
