@@ -16,8 +16,8 @@ import java.util.Set;
  */
 public final class CaseInsensitiveNames {
 
-    /** Files given out, lower-cased. */
-    private final Set<String> taken = new HashSet<>();
+    /** Files given out, lower-cased; the job's manifest has its name from the start, so no file or folder takes it. */
+    private final Set<String> taken = new HashSet<>(Set.of(SinkNames.MANIFEST));
     /** Folders the paths given out or reserved pass through, lower-cased. */
     private final Set<String> folders = new HashSet<>();
     /** Folders renamed because a file took their name first, lower-cased, to their new names. */
