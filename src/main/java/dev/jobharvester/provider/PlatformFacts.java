@@ -1,9 +1,12 @@
 package dev.jobharvester.provider;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -23,9 +26,12 @@ import org.slf4j.LoggerFactory;
  * @param storageHosts         the hosts its download URLs point at ({@code *.} patterns allowed); its API host is
  *                             always allowed
  * @param discovery            whether it has a job list that jobs can be discovered from
+ * @param outcomeFields        fields of a job's status that say more about its result than its state (an exit code,
+ *                             an error), carried into the manifest's {@code outcome} when the job ends
  */
 public record PlatformFacts(String name, String defaultApiUrl, KeyForm keyForm, Map<String, JobState> states,
-        Set<String> defaultHarvestStates, Set<String> reversibleStates, Set<String> storageHosts, boolean discovery) {
+        Set<String> defaultHarvestStates, Set<String> reversibleStates, Set<String> storageHosts, boolean discovery,
+        List<String> outcomeFields) {
 
     private static final Logger LOG = LoggerFactory.getLogger(PlatformFacts.class);
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -49,6 +55,7 @@ public record PlatformFacts(String name, String defaultApiUrl, KeyForm keyForm, 
     public PlatformFacts {
         reversibleStates = reversibleStates == null ? Set.of() : reversibleStates;
         storageHosts = storageHosts == null ? Set.of() : storageHosts;
+        outcomeFields = outcomeFields == null ? List.of() : outcomeFields;
     }
 
     /** Reads the facts from a JSON resource beside the class. */
@@ -82,5 +89,26 @@ public record PlatformFacts(String name, String defaultApiUrl, KeyForm keyForm, 
             state = JobState.RUNNING;
         }
         return new JobStatus(state, providerState);
+    }
+
+    /**
+     * A job's status from the object its platform described the job with: its state from {@code stateField}, and,
+     * once it ended, the {@link #outcomeFields} it holds (not null, not empty), as {@code field: value; ...}.
+     */
+    public JobStatus status(String jobId, String providerState, JsonNode job) {
+        JobStatus status = status(jobId, providerState);
+        if (!status.state().isTerminal()) {
+            return status;
+        }
+        List<String> said = new ArrayList<>();
+        for (String field : outcomeFields) {
+            JsonNode value = job.path(field);
+            boolean empty = value.isMissingNode() || value.isNull() || value.isContainerNode() && value.isEmpty()
+                    || value.isTextual() && value.asText().isBlank();
+            if (!empty) {
+                said.add(field + ": " + (value.isTextual() ? value.asText() : value.toString()));
+            }
+        }
+        return said.isEmpty() ? status : new JobStatus(status.state(), providerState, String.join("; ", said));
     }
 }

@@ -115,9 +115,16 @@ public final class ArchetypeApi extends PlatformApi {
     }
 
     private static ObjectNode describe(Simulator simulator, SimJob job, String status) {
-        return simulator.object().put("id", job.id()).put("org_id", "org_sim").put("pipeline_type", "batch")
-                .put("status", status).put("retry_count", 0).put("created_at", job.createdAt().toString())
-                .putNull("error");
+        ObjectNode described = simulator.object().put("id", job.id()).put("org_id", "org_sim")
+                .put("pipeline_type", "batch").put("status", status).put("retry_count", 0)
+                .put("created_at", job.createdAt().toString());
+        if (status.equals("FAILED")) {
+            // The docs leave the shape of a failed job's error open; an object is the harder case.
+            described.putObject("error").put("code", "worker_crashed").put("message", "the worker exited with 137");
+        } else {
+            described.putNull("error");
+        }
+        return described;
     }
 
     private static int number(Map<String, String> query, String name, int fallback) {

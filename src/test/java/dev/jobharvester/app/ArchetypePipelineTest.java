@@ -71,6 +71,22 @@ class ArchetypePipelineTest {
                 .hasSize(2);
     }
 
+    /** A failed job harvested on purpose says in its manifest what the platform said of the failure. */
+    @Test
+    void aFailedJobHarvestedOnPurposeCarriesItsErrorIntoTheManifest() throws Exception {
+        SimJob job = simulator.addJob(NAME, SimJob.of("job_failed00000000000000001", JobScript.always("FAILED"),
+                outputs("f")));
+        Path output = RunningHarvester.output(dir);
+        Map<String, String> settings = settings(job.id());
+        settings.put("archetype.harvest-states", "COMPLETED,FAILED");
+        try (RunningHarvester harvester = RunningHarvester.start(settings)) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> Delivered.manifestPresent(NAME, output, job));
+        }
+        Delivered.assertComplete(NAME, output, job, "FAILED");
+        assertThat(Delivered.manifest(NAME, output, job).get("outcome").asText())
+                .isEqualTo("error: {\"code\":\"worker_crashed\",\"message\":\"the worker exited with 137\"}");
+    }
+
     @Test
     void refsThatExpiredBeforeTheirTurnAreListedAgainNotTried() throws Exception {
         api.firstListingExpired(true);

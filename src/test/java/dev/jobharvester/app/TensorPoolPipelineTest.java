@@ -96,6 +96,11 @@ class TensorPoolPipelineTest {
         }
         Delivered.assertComplete(TensorPoolApi.NAME, output, failed, "error");
         Delivered.assertEachDownloadedOnce(simulator, TensorPoolApi.NAME, failed);
+        // What the platform says of the result beyond its state: a job that ended in error is told from one that did not.
+        assertThat(Delivered.manifest(TensorPoolApi.NAME, output, failed).get("outcome").asText())
+                .isEqualTo("exit_code: 1");
+        assertThat(Delivered.manifest(TensorPoolApi.NAME, output, completed).get("outcome").asText())
+                .isEqualTo("exit_code: 0");
     }
 
     @Test

@@ -45,7 +45,7 @@ public class ArchetypeProvider extends JobProvider {
     @Override
     public JobStatus status(String jobId) throws IOException {
         JsonNode job = api().get(jobId, "/batch/jobs/" + ApiClient.encode(jobId));
-        return facts().status(jobId, JsonFields.text(job, "status", name(), jobId));
+        return facts().status(jobId, JsonFields.text(job, "status", name(), jobId), job);
     }
 
     @Override

@@ -41,7 +41,7 @@ public class PixxelProvider extends JobProvider {
     @Override
     public JobStatus status(String jobId) throws IOException {
         JsonNode job = api().get(jobId, jobs + "/" + ApiClient.encode(jobId));
-        return facts().status(jobId, JsonFields.text(job, "status", name(), jobId).toLowerCase(Locale.ROOT));
+        return facts().status(jobId, JsonFields.text(job, "status", name(), jobId).toLowerCase(Locale.ROOT), job);
     }
 
     @Override

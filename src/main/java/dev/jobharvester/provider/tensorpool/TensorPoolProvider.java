@@ -32,7 +32,7 @@ public class TensorPoolProvider extends JobProvider {
     public JobStatus status(String jobId) throws IOException {
         JsonNode body = api().get(jobId, "/job/info/" + ApiClient.encode(jobId));
         JsonNode info = JsonFields.object(body, "job_info", name(), jobId);
-        return facts().status(jobId, JsonFields.text(info, "status", name(), jobId).toLowerCase(Locale.ROOT));
+        return facts().status(jobId, JsonFields.text(info, "status", name(), jobId).toLowerCase(Locale.ROOT), info);
     }
 
     @Override
