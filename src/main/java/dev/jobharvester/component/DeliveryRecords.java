@@ -150,7 +150,7 @@ final class DeliveryRecords {
 
     /** The manifest is in the sink: the job is complete, durably, before anyone is told. */
     void jobComplete(TrackedJob job, Manifest.Summary summary) {
-        ledger.jobComplete(job.jobKey);
+        ledger.jobComplete(job.jobKey, new Ledger.Completion(job.terminal().providerState(), job.run));
         ledger.sync();
         job.harvested();
         statistics.deliveredToSink();

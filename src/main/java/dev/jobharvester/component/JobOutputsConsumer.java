@@ -14,6 +14,7 @@ import dev.jobharvester.durability.Directories;
 import dev.jobharvester.ledger.DeliveredFile;
 import dev.jobharvester.ledger.DeliveredFile.Kind;
 import dev.jobharvester.ledger.Lease;
+import dev.jobharvester.ledger.Ledger;
 import dev.jobharvester.ledger.LedgerFailureException;
 import dev.jobharvester.ledger.Manifest;
 import dev.jobharvester.provider.DiscoveryFilter;
@@ -195,12 +196,17 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
             if (sinkOutage.coolingDown()) {
                 break;
             }
-            if (job.phase().isFinished() || inFlight.anyOf(job)) {
+            if (inFlight.anyOf(job) || job.phase().isFinished() && job.harvestedReversibly() == null) {
                 continue;
             }
             try {
-                if (ledger.isJobComplete(job.jobKey)) {
-                    job.harvested();
+                if (job.harvestedReversibly() != null) {
+                    watchAfterHarvest(job);
+                    continue;
+                }
+                Optional<Ledger.Completion> done = ledger.completion(job.jobKey);
+                if (done.isPresent() && done.get().run() >= job.run) {
+                    job.harvested(done.get().state(), provider.facts().reversibleStates());
                     continue;
                 }
                 count += harvest(job);
@@ -267,16 +273,37 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
         Lease lease = claimed.get();
         leases.put(job.jobKey, lease);
         try {
-            if (ledger.isJobComplete(job.jobKey)) {
+            Optional<Ledger.Completion> done = ledger.completion(job.jobKey);
+            if (done.isPresent() && done.get().run() >= job.run) {
                 // Another instance finished it between the look at the ledger and the claim.
-                job.harvested();
+                job.harvested(done.get().state(), provider.facts().reversibleStates());
                 return 0;
+            }
+            if (done.isPresent()) {
+                // The record of an earlier run, whose state the platform took the job back from: this run is
+                // harvested anew, every file of it.
+                ledger.forgetJob(job.jobKey);
             }
             return harvestPages(job);
         } finally {
             leases.remove(job.jobKey, lease);
             lease.release();
         }
+    }
+
+    /**
+     * Asks the state of a job harvested in a state its platform can take it back from; once it has, the job is tracked
+     * anew as its next run, which is harvested when it ends (its manifest says which run it describes).
+     */
+    private void watchAfterHarvest(TrackedJob job) throws IOException {
+        JobStatus status = provider.status(job.jobId);
+        if (status.providerState().equals(job.harvestedReversibly())) {
+            return;
+        }
+        int run = ledger.completion(job.jobKey).map(Ledger.Completion::run).orElse(job.run) + 1;
+        LOG.info("{} job {} left '{}', the state it was harvested in, for '{}': watching it as its run {}",
+                provider.name(), job.jobId, job.harvestedReversibly(), status.providerState(), run);
+        jobs.put(job.jobId, new TrackedJob(job.jobId, job.jobKey, run));
     }
 
     /** Checks the job's state; answers whether its outputs are to be harvested now. */
@@ -528,7 +555,7 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
         Path manifest = Files.createFile(spool.resolve("manifest-" + UUID.randomUUID() + ".json"));
         Manifest.Summary summary;
         try (OutputStream out = Files.newOutputStream(manifest)) {
-            summary = Manifest.write(provider.name(), job.jobId, job.terminal().providerState(),
+            summary = Manifest.write(provider.name(), job.jobId, job.terminal().providerState(), job.run,
                     job.terminal().outcome(), (kind, action) -> ledger.forEachFile(job.jobKey, kind, action), out);
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(manifest);

@@ -14,7 +14,8 @@ import java.util.concurrent.atomic.LongAdder;
  * harvested (it ended in a state the route does not take), or given up (its platform kept answering errors). Each
  * state has a way out that does not depend on the platform behaving: a waiting job is given up after
  * {@code maxJobErrors} error answers in a row, a parked one goes back to harvesting on retryParkedFiles, a finished
- * one is tracked anew on addJob or harvestAgain. Fields are touched by the polling thread, and by completions of its
+ * one is tracked anew on addJob or harvestAgain, and one harvested in a state its platform can take it back from is
+ * watched, and tracked anew as its next run when the platform does. Fields are touched by the polling thread, and by completions of its
  * exchanges.
  */
 final class TrackedJob {
@@ -33,7 +34,11 @@ final class TrackedJob {
 
     final String jobId;
     final String jobKey;
+    /** Which harvest of the job this is: the next one once its platform took it back from the state harvested. */
+    final int run;
     private volatile JobPhase phase = JobPhase.WAITING;
+    /** The state it was harvested in, while its platform can take it back from it: it is watched meanwhile. */
+    private volatile String harvestedReversibly;
     private volatile String lastState;
     private JobStatus terminal;
     private int errorsInARow;
@@ -45,8 +50,13 @@ final class TrackedJob {
     Relisting relisting;
 
     TrackedJob(String jobId, String jobKey) {
+        this(jobId, jobKey, 1);
+    }
+
+    TrackedJob(String jobId, String jobKey, int run) {
         this.jobId = jobId;
         this.jobKey = jobKey;
+        this.run = run;
     }
 
     /** A page of outputs listed again for fresh locations, by path: every expired file of the page looks itself up. */
@@ -89,6 +99,7 @@ final class TrackedJob {
         }
         if (harvestStates.contains(status.providerState())) {
             terminal = status;
+            harvestedReversibly = reversibleStates.contains(status.providerState()) ? status.providerState() : null;
             harvestStartedNanos = System.nanoTime();
             phase = JobPhase.HARVESTING;
             return Verdict.HARVEST;
@@ -126,6 +137,20 @@ final class TrackedJob {
     /** Every file and the manifest are in the sink (or the ledger says so already). */
     void harvested() {
         phase = JobPhase.HARVESTED;
+    }
+
+    /**
+     * Harvested in {@code state}: still watched when its platform can take the job back from it (Archetype AI retries a
+     * FAILED job), so that a later run is harvested too.
+     */
+    void harvested(String state, Set<String> reversibleStates) {
+        harvestedReversibly = state != null && reversibleStates.contains(state) ? state : null;
+        phase = JobPhase.HARVESTED;
+    }
+
+    /** The state it was harvested in, when its platform can take it back from it; null otherwise. */
+    String harvestedReversibly() {
+        return phase == JobPhase.HARVESTED ? harvestedReversibly : null;
     }
 
     /** Every file is in the sink but parked ones: the manifest waits for them. */

@@ -167,11 +167,17 @@ public class FileLedger extends ServiceSupport implements Ledger {
     }
 
     @Override
-    public synchronized void jobComplete(String jobKey) {
+    public synchronized void jobComplete(String jobKey, Completion completion) {
         if (!isJobComplete(jobKey)) {
-            ObjectNode line = completeLine(jobKey);
+            ObjectNode line = completeLine(jobKey, completion);
             apply(line, append(line));
         }
+    }
+
+    @Override
+    public synchronized Optional<Completion> completion(String jobKey) {
+        JobEntry entry = jobs.get(jobKey);
+        return entry == null || !entry.complete ? Optional.empty() : Optional.of(entry.completion);
     }
 
     @Override
@@ -200,8 +206,9 @@ public class FileLedger extends ServiceSupport implements Ledger {
                 .put("source", f.sourcePath()).put("note", f.note()).put("at", f.deliveredAt().toString());
     }
 
-    private static ObjectNode completeLine(String jobKey) {
-        return JSON.createObjectNode().put("op", "complete").put("job", jobKey).put("at", Instant.now().toString());
+    private static ObjectNode completeLine(String jobKey, Completion completion) {
+        return JSON.createObjectNode().put("op", "complete").put("job", jobKey).put("state", completion.state())
+                .put("run", completion.run()).put("at", Instant.now().toString());
     }
 
     private static DeliveredFile record(JsonNode line) {
@@ -230,6 +237,7 @@ public class FileLedger extends ServiceSupport implements Ledger {
                 obsoleteLines += entry.files.size();
                 entry.files.clear();
                 entry.complete = true;
+                entry.completion = new Completion(textOrNull(line, "state"), line.path("run").asInt(1));
             }
             case "remove" -> applyRemove(line.path("key").asText());
             // A probe cut short by a crash: it records nothing.
@@ -307,7 +315,7 @@ public class FileLedger extends ServiceSupport implements Ledger {
                     written += bytes.length;
                 }
                 if (job.getValue().complete) {
-                    written += write(out, completeLine(job.getKey()));
+                    written += write(out, completeLine(job.getKey(), job.getValue().completion));
                 }
             }
             return written;
@@ -331,5 +339,6 @@ public class FileLedger extends ServiceSupport implements Ledger {
     private static final class JobEntry {
         private final Map<String, Line> files = new HashMap<>();
         private boolean complete;
+        private Completion completion;
     }
 }

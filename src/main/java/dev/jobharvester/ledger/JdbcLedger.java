@@ -237,11 +237,12 @@ public class JdbcLedger extends ServiceSupport implements Ledger {
     }
 
     @Override
-    public void jobComplete(String jobKey) {
+    public void jobComplete(String jobKey, Completion completion) {
         transaction("record " + jobKey + " as complete", connection -> {
             fence(connection, jobKey);
-            update(connection, "INSERT INTO harvest_jobs (pipeline, job_key, completed_at, owner) VALUES (?, ?, now(), ?)"
-                    + " ON CONFLICT DO NOTHING", jobKey, owner);
+            update(connection, "INSERT INTO harvest_jobs (pipeline, job_key, completed_at, owner, state, run)"
+                    + " VALUES (?, ?, now(), ?, ?, ?) ON CONFLICT DO NOTHING", jobKey, owner, completion.state(),
+                    completion.run());
             // The manifest in the sink lists the files now: their records are no longer needed.
             return update(connection, "DELETE FROM harvest_files WHERE pipeline = ? AND job_key = ?", jobKey);
         });
@@ -252,6 +253,17 @@ public class JdbcLedger extends ServiceSupport implements Ledger {
         return transaction("forget " + jobKey, connection -> update(connection,
                 "DELETE FROM harvest_jobs WHERE pipeline = ? AND job_key = ?", jobKey)
                 + update(connection, "DELETE FROM harvest_files WHERE pipeline = ? AND job_key = ?", jobKey) > 0);
+    }
+
+    @Override
+    public Optional<Completion> completion(String jobKey) {
+        return single("look up " + jobKey, connection -> {
+            try (PreparedStatement statement = statement(connection,
+                    "SELECT state, run FROM harvest_jobs WHERE pipeline = ? AND job_key = ?", jobKey);
+                    ResultSet row = statement.executeQuery()) {
+                return row.next() ? Optional.of(new Completion(row.getString(1), row.getInt(2))) : Optional.empty();
+            }
+        });
     }
 
     @Override

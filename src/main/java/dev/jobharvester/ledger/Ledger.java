@@ -36,7 +36,20 @@ public interface Ledger extends Service {
     /** Forgets one file of a job that is not complete yet, so that it is fetched again; false if it was not recorded. */
     boolean forgetFile(String jobKey, String path);
 
-    void jobComplete(String jobKey);
+    /**
+     * A job's harvest, as recorded once its manifest is in the sink.
+     *
+     * @param state the state the harvest describes, in the platform's spelling; null in records older than it
+     * @param run   which harvest of the job: a job its platform took back from that state (a retried job) is harvested
+     *              again, as the next run
+     */
+    record Completion(String state, int run) {
+    }
+
+    void jobComplete(String jobKey, Completion completion);
+
+    /** How a complete job was recorded; empty while it is not complete. */
+    Optional<Completion> completion(String jobKey);
 
     /** Forgets everything recorded of a job, complete or not, so that it is harvested again; false if nothing was. */
     boolean forgetJob(String jobKey);

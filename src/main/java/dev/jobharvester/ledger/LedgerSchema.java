@@ -32,7 +32,9 @@ final class LedgerSchema {
         CREATE TABLE harvest_leases (
             pipeline text NOT NULL, job_key text NOT NULL, owner text NOT NULL, fence bigint NOT NULL,
             expires_at timestamptz NOT NULL,
-            PRIMARY KEY (pipeline, job_key))"""));
+            PRIMARY KEY (pipeline, job_key))"""),
+        // A harvest's state and run: a job its platform takes back after a harvest is harvested again.
+        List.of("ALTER TABLE harvest_jobs ADD COLUMN state text, ADD COLUMN run int NOT NULL DEFAULT 1"));
 
     private LedgerSchema() {
     }

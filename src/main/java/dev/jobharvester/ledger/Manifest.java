@@ -46,8 +46,8 @@ public final class Manifest {
      * @param outcome what the platform says of the job's result beyond its state, or null
      * @param records the ledger's records for the job
      */
-    public static Summary write(String provider, String jobId, String state, String outcome, Records records,
-            OutputStream out) throws IOException {
+    public static Summary write(String provider, String jobId, String state, int run, String outcome,
+            Records records, OutputStream out) throws IOException {
         long[] files = new long[2];
         Instant[] first = new Instant[1];
         Instant[] last = new Instant[1];
@@ -64,6 +64,7 @@ public final class Manifest {
             json.writeStringField("provider", provider);
             json.writeStringField("jobId", jobId);
             json.writeStringField("state", state);
+            json.writeNumberField("run", run);
             if (outcome != null) {
                 json.writeStringField("outcome", outcome);
             }

@@ -3,6 +3,7 @@ package dev.jobharvester.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.jobharvester.sim.ArchetypeApi;
 import dev.jobharvester.sim.JobScript;
 import dev.jobharvester.sim.SimFile;
@@ -69,6 +70,36 @@ class ArchetypePipelineTest {
         Delivered.assertEachDownloadedOnce(simulator, NAME, job);
         assertThat(simulator.requests().matching(e -> e.path().endsWith("/outputs"))).as("pages of 3 for 4 outputs")
                 .hasSize(2);
+    }
+
+    /**
+     * A job harvested at FAILED (on purpose: FAILED is among the harvested states) stays watched, across a restart, and
+     * when Archetype retries it to COMPLETED it is harvested again: the manifest then describes run 2.
+     */
+    @Test
+    void aJobHarvestedAtFailedAndThenRetriedIsHarvestedAgainAsItsSecondRun() throws Exception {
+        SimJob job = simulator.addJob(NAME, SimJob.of("job_comesback000000000000001",
+                JobScript.start("RUNNING", 1).then("FAILED", 20).then("RUNNING", 2).thenStays("COMPLETED"),
+                outputs("c")));
+        Path output = RunningHarvester.output(dir);
+        Map<String, String> settings = settings(job.id());
+        settings.put("archetype.harvest-states", "COMPLETED,FAILED");
+        try (RunningHarvester harvester = RunningHarvester.start(settings)) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> Delivered.manifestPresent(NAME, output, job));
+            JsonNode first = Delivered.manifest(NAME, output, job);
+            assertThat(first.get("state").asText()).isEqualTo("FAILED");
+            assertThat(first.get("run").asInt()).isEqualTo(1);
+        }
+        try (RunningHarvester harvester = RunningHarvester.start(settings)) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> Delivered.manifest(NAME, output, job).get("state")
+                    .asText().equals("COMPLETED"));
+        }
+        Delivered.assertComplete(NAME, output, job, "COMPLETED");
+        assertThat(Delivered.manifest(NAME, output, job).get("run").asInt()).isEqualTo(2);
+        for (SimFile file : job.files()) {
+            assertThat(simulator.downloads(NAME, job.id(), file.path())).as("downloads of %s, once per run",
+                    file.path()).isEqualTo(2);
+        }
     }
 
     /** A failed job harvested on purpose says in its manifest what the platform said of the failure. */

@@ -57,12 +57,13 @@ class FileLedgerTest {
     void aCompleteJobKeepsOnlyItsCompletionAndStillAnswersForItsFiles() {
         FileLedger ledger = open();
         ledger.delivered(file("a.txt", 1));
-        ledger.jobComplete("tensorpool/j1");
+        ledger.jobComplete("tensorpool/j1", new Ledger.Completion("FAILED", 2));
         assertThat(ledger.isJobComplete("tensorpool/j1")).isTrue();
         assertThat(ledger.isDelivered("tensorpool/j1", "a.txt")).isTrue();
         assertThat(files(ledger)).isEmpty();
         ledger.stop();
-        assertThat(open().isJobComplete("tensorpool/j1")).isTrue();
+        assertThat(open().completion("tensorpool/j1")).as("the state and run harvested, after a restart")
+                .contains(new Ledger.Completion("FAILED", 2));
     }
 
     @Test
@@ -104,7 +105,7 @@ class FileLedgerTest {
     void forgettingAJobHarvestsItAgainButNotASingleFileOfACompleteJob() {
         FileLedger ledger = open();
         ledger.delivered(file("a.txt", 1));
-        ledger.jobComplete("tensorpool/j1");
+        ledger.jobComplete("tensorpool/j1", new Ledger.Completion("completed", 1));
         assertThat(ledger.forgetFile("tensorpool/j1", "a.txt")).as("a single file of a complete job").isFalse();
         assertThat(ledger.forgetJob("tensorpool/j1")).isTrue();
         assertThat(ledger.isJobComplete("tensorpool/j1")).isFalse();
@@ -118,7 +119,7 @@ class FileLedgerTest {
             for (int f = 0; f < 4; f++) {
                 ledger.delivered(DeliveredFile.file("tensorpool/j" + job, "f" + f, 1, "00", "f" + f));
             }
-            ledger.jobComplete("tensorpool/j" + job);
+            ledger.jobComplete("tensorpool/j" + job, new Ledger.Completion("completed", 1));
         }
         ledger.delivered(new DeliveredFile("tensorpool/j1", "late.txt", DeliveredFile.Kind.PARKED, -1, null, "late.txt",
                 "storage answered 500", Instant.parse("2026-11-23T10:00:00Z")));

@@ -76,8 +76,9 @@ class JdbcLedgerTest {
         assertThat(a.recorded(JOB, List.of("c.txt", "z.bin"))).containsEntry("c.txt", DeliveredFile.Kind.PARKED)
                 .containsEntry("z.bin", DeliveredFile.Kind.FILE);
         assertThat(a.forgetFile(JOB, "c.txt")).isTrue();
-        b.jobComplete(JOB);
+        b.jobComplete(JOB, new Ledger.Completion("FAILED", 2));
         assertThat(a.isJobComplete(JOB)).isTrue();
+        assertThat(a.completion(JOB)).as("the state and run harvested").contains(new Ledger.Completion("FAILED", 2));
         assertThat(a.isDelivered(JOB, "anything")).as("a complete job answers for all its files").isTrue();
         assertThat(files(a)).as("records of a complete job are dropped").isEmpty();
         taken.release();
@@ -97,7 +98,7 @@ class JdbcLedgerTest {
         assertThat(stale.renew()).isFalse();
         assertThatThrownBy(() -> slow.delivered(file("second.bin", 2))).isInstanceOf(LeaseLostException.class)
                 .hasMessageContaining("lost its lease");
-        assertThatThrownBy(() -> slow.jobComplete(JOB)).isInstanceOf(LeaseLostException.class);
+        assertThatThrownBy(() -> slow.jobComplete(JOB, new Ledger.Completion("completed", 1))).isInstanceOf(LeaseLostException.class);
         assertThat(other.isDelivered(JOB, "second.bin")).isFalse();
         assertThat(other.isJobComplete(JOB)).isFalse();
         other.delivered(file("second.bin", 2));
@@ -142,6 +143,6 @@ class JdbcLedgerTest {
                 instance("i2", Duration.ofSeconds(30)));
         // The tables are made at each instance's first use: all three at once.
         three.parallelStream().forEach(ledger -> assertThat(ledger.isJobComplete(JOB)).isFalse());
-        assertThat(database.rows("SELECT version FROM harvest_schema ORDER BY version")).containsExactly("1");
+        assertThat(database.rows("SELECT version FROM harvest_schema ORDER BY version")).containsExactly("1", "2");
     }
 }
