@@ -46,6 +46,8 @@ public class JobOutputsComponentConfigurer extends PropertyConfigurerSupport imp
         case "bridgeErrorHandler": target.setBridgeErrorHandler(property(camelContext, boolean.class, value)); return true;
         case "concurrentdownloads":
         case "concurrentDownloads": getOrCreateConfiguration(target).setConcurrentDownloads(property(camelContext, int.class, value)); return true;
+        case "concurrentjobs":
+        case "concurrentJobs": getOrCreateConfiguration(target).setConcurrentJobs(property(camelContext, int.class, value)); return true;
         case "configuration": target.setConfiguration(property(camelContext, dev.jobharvester.component.JobOutputsConfiguration.class, value)); return true;
         case "connecttimeout":
         case "connectTimeout": getOrCreateConfiguration(target).setConnectTimeout(property(camelContext, long.class, value)); return true;
@@ -127,6 +129,8 @@ public class JobOutputsComponentConfigurer extends PropertyConfigurerSupport imp
         case "bridgeErrorHandler": return boolean.class;
         case "concurrentdownloads":
         case "concurrentDownloads": return int.class;
+        case "concurrentjobs":
+        case "concurrentJobs": return int.class;
         case "configuration": return dev.jobharvester.component.JobOutputsConfiguration.class;
         case "connecttimeout":
         case "connectTimeout": return long.class;
@@ -209,6 +213,8 @@ public class JobOutputsComponentConfigurer extends PropertyConfigurerSupport imp
         case "bridgeErrorHandler": return target.isBridgeErrorHandler();
         case "concurrentdownloads":
         case "concurrentDownloads": return getOrCreateConfiguration(target).getConcurrentDownloads();
+        case "concurrentjobs":
+        case "concurrentJobs": return getOrCreateConfiguration(target).getConcurrentJobs();
         case "configuration": return target.getConfiguration();
         case "connecttimeout":
         case "connectTimeout": return getOrCreateConfiguration(target).getConnectTimeout();

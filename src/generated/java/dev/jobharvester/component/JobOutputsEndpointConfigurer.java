@@ -43,6 +43,8 @@ public class JobOutputsEndpointConfigurer extends PropertyConfigurerSupport impl
         case "bridgeErrorHandler": target.setBridgeErrorHandler(property(camelContext, boolean.class, value)); return true;
         case "concurrentdownloads":
         case "concurrentDownloads": target.getConfiguration().setConcurrentDownloads(property(camelContext, int.class, value)); return true;
+        case "concurrentjobs":
+        case "concurrentJobs": target.getConfiguration().setConcurrentJobs(property(camelContext, int.class, value)); return true;
         case "connecttimeout":
         case "connectTimeout": target.getConfiguration().setConnectTimeout(property(camelContext, long.class, value)); return true;
         case "datadir":
@@ -142,6 +144,8 @@ public class JobOutputsEndpointConfigurer extends PropertyConfigurerSupport impl
         case "bridgeErrorHandler": return boolean.class;
         case "concurrentdownloads":
         case "concurrentDownloads": return int.class;
+        case "concurrentjobs":
+        case "concurrentJobs": return int.class;
         case "connecttimeout":
         case "connectTimeout": return long.class;
         case "datadir":
@@ -242,6 +246,8 @@ public class JobOutputsEndpointConfigurer extends PropertyConfigurerSupport impl
         case "bridgeErrorHandler": return target.isBridgeErrorHandler();
         case "concurrentdownloads":
         case "concurrentDownloads": return target.getConfiguration().getConcurrentDownloads();
+        case "concurrentjobs":
+        case "concurrentJobs": return target.getConfiguration().getConcurrentJobs();
         case "connecttimeout":
         case "connectTimeout": return target.getConfiguration().getConnectTimeout();
         case "datadir":

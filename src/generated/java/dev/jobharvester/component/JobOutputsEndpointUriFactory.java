@@ -23,7 +23,7 @@ public class JobOutputsEndpointUriFactory extends org.apache.camel.support.compo
     private static final Set<String> SECRET_PROPERTY_NAMES;
     private static final Map<String, String> MULTI_VALUE_PREFIXES;
     static {
-        Set<String> props = new HashSet<>(50);
+        Set<String> props = new HashSet<>(51);
         props.add("allowHttp");
         props.add("allowedHosts");
         props.add("apiKey");
@@ -34,6 +34,7 @@ public class JobOutputsEndpointUriFactory extends org.apache.camel.support.compo
         props.add("backoffMultiplier");
         props.add("bridgeErrorHandler");
         props.add("concurrentDownloads");
+        props.add("concurrentJobs");
         props.add("connectTimeout");
         props.add("dataDir");
         props.add("delay");

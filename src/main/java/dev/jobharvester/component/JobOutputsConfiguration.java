@@ -107,9 +107,13 @@ public class JobOutputsConfiguration implements Cloneable {
     @UriParam(label = "advanced", defaultValue = "60000",
               description = "Milliseconds a read may wait for the next bytes before the connection counts as dead.")
     private long readTimeout = 60_000;
-    @UriParam(defaultValue = "8", description = "How many files of a page are downloaded and delivered at the same"
-                                               + " time; 1 delivers them one after the other on the polling thread.")
+    @UriParam(defaultValue = "8", description = "How many files of a job's page are downloaded and delivered at the"
+                                               + " same time; 1 delivers them one after the other.")
     private int concurrentDownloads = 8;
+    @UriParam(defaultValue = "4", description = "How many jobs of the pipeline are harvested at the same time, each"
+                                               + " with its own concurrentDownloads: a job whose files stall holds"
+                                               + " back no other.")
+    private int concurrentJobs = 4;
     @UriParam(label = "advanced", defaultValue = "1", description = "Byte ranges of one file fetched side by side, for"
             + " storage that caps what one connection carries (as aria2 -x or rclone --multi-thread-streams); 1 fetches"
             + " a file over one connection. The ranges in flight and the one being written are held in memory:"
@@ -384,6 +388,14 @@ public class JobOutputsConfiguration implements Cloneable {
 
     public void setProgressInterval(long progressInterval) {
         this.progressInterval = progressInterval;
+    }
+
+    public int getConcurrentJobs() {
+        return concurrentJobs;
+    }
+
+    public void setConcurrentJobs(int concurrentJobs) {
+        this.concurrentJobs = concurrentJobs;
     }
 
     public int getConcurrentDownloads() {

@@ -15,7 +15,6 @@ import dev.jobharvester.ledger.DeliveredFile;
 import dev.jobharvester.ledger.DeliveredFile.Kind;
 import dev.jobharvester.ledger.Lease;
 import dev.jobharvester.ledger.Ledger;
-import dev.jobharvester.ledger.LedgerFailureException;
 import dev.jobharvester.ledger.Manifest;
 import dev.jobharvester.provider.DiscoveryFilter;
 import dev.jobharvester.provider.JobStatus;
@@ -36,9 +35,12 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Queue;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -57,8 +59,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Polls each tracked job until it reaches a terminal state, then lists its outputs page by page and emits one
- * exchange per file not yet in the ledger, each page before the next is listed; once all are delivered, one
- * exchange with the job's manifest. A file is recorded in the ledger only when its exchange completed ({@link
+ * exchange per file not yet in the ledger, each page before the next is listed; once all are delivered, one exchange
+ * with the job's manifest. Each job's turn runs on a job worker, {@code concurrentJobs} at a time, so that a job whose
+ * files stall holds back no other. A file is recorded in the ledger only when its exchange completed ({@link
  * FileCompletion}), so a failure or a crash means "fetch again", never "lost".
  * <p>
  * Over 300 lines because the poll's path through a job (state, lease, pages, files, archive entries, manifest) reads
@@ -84,8 +87,12 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
     private DownloadStream.Options downloadOptions;
     /** Runs what transfers do beside their reading: hashing, and the ranges of segmented files. */
     private ExecutorService transfers;
-    /** Runs the lanes of a batch; null when concurrentDownloads is 1 (the polling thread does). */
+    /** Runs the lanes of the batches of the jobs harvested side by side; null when concurrentDownloads is 1. */
     private ExecutorService downloads;
+    /** Runs the jobs' turns, concurrentJobs at a time, so that a job whose files stall holds back no other. */
+    private ExecutorService jobWorkers;
+    /** The jobs whose turn runs now. */
+    private final Set<String> busy = ConcurrentHashMap.newKeySet();
     /** Renews the leases of a shared ledger while their jobs are harvested; null with the file ledger. */
     private ScheduledExecutorService renewals;
 
@@ -126,9 +133,12 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
         healthCheck = new HarvestHealthCheck(this);
         HealthCheckRegistry.get(getEndpoint().getCamelContext()).register(healthCheck);
         metrics = HarvestMetrics.bind(this);
+        jobWorkers = executors.newFixedThreadPool(this, "job-outputs-jobs-" + getRouteId(),
+                configuration.getConcurrentJobs());
         if (configuration.getConcurrentDownloads() > 1) {
-            downloads = executors.newFixedThreadPool(this, "job-outputs-" + getRouteId(),
-                    configuration.getConcurrentDownloads());
+            // Lanes of several jobs at once: concurrentJobs x concurrentDownloads threads at most, none waiting for
+            // another job's stalled lane.
+            downloads = executors.newCachedThreadPool(this, "job-outputs-" + getRouteId());
         }
         lanes = new BatchLanes(configuration.getConcurrentDownloads(), downloads);
         super.doStart();
@@ -148,7 +158,8 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
         ExecutorServiceManager executors = getEndpoint().getCamelContext().getExecutorServiceManager();
         // Not shutdown(): it waits up to 10 s per pool for lanes that may be stuck writing to a frozen sink, which only
         // the sink's own stop, after this one, unblocks.
-        Stream.of(downloads, renewals, transfers).filter(Objects::nonNull).forEach(executors::shutdownNow);
+        Stream.of(jobWorkers, downloads, renewals, transfers).filter(Objects::nonNull).forEach(executors::shutdownNow);
+        jobWorkers = null;
         downloads = null;
         renewals = null;
         transfers = null;
@@ -190,35 +201,24 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
         }
         int count = 0;
         for (TrackedJob job : new ArrayList<>(jobs.values())) {
-            if (!isRunAllowed()) {
+            if (!isRunAllowed() || sinkOutage.coolingDown()) {
                 break;
             }
-            if (sinkOutage.coolingDown()) {
-                break;
-            }
-            if (inFlight.anyOf(job) || job.phase().isFinished() && job.harvestedReversibly() == null) {
+            if (inFlight.anyOf(job) || job.phase().isFinished() && job.harvestedReversibly() == null
+                    || !busy.add(job.jobId)) {
                 continue;
             }
             try {
-                if (job.harvestedReversibly() != null) {
-                    watchAfterHarvest(job);
-                    continue;
-                }
-                Optional<Ledger.Completion> done = ledger.completion(job.jobKey);
-                if (done.isPresent() && done.get().run() >= job.run) {
-                    job.harvested(done.get().state(), provider.facts().reversibleStates());
-                    continue;
-                }
-                count += harvest(job);
-                job.answered();
-            } catch (ProviderException e) {
-                platformError(job, e);
-            } catch (LedgerFailureException e) {
-                // The other jobs would wait on the same database: one line, and the next poll tries again.
-                LOG.warn("{} (will try again at the next poll)", e.getMessage());
-                break;
-            } catch (IOException | RuntimeException e) {
-                LOG.warn("{} (will try again at the next poll)", e.getMessage());
+                jobWorkers.execute(() -> {
+                    try {
+                        poll(job);
+                    } finally {
+                        busy.remove(job.jobId);
+                    }
+                });
+                count++;
+            } catch (RejectedExecutionException stopping) {
+                busy.remove(job.jobId);
             }
         }
         String notRecorded = records.takeUnrecorded();
@@ -227,6 +227,27 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
                     getRouteId(), notRecorded);
         }
         return count;
+    }
+
+    /** One job's turn, on a job worker: its state asked, and its files harvested when it ended. */
+    private void poll(TrackedJob job) {
+        try {
+            if (job.harvestedReversibly() != null) {
+                watchAfterHarvest(job);
+                return;
+            }
+            Optional<Ledger.Completion> done = ledger.completion(job.jobKey);
+            if (done.isPresent() && done.get().run() >= job.run) {
+                job.harvested(done.get().state(), provider.facts().reversibleStates());
+                return;
+            }
+            harvest(job);
+            job.answered();
+        } catch (ProviderException e) {
+            platformError(job, e);
+        } catch (Exception e) {
+            LOG.warn("{} (will try again at the next poll)", e.getMessage());
+        }
     }
 
     private boolean takesFiles() {

@@ -3,6 +3,8 @@ package dev.jobharvester.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.jobharvester.component.JobOutputsConsumer;
+import dev.jobharvester.component.JobPhase;
 import dev.jobharvester.sim.JobScript;
 import dev.jobharvester.sim.RequestLog;
 import dev.jobharvester.sim.SimFile;
@@ -167,5 +169,30 @@ class FaultsTest {
             assertThat(Duration.between(requests.get(i - 1).at(), requests.get(i).at()))
                     .as("the wait before request %d", i + 1).isGreaterThanOrEqualTo(Duration.ofSeconds(1));
         }
+    }
+
+    /**
+     * Point 5 of issue 16: a job whose file trickles (storage serving it at 20 KB/s) holds back no other job of the
+     * pipeline: one added while it is harvested is harvested, manifest and all, while the first still runs. (With
+     * harvester.concurrent-jobs=1, the jobs one after another as before, it times out.)
+     */
+    @Test
+    void aJobWhoseFileStallsHoldsBackNoOtherJob() throws Exception {
+        SimFile trickle = SimFile.of("slow/weights.bin", 2_000_000).throttle(20_000);
+        SimJob stalled = simulator.addJob(NAME, SimJob.of("tp-stalled", JobScript.always("completed"), trickle));
+        SimJob other = simulator.addJob(NAME, SimJob.of("tp-other", JobScript.always("completed"),
+                SimFile.of("a.txt", 10_000), SimFile.of("b/c.bin", 300_000)));
+        Path output = RunningHarvester.output(dir);
+        try (RunningHarvester harvester = RunningHarvester.start(RunningHarvester.settings(simulator, dir,
+                stalled.id()))) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> trickle.bytesServed() > 0);
+            JobOutputsConsumer consumer = (JobOutputsConsumer) harvester.context().getRoute("tensorpool-to-directory")
+                    .getConsumer();
+            consumer.addJob(other.id());
+            await().atMost(Duration.ofSeconds(30)).until(() -> Delivered.manifestPresent(NAME, output, other));
+            assertThat(Delivered.manifestPresent(NAME, output, stalled)).as("the stalled job, still harvested").isFalse();
+            assertThat(consumer.jobPhase(stalled.id())).isEqualTo(JobPhase.HARVESTING);
+        }
+        Delivered.assertComplete(NAME, output, other, "completed");
     }
 }
