@@ -171,7 +171,8 @@ class S3PipelineTest {
                 RunningHarvester harvester = RunningHarvester.start(settings(job.id(), "not-the-secret"))) {
             await().atMost(Duration.ofSeconds(30)).until(() -> log.lines().stream().anyMatch(l ->
                     l.startsWith("tensorpool-to-s3: the sink fails as a whole") && l.contains("403")));
-            assertThat(harvester.readiness().body()).contains("fails as a whole").contains("Status Code: 403");
+            // Readiness names the last failure: s3proxy may also drop the connection of an upload it refused.
+            assertThat(harvester.readiness().body()).contains("fails as a whole");
             assertThat(log.lines()).noneMatch(l -> l.contains("not-the-secret"));
         }
         assertThat(exists(key(job, "a.bin"))).isFalse();

@@ -49,7 +49,9 @@ class TensorPoolProviderTest {
                 JobState.FAILED, JobState.FAILED, JobState.CANCELED);
         for (int i = 0; i < states.size(); i++) {
             simulator.addJob(TensorPoolApi.NAME, SimJob.of("j" + i, JobScript.always(states.get(i))));
-            assertThat(provider.status("j" + i)).isEqualTo(new JobStatus(expected.get(i), states.get(i)));
+            JobStatus status = provider.status("j" + i);
+            assertThat(status.state()).as(states.get(i)).isEqualTo(expected.get(i));
+            assertThat(status.providerState()).isEqualTo(states.get(i));
         }
         assertThat(provider.facts().terminalStates()).containsExactlyInAnyOrder("completed", "error", "failed", "canceled");
     }
