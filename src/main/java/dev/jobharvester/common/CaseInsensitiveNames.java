@@ -16,8 +16,12 @@ import java.util.Set;
  */
 public final class CaseInsensitiveNames {
 
-    /** Files given out, lower-cased; the job's manifest has its name from the start, so no file or folder takes it. */
-    private final Set<String> taken = new HashSet<>(Set.of(SinkNames.MANIFEST));
+    /**
+     * Files given out, lower-cased. The manifest's name, and the folders the ledger keeps its own records under, are
+     * taken from the start: no listed file or folder gets them.
+     */
+    private final Set<String> taken = new HashSet<>(Set.of(SinkNames.MANIFEST, SinkNames.REFUSED,
+            SinkNames.UNAVAILABLE, SinkNames.PARKED));
     /** Folders the paths given out or reserved pass through, lower-cased. */
     private final Set<String> folders = new HashSet<>();
     /** Folders renamed because a file took their name first, lower-cased, to their new names. */

@@ -12,6 +12,10 @@ import java.util.HexFormat;
 public final class SinkNames {
 
     public static final String MANIFEST = "_manifest.json";
+    /** Folders of the ledger's own records: of files refused or not uploaded (no sink path), and parked manifests. */
+    public static final String REFUSED = "_refused";
+    public static final String UNAVAILABLE = "_unavailable";
+    public static final String PARKED = "_parked";
     /** The longest name most filesystems take for one path segment, in bytes. */
     static final int MAX_SEGMENT_BYTES = 255;
 

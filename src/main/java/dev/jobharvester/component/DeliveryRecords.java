@@ -1,5 +1,6 @@
 package dev.jobharvester.component;
 
+import dev.jobharvester.common.CaseInsensitiveNames;
 import dev.jobharvester.common.SinkNames;
 import dev.jobharvester.download.Progress;
 import dev.jobharvester.download.VerifiedBody;
@@ -23,6 +24,8 @@ import org.slf4j.LoggerFactory;
 final class DeliveryRecords {
 
     private static final Logger LOG = LoggerFactory.getLogger(DeliveryRecords.class);
+    /** Where a parked manifest is recorded: no listed file is given a name under it ({@link CaseInsensitiveNames}). */
+    static final String PARKED_MANIFEST = SinkNames.PARKED + "/" + SinkNames.MANIFEST;
 
     private final String provider;
     private final Ledger ledger;
@@ -74,12 +77,13 @@ final class DeliveryRecords {
 
     /** Records a file that is not delivered on purpose, once, for the manifest's list of refused files. */
     void refuse(TrackedJob job, String sourcePath, String reason) {
-        refuse(job, "_refused/" + SinkNames.segment(sourcePath), sourcePath, reason);
+        refuse(job, SinkNames.REFUSED + "/" + SinkNames.segment(sourcePath), sourcePath, reason);
     }
 
     /** Records a listed file its platform offers no bytes for, once, for the manifest. */
     void unavailable(TrackedJob job, String sourcePath, String reason) {
-        recordOnce(job, "_unavailable/" + SinkNames.segment(sourcePath), Kind.UNAVAILABLE, sourcePath, reason);
+        recordOnce(job, SinkNames.UNAVAILABLE + "/" + SinkNames.segment(sourcePath), Kind.UNAVAILABLE, sourcePath,
+                reason);
     }
 
     /** @param key the refused file's place in the ledger: its sink path, or a made-up one when it has none */
@@ -132,13 +136,16 @@ final class DeliveryRecords {
     }
 
     /**
-     * The sink refused the manifest itself (its name is taken by a folder, say): tried again at the next poll; after
-     * {@code maxFileAttempts} the job waits, parked, for an operator.
+     * The sink refused the manifest itself (a folder of somebody's has its name, say): tried again at the next poll;
+     * after {@code maxFileAttempts} it is parked like a file, under {@link #PARKED_MANIFEST} (the manifest's own key
+     * stands for the whole job), and the job waits for an operator.
      */
     void manifestFailed(TrackedJob job, String cause) {
         int failures = job.fileFailures.merge(SinkNames.MANIFEST, 1, Integer::sum);
         if (maxFileAttempts > 0 && failures >= maxFileAttempts) {
             job.fileFailures.remove(SinkNames.MANIFEST);
+            ledger.delivered(new DeliveredFile(job.jobKey, PARKED_MANIFEST, Kind.PARKED, -1, null, SinkNames.MANIFEST,
+                    "the manifest was refused: " + cause, Instant.now()));
             job.parked();
             LOG.error("{} job {}: its manifest was refused {} times, the job waits (JMX retryParkedFiles): {}",
                     provider, job.jobId, failures, cause);

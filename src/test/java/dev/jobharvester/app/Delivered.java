@@ -35,7 +35,7 @@ final class Delivered {
     }
 
     static boolean manifestPresent(String provider, Path output, SimJob job) {
-        return Files.exists(jobDir(provider, output, job).resolve(SinkNames.MANIFEST));
+        return Files.isRegularFile(jobDir(provider, output, job).resolve(SinkNames.MANIFEST));
     }
 
     /**

@@ -6,7 +6,9 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.jobharvester.component.JobOutputsConsumer;
 import dev.jobharvester.component.JobPhase;
+import dev.jobharvester.common.SinkNames;
 import dev.jobharvester.sim.JobScript;
+import dev.jobharvester.sim.PixxelApi;
 import dev.jobharvester.sim.SimFile;
 import dev.jobharvester.sim.SimJob;
 import dev.jobharvester.sim.Simulator;
@@ -21,6 +23,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -36,12 +39,15 @@ import net.jqwik.api.lifecycle.BeforeContainer;
 
 /**
  * Worlds we did not think of, generated: jobs whose listings hold hostile and clashing names (case twins, a file named
- * as another's folder, unicode in two normal forms, names too long, {@code ..}, control characters, absolute paths),
- * files never uploaded, transfers that break midway, storage that answers 503 with Retry-After, and presigned URLs that
- * live one second. One daemon (the shipped TensorPool-to-directory pipeline) harvests world after world; after each,
- * the invariants users rely on must hold: every job ends; every delivered file is byte for byte the source's; every
- * listed file is in the manifest exactly once (delivered, mapped, refused or not uploaded); nothing lands outside the
- * job's folder; no temp file is left; no file is fetched again once delivered.
+ * as another's folder, unicode in two normal forms, names too long, {@code ..}, control characters, absolute paths,
+ * the harvester's own names), files never uploaded, transfers that break midway, storage that answers 503 with
+ * Retry-After, presigned URLs that live one second, a folder of somebody's where a file must go; and Pixxel packages
+ * holding such names, bombs and entries lying about their size. One daemon (the shipped directory pipelines) harvests
+ * world after world; after each, the invariants users rely on must hold: every job ends; every delivered file is byte
+ * for byte the source's; every listed file is in the manifest exactly once (delivered, mapped, refused or not
+ * uploaded); nothing lands outside the job's folder; no temp file is left; no file is fetched again once delivered; a
+ * job the sink refused a file of ends parked, naming it; a package is fetched once, its bombs and liars refused, its
+ * other entries delivered whole.
  * <p>
  * The budget is fixed (the tries below); jqwik prints the seed of every run, and of a failing world its shrunk form.
  * A failing seed becomes a regression test: copy it into {@code @Property(seed = "…")} of a test of its own.
@@ -50,17 +56,20 @@ class GeneratedWorldsTest {
 
     private static final String NAME = TensorPoolApi.NAME;
     private static final String ROUTE = "tensorpool-to-directory";
+    private static final String PACKAGE_ROUTE = "pixxel-to-directory";
     private static final Duration ENDS_WITHIN = Duration.ofSeconds(45);
     private static final AtomicInteger WORLDS = new AtomicInteger();
 
     private static Path dir;
+    private static PixxelApi pixxel;
     private static Simulator simulator;
     private static RunningHarvester harvester;
 
     @BeforeContainer
     static void start() throws Exception {
         dir = Files.createTempDirectory("generated-worlds");
-        simulator = Simulator.started();
+        pixxel = new PixxelApi("sim-pixxel-key");
+        simulator = new Simulator(new TensorPoolApi("sim-tensorpool-key"), pixxel).start();
         Map<String, String> settings = RunningHarvester.settings(simulator, dir);
         settings.put("harvester.poll-delay", "50");
         harvester = RunningHarvester.start(settings);
@@ -83,14 +92,27 @@ class GeneratedWorldsTest {
         NONE, BREAKS_MIDWAY, BUSY, NOT_UPLOADED
     }
 
-    record World(List<List<FileSpec>> jobs, boolean shortLivedUrls) {
+    /** One entry of a generated package: plain bytes, a run of zeros (a bomb), or bytes lying about their size. */
+    record EntrySpec(String name, int size, Entry kind) {
+    }
+
+    enum Entry {
+        PLAIN, ZEROS, LYING
+    }
+
+    /**
+     * @param blocked whether a folder of somebody's stands where the first file of the first job must go: the sink
+     *                refuses that one file
+     */
+    record World(List<List<FileSpec>> jobs, List<List<EntrySpec>> packages, boolean shortLivedUrls, boolean blocked) {
     }
 
     @Provide
     Arbitrary<World> worlds() {
         Arbitrary<String> segment = Arbitraries.oneOf(
                 Arbitraries.of("a", "A", "b", "B", "clash", "Clash", "data.bin", "DATA.BIN", "r\u00e9sum\u00e9",
-                        "re\u0301sume\u0301", "..", ".", "x".repeat(300), "tab\there", "con", "_manifest.json"),
+                        "re\u0301sume\u0301", "..", ".", "x".repeat(300), "tab\there", "con", "_manifest.json",
+                        "_refused"),
                 Arbitraries.strings().withCharRange('a', 'e').ofMinLength(1).ofMaxLength(3));
         Arbitrary<String> path = Combinators.combine(segment.list().ofMinSize(1).ofMaxSize(3),
                 Arbitraries.of("", "", "", "/"))
@@ -99,8 +121,12 @@ class GeneratedWorldsTest {
                 Arbitraries.of(Fault.values())).as(FileSpec::new);
         Arbitrary<List<FileSpec>> job = file.list().ofMinSize(1).ofMaxSize(8)
                 .uniqueElements(FileSpec::path);
-        return Combinators.combine(job.list().ofMinSize(1).ofMaxSize(3), Arbitraries.of(true, false))
-                .as(World::new);
+        Arbitrary<EntrySpec> entry = Combinators.combine(path.filter(p -> !p.startsWith("/")),
+                Arbitraries.integers().between(0, 120_000), Arbitraries.of(Entry.PLAIN, Entry.PLAIN, Entry.ZEROS,
+                        Entry.LYING)).as(EntrySpec::new);
+        Arbitrary<List<EntrySpec>> archive = entry.list().ofMinSize(1).ofMaxSize(6).uniqueElements(EntrySpec::name);
+        return Combinators.combine(job.list().ofMinSize(1).ofMaxSize(3), archive.list().ofMaxSize(2),
+                Arbitraries.of(true, false), Arbitraries.of(true, false, false, false)).as(World::new);
     }
 
     @Property(tries = 150, shrinking = ShrinkingMode.BOUNDED)
@@ -117,15 +143,113 @@ class GeneratedWorldsTest {
             jobs.add(simulator.addJob(NAME, SimJob.of("world-" + number + "-job-" + j,
                     JobScript.start("running", 1).thenStays("completed"), files)));
         }
-        JobOutputsConsumer consumer = (JobOutputsConsumer) harvester.context().getRoute(ROUTE).getConsumer();
-        jobs.forEach(job -> consumer.addJob(job.id()));
-
         Path output = RunningHarvester.output(dir);
-        await().atMost(ENDS_WITHIN).until(() -> jobs.stream().allMatch(job -> ended(consumer, output, job)));
+        String blockedPath = world.blocked() ? block(output, jobs.get(0)) : null;
+        List<SimJob> packages = new ArrayList<>();
+        for (int p = 0; p < world.packages().size(); p++) {
+            SimJob job = simulator.addJob(PixxelApi.NAME, SimJob.of("world-" + number + "-package-" + p,
+                    JobScript.start("running", 1).thenStays("completed")));
+            pixxel.packageFor(job.id(), zip(world.packages().get(p)));
+            packages.add(job);
+        }
+        JobOutputsConsumer consumer = consumer(ROUTE);
+        JobOutputsConsumer unpacking = consumer(PACKAGE_ROUTE);
+        jobs.forEach(job -> consumer.addJob(job.id()));
+        packages.forEach(job -> unpacking.addJob(job.id()));
+
+        await().atMost(ENDS_WITHIN).until(() -> jobs.stream().allMatch(job -> ended(consumer, NAME, output, job))
+                && packages.stream().allMatch(job -> ended(unpacking, PixxelApi.NAME, output, job)));
         for (SimJob job : jobs) {
-            assertJobInvariants(consumer, output, job);
+            if (job == jobs.get(0) && blockedPath != null && consumer.jobPhase(job.id()) == JobPhase.PARKED) {
+                assertParkedForTheBlockedFile(consumer, output, job, blockedPath);
+            } else {
+                assertJobInvariants(consumer, output, job);
+            }
+        }
+        for (int p = 0; p < packages.size(); p++) {
+            assertPackageInvariants(output, packages.get(p), world.packages().get(p));
         }
         assertNothingOutsideTheJobFolders(output);
+    }
+
+    private static JobOutputsConsumer consumer(String route) {
+        return (JobOutputsConsumer) harvester.context().getRoute(route).getConsumer();
+    }
+
+    /**
+     * An empty folder where the job's first file goes, when its name is one the sink takes: the rename onto it fails
+     * for that file alone. Answers the file's source path, or null when nothing was blocked.
+     */
+    private static String block(Path output, SimJob job) throws IOException {
+        SimFile first = job.files().get(0);
+        try {
+            Files.createDirectories(Delivered.jobDir(NAME, output, job).resolve(SinkNames.relativePath(first.path())));
+            return first.path();
+        } catch (IllegalArgumentException refusedName) {
+            return null;
+        }
+    }
+
+    private static void assertParkedForTheBlockedFile(JobOutputsConsumer consumer, Path output, SimJob job,
+            String blocked) throws IOException {
+        // The file, or the manifest when the folder took its name.
+        assertThat(consumer.getParkedFiles()).as("parked files").anySatisfy(parked -> assertThat(parked)
+                .contains(job.id()).containsAnyOf("the sink refused it", "the manifest was refused"));
+        Set<String> sources = job.files().stream().map(SimFile::sha256).collect(Collectors.toSet());
+        Path jobDir = Delivered.jobDir(NAME, output, job);
+        try (Stream<Path> files = Files.walk(jobDir)) {
+            for (Path file : files.filter(Files::isRegularFile).toList()) {
+                assertThat(file.getFileName().toString()).as("temp files").doesNotStartWith(".inprogress-");
+                assertThat(Digests.sha256(file)).as("%s: the bytes of a listed file", file).isIn(sources);
+            }
+        }
+    }
+
+    private static byte[] zip(List<EntrySpec> entries) throws IOException {
+        TestZip zip = new TestZip();
+        for (EntrySpec entry : entries) {
+            switch (entry.kind()) {
+                case PLAIN -> zip.entry(entry.name(), bytes(entry));
+                case ZEROS -> zip.entry(entry.name(), new byte[3 << 20]);
+                case LYING -> zip.lying(entry.name(), bytes(entry), entry.size() / 2);
+            }
+        }
+        return zip.bytes();
+    }
+
+    private static byte[] bytes(EntrySpec entry) {
+        byte[] bytes = new byte[entry.size() + (entry.kind() == Entry.LYING ? 2 : 0)];
+        new java.util.Random(entry.name().hashCode()).nextBytes(bytes);
+        return bytes;
+    }
+
+    /** Every entry of the package in its manifest once; plain ones delivered whole, bombs and liars refused. */
+    private static void assertPackageInvariants(Path output, SimJob job, List<EntrySpec> entries) throws Exception {
+        assertThat(Delivered.manifestPresent(PixxelApi.NAME, output, job)).as("%s ended with a manifest", job.id())
+                .isTrue();
+        JsonNode manifest = Delivered.manifest(PixxelApi.NAME, output, job);
+        Map<String, String> deliveredAs = new HashMap<>();
+        Map<String, Integer> accounted = new HashMap<>();
+        for (JsonNode file : manifest.get("files")) {
+            String source = file.has("sourcePath") ? file.get("sourcePath").asText() : file.get("path").asText();
+            accounted.merge(source, 1, Integer::sum);
+            deliveredAs.put(source, file.get("path").asText());
+        }
+        manifest.get("refused").forEach(entry -> accounted.merge(entry.get("sourcePath").asText(), 1, Integer::sum));
+        Map<String, Integer> listed = entries.stream()
+                .collect(Collectors.toMap(entry -> PixxelApi.PACKAGE + "!/" + entry.name(), entry -> 1));
+        assertThat(accounted).as("entries of %s in its manifest, each once", job.id()).isEqualTo(listed);
+        Path jobDir = Delivered.jobDir(PixxelApi.NAME, output, job);
+        for (EntrySpec entry : entries) {
+            String path = deliveredAs.get(PixxelApi.PACKAGE + "!/" + entry.name());
+            if (entry.kind() != Entry.PLAIN) {
+                assertThat(path).as("%s, a %s entry, delivered", entry.name(), entry.kind()).isNull();
+            } else if (path != null) {
+                assertThat(Files.readAllBytes(jobDir.resolve(path))).as(entry.name()).isEqualTo(bytes(entry));
+            }
+        }
+        assertThat(simulator.downloads(PixxelApi.NAME, job.id(), PixxelApi.PACKAGE)).as("package downloads")
+                .isEqualTo(1);
     }
 
     private static SimFile simFile(FileSpec spec) {
@@ -138,9 +262,9 @@ class GeneratedWorldsTest {
         };
     }
 
-    private static boolean ended(JobOutputsConsumer consumer, Path output, SimJob job) {
+    private static boolean ended(JobOutputsConsumer consumer, String provider, Path output, SimJob job) {
         JobPhase phase = consumer.jobPhase(job.id());
-        return Delivered.manifestPresent(NAME, output, job) || phase == JobPhase.PARKED
+        return Delivered.manifestPresent(provider, output, job) || phase == JobPhase.PARKED
                 || phase == JobPhase.GIVEN_UP || phase == JobPhase.NOT_HARVESTED;
     }
 
@@ -194,7 +318,7 @@ class GeneratedWorldsTest {
             assertThat(files.filter(Files::isRegularFile).map(output::relativize))
                     .allSatisfy(file -> {
                         assertThat(file.getNameCount()).as(file.toString()).isGreaterThanOrEqualTo(3);
-                        assertThat(file.getName(0).toString()).isEqualTo(NAME);
+                        assertThat(file.getName(0).toString()).isIn(NAME, PixxelApi.NAME);
                         assertThat(file.getName(1).toString()).startsWith("world-");
                     });
         }
