@@ -104,6 +104,8 @@ public class JobOutputsComponentConfigurer extends PropertyConfigurerSupport imp
         case "segments": getOrCreateConfiguration(target).setSegments(property(camelContext, int.class, value)); return true;
         case "unpackarchives":
         case "unpackArchives": getOrCreateConfiguration(target).setUnpackArchives(property(camelContext, boolean.class, value)); return true;
+        case "watchdelay":
+        case "watchDelay": getOrCreateConfiguration(target).setWatchDelay(property(camelContext, long.class, value)); return true;
         case "workflowid":
         case "workflowId": getOrCreateConfiguration(target).setWorkflowId(property(camelContext, java.lang.String.class, value)); return true;
         default: return false;
@@ -187,6 +189,8 @@ public class JobOutputsComponentConfigurer extends PropertyConfigurerSupport imp
         case "segments": return int.class;
         case "unpackarchives":
         case "unpackArchives": return boolean.class;
+        case "watchdelay":
+        case "watchDelay": return long.class;
         case "workflowid":
         case "workflowId": return java.lang.String.class;
         default: return null;
@@ -271,6 +275,8 @@ public class JobOutputsComponentConfigurer extends PropertyConfigurerSupport imp
         case "segments": return getOrCreateConfiguration(target).getSegments();
         case "unpackarchives":
         case "unpackArchives": return getOrCreateConfiguration(target).isUnpackArchives();
+        case "watchdelay":
+        case "watchDelay": return getOrCreateConfiguration(target).getWatchDelay();
         case "workflowid":
         case "workflowId": return getOrCreateConfiguration(target).getWorkflowId();
         default: return null;

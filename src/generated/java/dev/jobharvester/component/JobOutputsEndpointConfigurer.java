@@ -115,6 +115,8 @@ public class JobOutputsEndpointConfigurer extends PropertyConfigurerSupport impl
         case "unpackArchives": target.getConfiguration().setUnpackArchives(property(camelContext, boolean.class, value)); return true;
         case "usefixeddelay":
         case "useFixedDelay": target.setUseFixedDelay(property(camelContext, boolean.class, value)); return true;
+        case "watchdelay":
+        case "watchDelay": target.getConfiguration().setWatchDelay(property(camelContext, long.class, value)); return true;
         case "workflowid":
         case "workflowId": target.getConfiguration().setWorkflowId(property(camelContext, java.lang.String.class, value)); return true;
         default: return false;
@@ -216,6 +218,8 @@ public class JobOutputsEndpointConfigurer extends PropertyConfigurerSupport impl
         case "unpackArchives": return boolean.class;
         case "usefixeddelay":
         case "useFixedDelay": return boolean.class;
+        case "watchdelay":
+        case "watchDelay": return long.class;
         case "workflowid":
         case "workflowId": return java.lang.String.class;
         default: return null;
@@ -318,6 +322,8 @@ public class JobOutputsEndpointConfigurer extends PropertyConfigurerSupport impl
         case "unpackArchives": return target.getConfiguration().isUnpackArchives();
         case "usefixeddelay":
         case "useFixedDelay": return target.isUseFixedDelay();
+        case "watchdelay":
+        case "watchDelay": return target.getConfiguration().getWatchDelay();
         case "workflowid":
         case "workflowId": return target.getConfiguration().getWorkflowId();
         default: return null;

@@ -23,7 +23,7 @@ public class JobOutputsEndpointUriFactory extends org.apache.camel.support.compo
     private static final Set<String> SECRET_PROPERTY_NAMES;
     private static final Map<String, String> MULTI_VALUE_PREFIXES;
     static {
-        Set<String> props = new HashSet<>(51);
+        Set<String> props = new HashSet<>(52);
         props.add("allowHttp");
         props.add("allowedHosts");
         props.add("apiKey");
@@ -74,6 +74,7 @@ public class JobOutputsEndpointUriFactory extends org.apache.camel.support.compo
         props.add("timeUnit");
         props.add("unpackArchives");
         props.add("useFixedDelay");
+        props.add("watchDelay");
         props.add("workflowId");
         PROPERTY_NAMES = Collections.unmodifiableSet(props);
         Set<String> secretProps = new HashSet<>(1);

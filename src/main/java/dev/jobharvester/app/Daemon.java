@@ -25,8 +25,8 @@ final class Daemon {
 
     static int run(Path config) throws InterruptedException {
         Main main = Harvester.create(config, Map.of());
-        // Camel's default strategy adds a SIGTERM hook of its own that waits for the stop on its own terms, even with hangup
-        // support disabled (4.18.0): the JVM would wait for it. The hook below is the only one.
+        // Camel's default strategy adds a SIGTERM hook of its own that waits for the stop on its own terms, even with
+        // hangup support disabled (4.18.0): the JVM would wait for it. The hook below is the only one.
         main.setShutdownStrategy(new SimpleMainShutdownStrategy());
         try {
             main.start();

@@ -9,8 +9,8 @@ import org.apache.camel.support.SynchronizationAdapter;
 
 /**
  * What follows the route's answer on one file: recorded when the route succeeded; on a failure, refused (a link in
- * the sink, an archive entry beyond a limit), only tried again once the sink is back (the sink failed as a whole, {@link SinkOutage}) or counted against
- * the file (its download failed, or the sink refused this one file).
+ * the sink, an archive entry beyond a limit), only tried again once the sink is back (the sink failed as a whole,
+ * {@link SinkOutage}) or counted against the file (its download failed, or the sink refused this one file).
  */
 final class FileCompletion extends SynchronizationAdapter {
 

@@ -110,6 +110,11 @@ public class JobOutputsConfiguration implements Cloneable {
     @UriParam(defaultValue = "8", description = "How many files of a job's page are downloaded and delivered at the"
                                                + " same time; 1 delivers them one after the other.")
     private int concurrentDownloads = 8;
+    @UriParam(defaultValue = "60000", description = "Milliseconds between two looks at a job harvested in a state its"
+                                                  + " platform can take it back from (Archetype AI's FAILED, when"
+                                                  + " harvested): it is watched for a next run at this pace, not at"
+                                                  + " every poll.")
+    private long watchDelay = 60_000;
     @UriParam(defaultValue = "4", description = "How many jobs of the pipeline are harvested at the same time, each"
                                                + " with its own concurrentDownloads: a job whose files stall holds"
                                                + " back no other.")
@@ -388,6 +393,14 @@ public class JobOutputsConfiguration implements Cloneable {
 
     public void setProgressInterval(long progressInterval) {
         this.progressInterval = progressInterval;
+    }
+
+    public long getWatchDelay() {
+        return watchDelay;
+    }
+
+    public void setWatchDelay(long watchDelay) {
+        this.watchDelay = watchDelay;
     }
 
     public int getConcurrentJobs() {

@@ -280,16 +280,16 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
 
     /**
      * Harvests what is undelivered of a job in a harvestable state, under a lease on it (another instance sharing the
-     * ledger may hold it: then the job is left to it); answers the exchanges sent.
+     * ledger may hold it: then the job is left to it).
      */
-    private int harvest(TrackedJob job) throws Exception {
+    private void harvest(TrackedJob job) throws Exception {
         if (!harvestable(job)) {
-            return 0;
+            return;
         }
         Optional<Lease> claimed = ledger.claim(job.jobKey);
         if (claimed.isEmpty()) {
             LOG.debug("{} job {} is being harvested by another instance", provider.name(), job.jobId);
-            return 0;
+            return;
         }
         Lease lease = claimed.get();
         leases.put(job.jobKey, lease);
@@ -298,14 +298,14 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
             if (done.isPresent() && done.get().run() >= job.run) {
                 // Another instance finished it between the look at the ledger and the claim.
                 job.harvested(done.get().state(), provider.facts().reversibleStates());
-                return 0;
+                return;
             }
             if (done.isPresent()) {
                 // The record of an earlier run, whose state the platform took the job back from: this run is
                 // harvested anew, every file of it.
                 ledger.forgetJob(job.jobKey);
             }
-            return harvestPages(job);
+            harvestPages(job);
         } finally {
             leases.remove(job.jobKey, lease);
             lease.release();
@@ -317,6 +317,9 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
      * anew as its next run, which is harvested when it ends (its manifest says which run it describes).
      */
     private void watchAfterHarvest(TrackedJob job) throws IOException {
+        if (!job.watchDue(TimeUnit.MILLISECONDS.toNanos(configuration.getWatchDelay()))) {
+            return;
+        }
         JobStatus status = provider.status(job.jobId);
         if (status.providerState().equals(job.harvestedReversibly())) {
             return;
@@ -355,16 +358,15 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
         return verdict == Verdict.HARVEST;
     }
 
-    /** Harvests the job's pages in turn, then its manifest once every file is in; answers the exchanges sent. */
-    private int harvestPages(TrackedJob job) throws Exception {
-        int count = 0;
+    /** Harvests the job's pages in turn, then its manifest once every file is in. */
+    private void harvestPages(TrackedJob job) throws Exception {
         boolean allIn = true;
         String page = null;
         do {
             Optional<OutputPage> listed = provider.outputs(job.jobId, page);
             if (listed.isEmpty()) {
                 LOG.info("{} job {} does not hand out its outputs yet; waiting", provider.name(), job.jobId);
-                return count;
+                return;
             }
             listed.get().unavailable().forEach(file -> records.unavailable(job, file.sourcePath(), file.reason()));
             Map<String, OutputFile> listedFiles = sinkPaths(job, listed.get().files());
@@ -385,14 +387,14 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
                     continue;
                 }
                 if (configuration.isUnpackArchives() && path.toLowerCase(Locale.ROOT).endsWith(".zip")) {
-                    count += unpack(job, path, file);
+                    unpack(job, path, file);
                 } else {
                     // Made when its turn comes: a page of 20,000 files must not hold 20,000 exchanges at once.
                     batch.add((Supplier<Exchange>) () -> fileExchange(job, path, file));
                 }
                 sent.add(path);
             }
-            count += processBatch(batch);
+            processBatch(batch);
             ledger.sync();
             recorded = ledger.recorded(job.jobKey, listedFiles.keySet());
             allIn &= recorded.keySet().containsAll(sent);
@@ -401,17 +403,17 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
         // A job whose lease was lost meanwhile is another instance's to finish, manifest included. Held, nobody else
         // can have completed it: completing is fenced by the lease, and harvest() looked after claiming.
         if (page != null || !allIn || inFlight.anyOf(job) || !isRunAllowed() || !takesFiles() || !holds(job)) {
-            return count;
+            return;
         }
         if (anyParked(job)) {
             job.parked();
             LOG.warn("{} job {}: every file is delivered but the parked ones; the manifest waits for them (JMX"
                     + " retryParkedFiles)", provider.name(), job.jobId);
-            return count;
+            return;
         }
         Queue<Object> manifest = new LinkedList<>();
         manifest.add(manifestExchange(job));
-        return count + processBatch(manifest);
+        processBatch(manifest);
     }
 
     /** Whether a file of the job is parked: one listed, or an entry of an archive it listed. */
@@ -482,28 +484,30 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
         if (size >= 0) {
             in.setHeader(JobOutputsConstants.SIZE, size);
         }
-        exchange.getExchangeExtension().addOnCompletion(new FileCompletion(records, sinkOutage, job, path, sourcePath, body));
+        exchange.getExchangeExtension().addOnCompletion(new FileCompletion(records, sinkOutage, job, path, sourcePath,
+                body));
         return exchange;
     }
 
     /**
      * Streams a ZIP and sends each entry as a file of its own, one at a time (the next entry's bytes follow the
-     * previous one's in the same download), within the archive's limits: an entry beyond one is refused and the rest
-     * goes on. Entries already delivered or refused are read past; the archive itself is recorded once every entry is
-     * in. An entry that failed otherwise stops the archive, which counts as a failed attempt of the archive (so it is
-     * parked, not fetched again for ever), unless the sink as a whole failed.
+     * previous one's in the same download), within the archive's limits: an entry beyond one is refused, and one that
+     * failed counts against itself (so it is parked in the end); either way the rest goes on, unless the sink as a
+     * whole failed. Entries already recorded are read past; the archive itself is recorded once every entry is. An
+     * archive that cannot be read on (its download broke, its structure is corrupt) counts as a failed attempt of the
+     * archive: it is parked, not fetched for ever.
      */
-    private int unpack(TrackedJob job, String archivePath, OutputFile file) {
+    private void unpack(TrackedJob job, String archivePath, OutputFile file) {
         String archiveKey = job.jobKey + "/" + archivePath;
         DownloadStream archive = download(job, archiveKey, file);
-        int count = 0;
         CaseInsensitiveNames names = new CaseInsensitiveNames();
         ArchiveLimits.Budget budget = configuration.archiveLimits().budget();
         boolean everyEntryIn = true;
-        try (ZipArchiveInputStream zip = new ZipArchiveInputStream(archive, StandardCharsets.UTF_8.name(), true, true)) {
+        String utf8 = StandardCharsets.UTF_8.name();
+        try (ZipArchiveInputStream zip = new ZipArchiveInputStream(archive, utf8, true, true)) {
             for (ZipArchiveEntry entry = zip.getNextEntry(); entry != null; entry = zip.getNextEntry()) {
                 if (!isRunAllowed()) {
-                    return count;
+                    return;
                 }
                 String sourcePath = archivePath + "!/" + entry.getName();
                 String path = entry.isDirectory() ? null : sinkPath(job, names, entry.getName(), sourcePath);
@@ -517,9 +521,8 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
                 }
                 ZipEntryBody body = new ZipEntryBody(zip, entry, budget, job.jobKey + "/" + path, transfers);
                 processAndWait(fileExchange(job, path, sourcePath, entry.getSize(), body));
-                count++;
                 if (!body.isComplete() && sinkOutage.isOpen()) {
-                    return count;
+                    return;
                 }
                 // Refused at a limit, or parked at its last attempt: recorded, so in all the same.
                 everyEntryIn &= body.isComplete() || ledger.isDelivered(job.jobKey, path);
@@ -530,16 +533,16 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
                 records.record(job, archivePath, () -> records.fileFailed(job, archivePath, file.path(),
                         "unpacking it: " + Failures.describe(e, ": ")));
             }
-            return count;
+            return;
         } finally {
             inFlight.release(archiveKey, archive);
         }
         if (!everyEntryIn) {
-            return count;
+            return;
         }
         ledger.delivered(new DeliveredFile(job.jobKey, archivePath, Kind.ARCHIVE, archive.bytesRead(),
                 archive.sha256(), file.path(), null, Instant.now()));
-        return count;
+        return;
     }
 
     /** Sends an exchange through the route and returns when the route is done with it, however it routes. */

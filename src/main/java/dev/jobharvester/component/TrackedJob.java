@@ -15,8 +15,8 @@ import java.util.concurrent.atomic.LongAdder;
  * state has a way out that does not depend on the platform behaving: a waiting job is given up after
  * {@code maxJobErrors} error answers in a row, a parked one goes back to harvesting on retryParkedFiles, a finished
  * one is tracked anew on addJob or harvestAgain, and one harvested in a state its platform can take it back from is
- * watched, and tracked anew as its next run when the platform does. Fields are touched by the polling thread, and by completions of its
- * exchanges.
+ * watched, and tracked anew as its next run when the platform does. Fields are touched by the job's turn (one at a
+ * time, on a job worker) and by completions of its exchanges.
  */
 final class TrackedJob {
 
@@ -39,6 +39,8 @@ final class TrackedJob {
     private volatile JobPhase phase = JobPhase.WAITING;
     /** The state it was harvested in, while its platform can take it back from it: it is watched meanwhile. */
     private volatile String harvestedReversibly;
+    /** When it was last asked for its state while watched after a harvest (System.nanoTime), or 0. */
+    private long watchedAt;
     private volatile String lastState;
     private JobStatus terminal;
     private int errorsInARow;
@@ -151,6 +153,16 @@ final class TrackedJob {
     /** The state it was harvested in, when its platform can take it back from it; null otherwise. */
     String harvestedReversibly() {
         return phase == JobPhase.HARVESTED ? harvestedReversibly : null;
+    }
+
+    /** Whether a job watched after its harvest is due to be asked again, {@code delayNanos} after the last time. */
+    boolean watchDue(long delayNanos) {
+        long now = System.nanoTime();
+        if (watchedAt != 0 && now - watchedAt < delayNanos) {
+            return false;
+        }
+        watchedAt = now;
+        return true;
     }
 
     /** Every file is in the sink but parked ones: the manifest waits for them. */

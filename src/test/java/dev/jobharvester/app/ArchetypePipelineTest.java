@@ -84,6 +84,7 @@ class ArchetypePipelineTest {
         Path output = RunningHarvester.output(dir);
         Map<String, String> settings = settings(job.id());
         settings.put("archetype.harvest-states", "COMPLETED,FAILED");
+        settings.put("camel.component.job-outputs.watch-delay", "200");
         try (RunningHarvester harvester = RunningHarvester.start(settings)) {
             await().atMost(Duration.ofSeconds(60)).until(() -> Delivered.manifestPresent(NAME, output, job));
             JsonNode first = Delivered.manifest(NAME, output, job);

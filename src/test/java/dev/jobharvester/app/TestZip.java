@@ -4,12 +4,13 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
 import org.apache.commons.compress.archivers.zip.ZipArchiveOutputStream;
-import org.apache.commons.compress.utils.SeekableInMemoryByteChannel;
 
 /**
  * A ZIP made for a test, deflated, each entry's sizes in its local header (as a ZIP written to a file has them), and
@@ -32,8 +33,10 @@ final class TestZip {
     }
 
     byte[] bytes() throws IOException {
-        SeekableInMemoryByteChannel channel = new SeekableInMemoryByteChannel();
-        try (ZipArchiveOutputStream zip = new ZipArchiveOutputStream(channel)) {
+        // A file, so that the sizes go into each local header (written back once known); an in-memory channel grows
+        // by copying itself at every write, minutes for a few MiB.
+        Path file = Files.createTempFile("test-zip", ".zip");
+        try (ZipArchiveOutputStream zip = new ZipArchiveOutputStream(file)) {
             for (Map.Entry<String, byte[]> entry : entries.entrySet()) {
                 ZipArchiveEntry header = new ZipArchiveEntry(entry.getKey());
                 header.setTime(0);
@@ -43,7 +46,8 @@ final class TestZip {
                 zip.closeArchiveEntry();
             }
         }
-        byte[] zip = Arrays.copyOf(channel.array(), (int) channel.size());
+        byte[] zip = Files.readAllBytes(file);
+        Files.delete(file);
         declared.forEach((name, size) -> declare(zip, name, size));
         return zip;
     }
