@@ -132,7 +132,7 @@ public class FileLedger extends ServiceSupport implements Ledger {
     @Override
     public synchronized boolean isDelivered(String jobKey, String path) {
         JobEntry entry = jobs.get(jobKey);
-        return entry != null && (entry.complete || entry.files.containsKey(path));
+        return entry != null && (entry.completion != null || entry.files.containsKey(path));
     }
 
     @Override
@@ -177,7 +177,7 @@ public class FileLedger extends ServiceSupport implements Ledger {
     @Override
     public synchronized Optional<Completion> completion(String jobKey) {
         JobEntry entry = jobs.get(jobKey);
-        return entry == null || !entry.complete ? Optional.empty() : Optional.of(entry.completion);
+        return entry == null ? Optional.empty() : Optional.ofNullable(entry.completion);
     }
 
     @Override
@@ -192,7 +192,7 @@ public class FileLedger extends ServiceSupport implements Ledger {
     @Override
     public synchronized boolean isJobComplete(String jobKey) {
         JobEntry entry = jobs.get(jobKey);
-        return entry != null && entry.complete;
+        return entry != null && entry.completion != null;
     }
 
     private void appendRemove(String key) {
@@ -236,7 +236,6 @@ public class FileLedger extends ServiceSupport implements Ledger {
                 JobEntry entry = jobs.computeIfAbsent(line.path("job").asText(), k -> new JobEntry());
                 obsoleteLines += entry.files.size();
                 entry.files.clear();
-                entry.complete = true;
                 entry.completion = new Completion(textOrNull(line, "state"), line.path("run").asInt(1));
             }
             case "remove" -> applyRemove(line.path("key").asText());
@@ -254,7 +253,9 @@ public class FileLedger extends ServiceSupport implements Ledger {
     private void applyRemove(String key) {
         obsoleteLines += 2;
         String jobKey = jobKeyOf(key);
-        if (key.endsWith("/" + MANIFEST)) {
+        // The manifest's own key stands for the whole job; a file named so deeper down (sub/_manifest.json, a parked
+        // manifest's _parked/_manifest.json) is one file.
+        if (key.equals(jobKey + "/" + MANIFEST)) {
             jobs.remove(jobKey);
         } else if (jobs.containsKey(jobKey)) {
             jobs.get(jobKey).files.remove(key.substring(jobKey.length() + 1));
@@ -314,7 +315,7 @@ public class FileLedger extends ServiceSupport implements Ledger {
                     moved.put(line, written);
                     written += bytes.length;
                 }
-                if (job.getValue().complete) {
+                if (job.getValue().completion != null) {
                     written += write(out, completeLine(job.getKey(), job.getValue().completion));
                 }
             }
@@ -338,7 +339,7 @@ public class FileLedger extends ServiceSupport implements Ledger {
 
     private static final class JobEntry {
         private final Map<String, Line> files = new HashMap<>();
-        private boolean complete;
+        /** How the job was recorded complete; null while it is not. */
         private Completion completion;
     }
 }

@@ -53,6 +53,23 @@ class FileLedgerTest {
         assertThat(files(again)).containsExactly(file("a/b.txt", 10), file("c.bin", 20));
     }
 
+    /**
+     * Forgetting a file named like the manifest below the job's folder (a listed sub/_manifest.json, or the parked
+     * manifest's _parked/_manifest.json) forgets that file, not the whole job, also when the journal is read again.
+     */
+    @Test
+    void forgettingAFileNamedLikeTheManifestDeeperDownForgetsThatFileAlone() {
+        FileLedger ledger = open();
+        ledger.delivered(file("a.txt", 1));
+        ledger.delivered(new DeliveredFile("tensorpool/j1", "_parked/_manifest.json", DeliveredFile.Kind.PARKED, -1,
+                null, "_manifest.json", "the manifest was refused", Instant.now()));
+        assertThat(ledger.forgetFile("tensorpool/j1", "_parked/_manifest.json")).isTrue();
+        assertThat(ledger.isDelivered("tensorpool/j1", "_parked/_manifest.json")).isFalse();
+        assertThat(ledger.isDelivered("tensorpool/j1", "a.txt")).as("the job's other file").isTrue();
+        ledger.stop();
+        assertThat(open().isDelivered("tensorpool/j1", "a.txt")).as("the job's other file, read again").isTrue();
+    }
+
     @Test
     void aCompleteJobKeepsOnlyItsCompletionAndStillAnswersForItsFiles() {
         FileLedger ledger = open();
