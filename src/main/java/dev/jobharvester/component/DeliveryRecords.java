@@ -24,7 +24,10 @@ import org.slf4j.LoggerFactory;
 final class DeliveryRecords {
 
     private static final Logger LOG = LoggerFactory.getLogger(DeliveryRecords.class);
-    /** Where a parked manifest is recorded: no listed file is given a name under it ({@link CaseInsensitiveNames}). */
+    /**
+     * Where a refused manifest is counted and parked like a file (the manifest's own key stands for the whole job): no
+     * listed file is given a name under it ({@link CaseInsensitiveNames}).
+     */
     static final String PARKED_MANIFEST = SinkNames.PARKED + "/" + SinkNames.MANIFEST;
 
     private final String provider;
@@ -133,26 +136,6 @@ final class DeliveryRecords {
             statistics.retried(1);
         }
         LOG.debug("{}/{} not delivered, the sink fails: {}", job.jobKey, path, cause);
-    }
-
-    /**
-     * The sink refused the manifest itself (a folder of somebody's has its name, say): tried again at the next poll;
-     * after {@code maxFileAttempts} it is parked like a file, under {@link #PARKED_MANIFEST} (the manifest's own key
-     * stands for the whole job), and the job waits for an operator.
-     */
-    void manifestFailed(TrackedJob job, String cause) {
-        int failures = job.fileFailures.merge(SinkNames.MANIFEST, 1, Integer::sum);
-        if (maxFileAttempts > 0 && failures >= maxFileAttempts) {
-            job.fileFailures.remove(SinkNames.MANIFEST);
-            ledger.delivered(new DeliveredFile(job.jobKey, PARKED_MANIFEST, Kind.PARKED, -1, null, SinkNames.MANIFEST,
-                    "the manifest was refused: " + cause, Instant.now()));
-            job.parked();
-            LOG.error("{} job {}: its manifest was refused {} times, the job waits (JMX retryParkedFiles): {}",
-                    provider, job.jobId, failures, cause);
-        } else {
-            LOG.warn("{} job {}: its manifest was refused, attempt {} (will be tried again at the next poll): {}",
-                    provider, job.jobId, failures, cause);
-        }
     }
 
     /** The manifest is in the sink: the job is complete, durably, before anyone is told. */

@@ -49,9 +49,8 @@ final class FileCompletion extends SynchronizationAdapter {
             records.record(job, path, () -> records.refuse(job, path, sourcePath, limit.getMessage()));
         } else if (body.failure() != null) {
             records.record(job, path, () -> records.fileFailed(job, path, sourcePath, body.failure().getMessage()));
-        } else if (SinkOutage.ofWholeSink(failed.getException())) {
+        } else if (outage.failedAsWhole(failed.getException(), cause(failed))) {
             records.sinkFailed(job, path, cause(failed), true);
-            outage.failed(cause(failed));
         } else {
             records.record(job, path, () -> records.fileFailed(job, path, sourcePath, "the sink refused it: "
                     + cause(failed)));

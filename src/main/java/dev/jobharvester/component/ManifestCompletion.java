@@ -42,11 +42,12 @@ final class ManifestCompletion extends SynchronizationAdapter {
     @Override
     public void onFailure(Exchange failed) {
         String cause = FileCompletion.cause(failed);
-        if (SinkOutage.ofWholeSink(failed.getException())) {
+        if (outage.failedAsWhole(failed.getException(), cause)) {
             records.sinkFailed(job, SinkNames.MANIFEST, cause, false);
-            outage.failed(cause);
         } else {
-            records.manifestFailed(job, cause);
+            // Refused for itself (a folder of somebody's has its name): tried again, then parked like a file.
+            records.record(job, DeliveryRecords.PARKED_MANIFEST, () -> records.fileFailed(job,
+                    DeliveryRecords.PARKED_MANIFEST, SinkNames.MANIFEST, "the manifest was refused: " + cause));
         }
         deleteSpooled();
     }

@@ -1,5 +1,6 @@
 package dev.jobharvester.component;
 
+import dev.jobharvester.common.CoolDown;
 import java.io.InterruptedIOException;
 import java.net.SocketException;
 import java.net.UnknownHostException;
@@ -22,7 +23,7 @@ import org.slf4j.LoggerFactory;
 final class SinkOutage {
 
     private static final Logger LOG = LoggerFactory.getLogger(SinkOutage.class);
-    static final Duration FIRST_COOL_DOWN = Duration.ofSeconds(2);
+    private static final Duration FIRST_COOL_DOWN = Duration.ofSeconds(2);
     private static final Duration MAX_COOL_DOWN = Duration.ofMinutes(5);
 
     /**
@@ -47,7 +48,7 @@ final class SinkOutage {
     private long outages;
     private Instant since;
     private Instant until;
-    private Duration coolDown = FIRST_COOL_DOWN;
+    private final CoolDown coolDown = new CoolDown(FIRST_COOL_DOWN, MAX_COOL_DOWN);
     private int failures;
     private String cause;
 
@@ -55,8 +56,20 @@ final class SinkOutage {
         this.route = route;
     }
 
+    /**
+     * Takes a delivery's failure: one of the sink as a whole opens (or prolongs) the outage. Answers whether it was;
+     * otherwise the failure belongs to the file.
+     */
+    boolean failedAsWhole(Throwable failure, String cause) {
+        if (!ofWholeSink(failure)) {
+            return false;
+        }
+        failed(cause);
+        return true;
+    }
+
     /** Whether a failure says the sink as a whole fails, rather than one file's delivery. */
-    static boolean ofWholeSink(Throwable failure) {
+    private static boolean ofWholeSink(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof SocketException || t instanceof UnknownHostException
                     || t instanceof InterruptedIOException || t instanceof ClosedChannelException) {
@@ -102,20 +115,20 @@ final class SinkOutage {
         return outages;
     }
 
-    synchronized void failed(String why) {
+    private synchronized void failed(String why) {
         failures++;
         cause = why;
+        Duration wait = coolDown.take();
         if (until == null) {
             outages++;
             since = Instant.now();
             LOG.warn("{}: the sink fails as a whole: {}. Deliveries pause; tried again in {} s, then at growing"
-                    + " intervals up to {} min; nothing is parked meanwhile", route, why, coolDown.toSeconds(),
-                    MAX_COOL_DOWN.toMinutes());
+                    + " intervals up to {} min; nothing is parked meanwhile", route, why, wait.toSeconds(),
+                    coolDown.most().toMinutes());
         } else {
             LOG.debug("{}: the sink still fails ({} tries): {}", route, failures, why);
         }
-        until = Instant.now().plus(coolDown);
-        coolDown = coolDown.multipliedBy(2).compareTo(MAX_COOL_DOWN) > 0 ? MAX_COOL_DOWN : coolDown.multipliedBy(2);
+        until = Instant.now().plus(wait);
     }
 
     /**
@@ -133,6 +146,6 @@ final class SinkOutage {
         since = null;
         cause = null;
         failures = 0;
-        coolDown = FIRST_COOL_DOWN;
+        coolDown.reset();
     }
 }

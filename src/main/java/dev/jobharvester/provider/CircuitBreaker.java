@@ -1,5 +1,6 @@
 package dev.jobharvester.provider;
 
+import dev.jobharvester.common.CoolDown;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -20,7 +21,7 @@ final class CircuitBreaker {
 
     private final String provider;
     private int failures;
-    private Duration coolDown = FIRST_COOL_DOWN;
+    private final CoolDown coolDown = new CoolDown(FIRST_COOL_DOWN, MAX_COOL_DOWN);
     private Instant openUntil;
 
     CircuitBreaker(String provider) {
@@ -40,16 +41,15 @@ final class CircuitBreaker {
             LOG.info("{} API answers again", provider);
         }
         failures = 0;
-        coolDown = FIRST_COOL_DOWN;
+        coolDown.reset();
         openUntil = null;
     }
 
     synchronized void failed() {
         failures++;
         if (failures >= THRESHOLD) {
-            openUntil = Instant.now().plus(coolDown);
+            openUntil = Instant.now().plus(coolDown.take());
             LOG.warn("{} API failed {} calls in a row: not asking it again until {}", provider, failures, openUntil);
-            coolDown = coolDown.multipliedBy(2).compareTo(MAX_COOL_DOWN) > 0 ? MAX_COOL_DOWN : coolDown.multipliedBy(2);
         }
     }
 }
