@@ -236,9 +236,7 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
                 watchAfterHarvest(job);
                 return;
             }
-            Optional<Ledger.Completion> done = ledger.completion(job.jobKey);
-            if (done.isPresent() && done.get().run() >= job.run) {
-                job.harvested(done.get().state(), provider.facts().reversibleStates());
+            if (job.harvestedAlready(ledger.completion(job.jobKey), provider.facts().reversibleStates())) {
                 return;
             }
             harvest(job);
@@ -295,9 +293,8 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
         leases.put(job.jobKey, lease);
         try {
             Optional<Ledger.Completion> done = ledger.completion(job.jobKey);
-            if (done.isPresent() && done.get().run() >= job.run) {
+            if (job.harvestedAlready(done, provider.facts().reversibleStates())) {
                 // Another instance finished it between the look at the ledger and the claim.
-                job.harvested(done.get().state(), provider.facts().reversibleStates());
                 return;
             }
             if (done.isPresent()) {
@@ -405,7 +402,8 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
         if (page != null || !allIn || inFlight.anyOf(job) || !isRunAllowed() || !takesFiles() || !holds(job)) {
             return;
         }
-        if (anyParked(job)) {
+        // Listed files, entries of an archive it listed, and its manifest alike.
+        if (ledger.countFiles(job.jobKey, Kind.PARKED) > 0) {
             job.parked();
             LOG.warn("{} job {}: every file is delivered but the parked ones; the manifest waits for them (JMX"
                     + " retryParkedFiles)", provider.name(), job.jobId);
@@ -414,13 +412,6 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
         Queue<Object> manifest = new LinkedList<>();
         manifest.add(manifestExchange(job));
         processBatch(manifest);
-    }
-
-    /** Whether a file of the job is parked: one listed, or an entry of an archive it listed. */
-    private boolean anyParked(TrackedJob job) {
-        boolean[] parked = {false};
-        ledger.forEachFile(job.jobKey, Kind.PARKED, file -> parked[0] = true);
-        return parked[0];
     }
 
     /**
@@ -542,7 +533,6 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
         }
         ledger.delivered(new DeliveredFile(job.jobKey, archivePath, Kind.ARCHIVE, archive.bytesRead(),
                 archive.sha256(), file.path(), null, Instant.now()));
-        return;
     }
 
     /** Sends an exchange through the route and returns when the route is done with it, however it routes. */
@@ -588,7 +578,8 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
         Exchange exchange = createExchange(job, SinkNames.MANIFEST, JobOutputsConstants.KIND_MANIFEST);
         exchange.getIn().setBody(manifest.toFile());
         exchange.getIn().setHeader(Exchange.CONTENT_TYPE, "application/json");
-        exchange.getExchangeExtension().addOnCompletion(new ManifestCompletion(records, sinkOutage, job, manifest, summary));
+        exchange.getExchangeExtension().addOnCompletion(new ManifestCompletion(records, sinkOutage, job, manifest,
+                summary));
         return exchange;
     }
 
@@ -607,6 +598,7 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
     /** Sends the batch through the route's lanes ({@link BatchLanes}), or one lane while the sink is tried again. */
     @Override
     public int processBatch(Queue<Object> exchanges) throws Exception {
-        return (sinkOutage.isOpen() ? probe : lanes).process(exchanges, this::takesFiles, left -> pendingExchanges = left, this::send);
+        BatchLanes taking = sinkOutage.isOpen() ? probe : lanes;
+        return taking.process(exchanges, this::takesFiles, left -> pendingExchanges = left, this::send);
     }
 }

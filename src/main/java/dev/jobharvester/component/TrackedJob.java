@@ -1,9 +1,11 @@
 package dev.jobharvester.component;
 
 import dev.jobharvester.common.OutputFile;
+import dev.jobharvester.ledger.Ledger;
 import dev.jobharvester.provider.JobStatus;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
@@ -145,9 +147,21 @@ final class TrackedJob {
      * Harvested in {@code state}: still watched when its platform can take the job back from it (Archetype AI retries a
      * FAILED job), so that a later run is harvested too.
      */
-    void harvested(String state, Set<String> reversibleStates) {
+    private void harvested(String state, Set<String> reversibleStates) {
         harvestedReversibly = state != null && reversibleStates.contains(state) ? state : null;
         phase = JobPhase.HARVESTED;
+    }
+
+    /**
+     * Takes what the ledger says of the job's completion: answers whether this run of the job is harvested already
+     * (then it is so, and watched when its platform can take it back); an earlier run's record is not this run's.
+     */
+    boolean harvestedAlready(Optional<Ledger.Completion> done, Set<String> reversibleStates) {
+        if (done.isEmpty() || done.get().run() < run) {
+            return false;
+        }
+        harvested(done.get().state(), reversibleStates);
+        return true;
     }
 
     /** The state it was harvested in, when its platform can take it back from it; null otherwise. */

@@ -92,8 +92,7 @@ public record PlatformFacts(String name, String defaultApiUrl, KeyForm keyForm, 
     }
 
     /**
-     * A job's status from the object its platform described the job with: its state from {@code stateField}, and,
-     * once it ended, the {@link #outcomeFields} it holds (not null, not empty), as {@code field: value; ...}.
+     * A job's status from its state name and the object its platform described the job with: once it ended, the {@link #outcomeFields} it holds (not null, not empty), as {@code field: value; ...}.
      */
     public JobStatus status(String jobId, String providerState, JsonNode job) {
         JobStatus status = status(jobId, providerState);
