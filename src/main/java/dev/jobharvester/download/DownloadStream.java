@@ -7,6 +7,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -28,6 +29,9 @@ import org.slf4j.LoggerFactory;
  * sink, and their count and SHA-256 are taken on the way. A body shorter or longer than promised fails the read,
  * so the sink never finishes a truncated file. A transfer that breaks resumes with a Range request from the byte
  * reached, on a freshly listed location when the old one has expired; a location past its expiry is not tried.
+ * Every range asked for after the first answer must be of the bytes that answer named (its ETag, or Last-Modified):
+ * bytes that changed at storage in the middle of a transfer fail it rather than make a file of two versions. A sink
+ * that kept the bytes of an earlier attempt offers them with {@link #resumeFrom}, and only the rest is fetched.
  * <p>
  * Over 300 lines because a transfer's states (opening, reading, resuming, relisting, segmenting) share one
  * position and one connection, and read best together.
@@ -45,6 +49,12 @@ public class DownloadStream extends VerifiedBody {
     @FunctionalInterface
     public interface Relister {
         Optional<OutputFile> refresh(OutputFile stale) throws IOException;
+    }
+
+    /** The bytes of a file an earlier attempt received, as the sink kept them, from the first. */
+    @FunctionalInterface
+    public interface HeldBytes {
+        InputStream open() throws IOException;
     }
 
     /**
@@ -84,6 +94,11 @@ public class DownloadStream extends VerifiedBody {
     private volatile boolean closed;
     private long startedAt;
     private long progressLoggedAt;
+    /** What names the bytes storage sends (a strong ETag, or Last-Modified), once it answered; null when it does not. */
+    private String validator;
+    /** Bytes a sink holds from an earlier attempt and offered, until storage answers whether they are still good. */
+    private long heldOffered;
+    private HeldBytes heldBytes;
 
     /**
      * @param label         what the file is, for messages ({@code provider/job/path}); never the URL's query
@@ -134,6 +149,42 @@ public class DownloadStream extends VerifiedBody {
         return maxResumes - resumesLeft;
     }
 
+    /**
+     * What names the bytes storage sends: a strong ETag, else Last-Modified; null before the transfer opens or when
+     * storage sends neither. A sink keeping a part of the file for a later attempt keeps this with it.
+     */
+    public String validator() {
+        return validator;
+    }
+
+    /**
+     * Opens the transfer after the first {@code held} bytes, which an earlier attempt received and the sink kept, if
+     * storage still has the bytes {@code validator} names; they are then read from {@code bytes} into the SHA-256, so
+     * that it still covers the whole file. Answers how many held bytes to keep: the count asked (less the last byte
+     * when that was all of the file, since a range must hold a byte), or 0 when storage sends the whole file again
+     * (it changed, or does not serve ranges): the sink then starts over.
+     */
+    public long resumeFrom(long held, String validator, HeldBytes bytes) throws IOException {
+        if (opened || body != null) {
+            throw new IllegalStateException(label + ": already opened");
+        }
+        long usable = file.size() >= 0 ? Math.min(held, file.size() - 1) : held;
+        if (validator == null || usable <= 0) {
+            return 0;
+        }
+        this.validator = validator;
+        this.heldOffered = usable;
+        this.heldBytes = bytes;
+        try {
+            do {
+                checkWanted();
+            } while (!connected());
+        } catch (IOException e) {
+            throw failed(e);
+        }
+        return bytesRead();
+    }
+
     /** What the file is: {@code provider/job/path}. */
     public String label() {
         return label;
@@ -153,20 +204,9 @@ public class DownloadStream extends VerifiedBody {
             return -1;
         }
         while (true) {
-            if (closed) {
-                throw new IOException(label + ": the download was stopped after " + bytesRead() + " bytes");
-            }
-            if (!jobHeld.getAsBoolean()) {
-                throw new IOException(label + ": stopped after " + bytesRead() + " bytes: this instance lost its lease on"
-                        + " the job (it was cut off or paused past it), and another instance delivers the file");
-            }
-            if (body == null) {
-                try {
-                    connect();
-                } catch (BusyStorageException busy) {
-                    resumeAfter(busy);
-                    continue;
-                }
+            checkWanted();
+            if (!connected()) {
+                continue;
             }
             int n;
             try {
@@ -193,6 +233,30 @@ public class DownloadStream extends VerifiedBody {
                 finish();
             }
             return n;
+        }
+    }
+
+    private void checkWanted() throws IOException {
+        if (closed) {
+            throw new IOException(label + ": the download was stopped after " + bytesRead() + " bytes");
+        }
+        if (!jobHeld.getAsBoolean()) {
+            throw new IOException(label + ": stopped after " + bytesRead() + " bytes: this instance lost its lease on"
+                    + " the job (it was cut off or paused past it), and another instance delivers the file");
+        }
+    }
+
+    /** Connects unless connected; false when storage was busy and the connection is to be tried again. */
+    private boolean connected() throws IOException {
+        if (body != null) {
+            return true;
+        }
+        try {
+            connect();
+            return true;
+        } catch (BusyStorageException busy) {
+            resumeAfter(busy);
+            return false;
         }
     }
 
@@ -239,21 +303,36 @@ public class DownloadStream extends VerifiedBody {
         }
     }
 
-    /** Opens the GET from the byte reached: the whole body the first time, a Range after a break. */
+    /**
+     * Opens the GET from the byte reached: the whole body the first time, a Range after a break or after the bytes a
+     * sink held.
+     */
     private void connect() throws IOException {
         if (expired(file)) {
             refresh("its location expires at " + file.expiresAt());
         }
-        long from = bytesRead();
-        long size = expectedSize >= 0 ? expectedSize : file.size();
-        // Segmented: the first request asks for one range only (its answer tells the size when the listing did not),
-        // and the rest comes in ranges side by side.
-        long to = segments > 1 && (size < 0 || size - from > segmentSize) ? from + segmentSize - 1 : -1;
+        long from = bytesRead() + heldOffered;
+        long to = firstRangeEnd(from);
         response = get(from, to);
-        if (response.getCode() == 416 && to >= 0) {
-            // An empty file has no first range to give: ask for the whole of it.
+        if (response.getCode() == 416 && (to >= 0 || heldOffered > 0)) {
+            // An empty file has no first range to give, and a file shorter now than the bytes held has none after them:
+            // ask for the whole of it.
             drop();
-            to = -1;
+            if (heldOffered > 0) {
+                from = startOver();
+                to = firstRangeEnd(from);
+            } else {
+                to = -1;
+            }
+            response = get(from, to);
+        }
+        if (heldOffered > 0 && response.getCode() == 206 && !Objects.equals(validatorOf(response), validator)) {
+            // Storage that ignores If-Range sent the rest of other bytes than the ones held: ask for all of it.
+            drop();
+            LOG.info("{}: storage has other bytes than the {} kept from an earlier attempt; starting over", label,
+                    heldOffered);
+            from = startOver();
+            to = firstRangeEnd(from);
             response = get(from, to);
         }
         // Presigned URLs expire, also in the middle of a transfer: list the file again and go on. Twice at most: a
@@ -280,6 +359,20 @@ public class DownloadStream extends VerifiedBody {
             throw new IOException(label + ": storage answered " + status + " for " + Redact.url(file.location())
                     + detail);
         }
+        String answered = validatorOf(response);
+        if (heldOffered > 0 && status == 200) {
+            // The bytes held are not of what storage has now (or it sends whole files only): here is all of it, anew.
+            LOG.info("{}: storage sends the whole file, not the rest after the {} bytes kept from an earlier attempt;"
+                    + " starting over", label, heldOffered);
+            from = startOver();
+        }
+        if (validator == null) {
+            validator = answered;
+        } else if (from > 0 && answered != null && !answered.equals(validator)) {
+            drop();
+            throw new IOException(label + ": the file changed at storage during the transfer (it was " + validator
+                    + ", now " + answered + "); it starts over at the next attempt");
+        }
         long contentLength = entity.getContentLength();
         if (status == 206) {
             long total;
@@ -304,6 +397,9 @@ public class DownloadStream extends VerifiedBody {
                 expectedSize = file.size() >= 0 ? file.size() : contentLength;
             }
         }
+        if (heldOffered > 0) {
+            passHeld(from);
+        }
         body = entity.getContent();
         if (status == 206 && to >= 0 && contentLength > 0 && from + contentLength < expectedSize) {
             // The rest follows the range storage answered (it may have sent less than asked), in ranges side by side.
@@ -325,6 +421,56 @@ public class DownloadStream extends VerifiedBody {
         }
     }
 
+    /**
+     * The last byte of the first request from {@code from}, or -1 for the rest of the file. Segmented, it asks for one
+     * range only (its answer tells the size when the listing did not), and the rest comes in ranges side by side.
+     */
+    private long firstRangeEnd(long from) {
+        long size = expectedSize >= 0 ? expectedSize : file.size();
+        return segments > 1 && (size < 0 || size - from > segmentSize) ? from + segmentSize - 1 : -1;
+    }
+
+    /** Forgets the bytes a sink offered; answers the byte to start at, the first. */
+    private long startOver() {
+        heldOffered = 0;
+        heldBytes = null;
+        validator = null;
+        return 0;
+    }
+
+    /** Reads the bytes a sink held into the SHA-256 and the count, so that they cover the whole file. */
+    private void passHeld(long count) throws IOException {
+        LOG.info("{}: resuming after the {} bytes kept from an earlier attempt", label, count);
+        byte[] buffer = new byte[128 * 1024];
+        try (InputStream in = heldBytes.open()) {
+            for (long left = count; left > 0; ) {
+                int n = in.read(buffer, 0, (int) Math.min(buffer.length, left));
+                if (n < 0) {
+                    throw new IOException(label + ": the part kept from an earlier attempt ended " + left
+                            + " bytes early");
+                }
+                passed(buffer, 0, n);
+                left -= n;
+            }
+        } catch (IOException e) {
+            drop();
+            throw e;
+        } finally {
+            heldOffered = 0;
+            heldBytes = null;
+        }
+    }
+
+    /** What names the bytes of an answer: a strong ETag, else Last-Modified; null when it carries neither. */
+    private static String validatorOf(ClassicHttpResponse answer) {
+        Header etag = answer.getFirstHeader(HttpHeaders.ETAG);
+        if (etag != null && !etag.getValue().startsWith("W/")) {
+            return etag.getValue();
+        }
+        Header modified = answer.getFirstHeader(HttpHeaders.LAST_MODIFIED);
+        return modified == null ? null : modified.getValue();
+    }
+
     /** A GET from byte {@code from} to {@code to} (inclusive; -1: to the end). */
     private ClassicHttpResponse get(long from, long to) throws IOException {
         request = request(from, to);
@@ -338,6 +484,9 @@ public class DownloadStream extends VerifiedBody {
         }
         if (from > 0 || to >= 0) {
             get.setHeader(HttpHeaders.RANGE, "bytes=" + from + "-" + (to >= 0 ? to : ""));
+            if (validator != null) {
+                get.setHeader(HttpHeaders.IF_RANGE, validator);
+            }
         }
         return get;
     }
@@ -353,6 +502,11 @@ public class DownloadStream extends VerifiedBody {
                         + to + (entity == null ? "" : errorText(entity)));
             }
             checkRange(from, answer.getFirstHeader(HttpHeaders.CONTENT_RANGE));
+            String answered = validatorOf(answer);
+            if (validator != null && answered != null && !answered.equals(validator)) {
+                throw new IOException(label + ": the file changed at storage during the transfer (it was " + validator
+                        + ", now " + answered + ")");
+            }
             int length = (int) (to - from + 1);
             int read = entity.getContent().readNBytes(into, 0, length);
             if (read != length) {

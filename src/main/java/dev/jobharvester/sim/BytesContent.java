@@ -20,6 +20,11 @@ record BytesContent(byte[] bytes) implements Content {
     }
 
     @Override
+    public String etag() {
+        return "\"" + sha256().substring(0, 32) + "\"";
+    }
+
+    @Override
     public String sha256() {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));

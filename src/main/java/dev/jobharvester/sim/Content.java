@@ -11,4 +11,7 @@ public interface Content {
     InputStream open(long offset);
 
     String sha256();
+
+    /** A strong ETag for these bytes (quoted), as storage sends it and checks an {@code If-Range} against. */
+    String etag();
 }

@@ -47,6 +47,11 @@ public final class GeneratedContent implements Content {
     }
 
     @Override
+    public String etag() {
+        return "\"" + Long.toHexString(seed) + "-" + Long.toHexString(size) + "\"";
+    }
+
+    @Override
     public String sha256() {
         try (InputStream in = open(0)) {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");

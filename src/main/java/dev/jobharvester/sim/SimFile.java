@@ -10,7 +10,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class SimFile {
 
     private final String path;
-    private final Content content;
+    private volatile Content content;
     private volatile boolean uploaded = true;
     private volatile boolean chunked;
     private volatile String listedAt;
@@ -55,6 +55,12 @@ public final class SimFile {
 
     public String sha256() {
         return content.sha256();
+    }
+
+    /** Gives the file other bytes of the same size under the same name, as a job that rewrites an output does. */
+    public SimFile rewrite(long seed) {
+        this.content = new GeneratedContent(seed, content.size());
+        return this;
     }
 
     /** Marks the file as listed by the platform but never uploaded by the worker (a Chutes quirk). */

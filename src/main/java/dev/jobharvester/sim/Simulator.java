@@ -380,14 +380,19 @@ public final class Simulator implements AutoCloseable {
                 + "</Code><Message>" + message + "</Message></Error>").getBytes(StandardCharsets.UTF_8));
     }
 
-    /** Sends a file's bytes, honouring a {@code Range: bytes=N-} or {@code bytes=N-M} request and the file's faults. */
+    /**
+     * Sends a file's bytes, honouring a {@code Range: bytes=N-} or {@code bytes=N-M} request (unless an {@code If-Range}
+     * names other bytes than the file's: then the whole file, as RFC 9110 says) and the file's faults.
+     */
     void sendFile(HttpExchange exchange, SimFile file) throws IOException {
-        long size = file.size();
+        Content content = file.content();
+        long size = content.size();
         long start = 0;
         long end = size - 1;
         int status = 200;
         Matcher range = RANGE.matcher(String.valueOf(exchange.getRequestHeaders().getFirst("Range")));
-        if (range.matches() && !file.ignoresRange()) {
+        String ifRange = exchange.getRequestHeaders().getFirst("If-Range");
+        if (range.matches() && !file.ignoresRange() && (ifRange == null || ifRange.equals(content.etag()))) {
             start = Long.parseLong(range.group(1));
             end = range.group(2).isEmpty() ? size - 1 : Math.min(size - 1, Long.parseLong(range.group(2)));
             if (start >= size || end < start) {
@@ -401,6 +406,7 @@ public final class Simulator implements AutoCloseable {
         long length = end - start + 1;
         exchange.getResponseHeaders().set("Content-Type", "application/octet-stream");
         exchange.getResponseHeaders().set("Accept-Ranges", "bytes");
+        exchange.getResponseHeaders().set("ETag", content.etag());
         boolean head = exchange.getRequestMethod().equals("HEAD");
         record(exchange, status);
         exchange.sendResponseHeaders(status, head ? -1 : file.isChunked() ? 0 : length == 0 ? -1 : length);
@@ -413,7 +419,7 @@ public final class Simulator implements AutoCloseable {
         long began = System.nanoTime();
         byte[] buffer = new byte[rate > 0 ? (int) Math.max(1, Math.min(CHUNK, rate / 20)) : CHUNK];
         OutputStream out = exchange.getResponseBody();
-        try (InputStream in = file.content().open(start)) {
+        try (InputStream in = content.open(start)) {
             for (int n = in.read(buffer, 0, (int) Math.min(buffer.length, length)); n > 0 && sent < length;
                     n = in.read(buffer, 0, (int) Math.min(buffer.length, length - sent))) {
                 if (abortAt >= 0 && sent + n > abortAt) {

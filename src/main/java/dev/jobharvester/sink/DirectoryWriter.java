@@ -8,7 +8,10 @@ import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import dev.jobharvester.download.DownloadStream;
+import dev.jobharvester.download.VerifiedBody;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -26,6 +29,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
+import java.util.stream.Stream;
 
 /**
  * Writes files into a directory tree so that a file under its final name is always whole and, with fsync on,
@@ -40,7 +44,11 @@ import java.util.concurrent.Future;
  * this writer meets it, whoever made it, since a file in a folder whose own entry is not durable is lost with it.</li>
  * </ol>
  * Committing many files at once costs little more than writing them: one sync of a folder serves all its new files.
- * Nothing is written through a symbolic link in the tree: such a file is refused. A failed file leaves no temp file.
+ * Nothing is written through a symbolic link in the tree: such a file is refused.
+ * <p>
+ * A download that breaks leaves its bytes under the temp name when they are worth keeping (a large file, from storage
+ * that names its bytes with an ETag or Last-Modified; see {@link KeptPart}), and the next attempt at the file, at the next
+ * poll or after a restart, asks storage only for the rest. Any other failed file leaves no temp file.
  */
 final class DirectoryWriter {
 
@@ -54,7 +62,7 @@ final class DirectoryWriter {
      * A file whose bytes are all under its temp name, waiting to be committed; with fsync on its channel stays open
      * for the commit's sync, so that the file is not opened again.
      */
-    record Staged(Path temp, Path target, List<Path> levels, FileChannel channel) {
+    record Staged(Path temp, Path target, List<Path> levels, FileChannel channel, boolean marked) {
     }
 
     private final Path root;
@@ -96,20 +104,68 @@ final class DirectoryWriter {
             throw new LinkRefusedException(target);
         }
         Path temp = dir.resolve(tempName(target.getFileName().toString()));
-        // A temp file of this name is a crash's leftover: no two writes of one file run at once.
-        Files.deleteIfExists(temp);
-        FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        FileChannel out = null;
+        boolean marked;
         try {
-            copy(body, out);
+            out = open(temp, body);
+            marked = copy(body, out, temp, out.position() > 0);
             if (!fsync) {
                 out.close();
             }
         } catch (IOException | RuntimeException e) {
-            out.close();
-            Files.deleteIfExists(temp);
+            if (out != null) {
+                out.close();
+            }
+            if (!keptForLater(body, temp)) {
+                Files.deleteIfExists(temp);
+            }
             throw e;
         }
-        return new Staged(temp, target, levels, fsync ? out : null);
+        return new Staged(temp, target, levels, fsync ? out : null, marked);
+    }
+
+    /**
+     * Opens the temp file for writing: after the bytes an earlier attempt kept, when storage still has them and sends
+     * the rest; else anew.
+     */
+    private static FileChannel open(Path temp, InputStream body) throws IOException {
+        KeptPart.Held held = body instanceof DownloadStream ? KeptPart.read(temp) : null;
+        if (held != null) {
+            long kept = ((DownloadStream) body).resumeFrom(held.length(), held.validator(),
+                    () -> Files.newInputStream(temp, LinkOption.NOFOLLOW_LINKS));
+            if (kept > 0) {
+                FileChannel out = FileChannel.open(temp, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+                out.truncate(kept);
+                return out.position(kept);
+            }
+        }
+        // Any other temp file of this name is a leftover of no use: no two writes of one file run at once.
+        Files.deleteIfExists(temp);
+        return FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    }
+
+    /** Whether a failed file's temp file stays for the next attempt: the download broke, and its bytes are marked. */
+    private static boolean keptForLater(InputStream body, Path temp) {
+        return body instanceof VerifiedBody verified && verified.failure() != null && KeptPart.read(temp) != null;
+    }
+
+    /**
+     * Removes the temp files left in a folder's tree (below the root, links not followed): the parts kept for attempts
+     * that will not come, once what the folder holds is settled.
+     */
+    void sweep(String relativeFolder) throws IOException {
+        Path folder = resolve(relativeFolder);
+        if (!Files.isDirectory(folder, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (Stream<Path> tree = Files.walk(folder)) {
+            for (Path file : (Iterable<Path>) tree::iterator) {
+                if (file.getFileName().toString().startsWith(tempPrefix)
+                        && Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+                    Files.deleteIfExists(file);
+                }
+            }
+        }
     }
 
     /** Gives a staged file up: its temp file goes. */
@@ -132,6 +188,9 @@ final class DirectoryWriter {
                 continue;
             }
             try {
+                if (file.marked()) {
+                    KeptPart.clear(file.temp());
+                }
                 Files.move(file.temp(), file.target(), StandardCopyOption.ATOMIC_MOVE);
                 renamed.add(file);
             } catch (IOException e) {
@@ -248,11 +307,17 @@ final class DirectoryWriter {
         }
     }
 
-    private void copy(InputStream body, FileChannel out) throws IOException {
+    /**
+     * Copies the body to the end of the temp file. A download's file is marked for a later attempt once it is worth it
+     * (with fsync on, the mark says how far the data is durable after each early writeback). Answers whether the file
+     * is marked.
+     */
+    private boolean copy(InputStream body, FileChannel out, Path temp, boolean marked) throws IOException {
+        DownloadStream download = body instanceof DownloadStream stream ? stream : null;
         byte[] buffer = new byte[BUFFER_BYTES];
         ByteBuffer wrapped = ByteBuffer.wrap(buffer);
-        long written = 0;
-        long writebackFrom = 0;
+        long written = out.position();
+        long writebackFrom = written;
         Future<?> writingBack = null;
         try {
             for (int n = body.read(buffer); n >= 0; n = body.read(buffer)) {
@@ -261,10 +326,18 @@ final class DirectoryWriter {
                     out.write(wrapped);
                 }
                 written += n;
+                if (!marked && download != null && download.validator() != null && written >= KeptPart.WORTH_KEEPING) {
+                    marked = KeptPart.mark(temp, download.validator(), 0);
+                }
                 if (fsync && written - writebackFrom >= WRITEBACK_EVERY
                         && (writingBack == null || writingBack.isDone())) {
+                    long upTo = written;
+                    boolean remark = marked;
                     writingBack = syncs.submit(() -> {
                         out.force(false);
+                        if (remark) {
+                            KeptPart.mark(temp, download.validator(), upTo);
+                        }
                         return null;
                     });
                     writebackFrom = written;
@@ -273,6 +346,7 @@ final class DirectoryWriter {
             if (writingBack != null) {
                 writingBack.get();
             }
+            return marked;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while writing " + out);

@@ -1,5 +1,6 @@
 package dev.jobharvester.sink;
 
+import dev.jobharvester.component.JobOutputsConstants;
 import dev.jobharvester.sink.DirectoryWriter.Staged;
 import java.io.InputStream;
 import java.nio.file.Path;
@@ -34,6 +35,13 @@ final class DurableFileProducer extends DefaultAsyncProducer {
             if (name == null) {
                 throw new IllegalArgumentException("durable-file: the message has no " + Exchange.FILE_NAME
                         + " header to name its file");
+            }
+            if (JobOutputsConstants.KIND_MANIFEST.equals(in.getHeader(JobOutputsConstants.KIND))) {
+                // A job's manifest comes when its every file is settled: parts kept for later attempts are no use now.
+                int slash = name.lastIndexOf('/');
+                if (slash > 0) {
+                    getEndpoint().writer().sweep(name.substring(0, slash));
+                }
             }
             try (InputStream body = in.getMandatoryBody(InputStream.class)) {
                 staged = getEndpoint().writer().stage(name, body);

@@ -61,6 +61,45 @@ class FaultsTest {
     }
 
     @Test
+    void aTransferThatBreaksAtEveryAttemptGoesOnFromTheBytesTheSinkKept() throws Exception {
+        // Every request breaks after 1.5 MB and no attempt resumes within itself: only what the sink kept moves it on.
+        SimFile big = SimFile.of("model/weights.bin", 6_000_000).abortAfter(1_500_000, 3);
+        SimJob job = simulator.addJob(NAME, SimJob.of("tp-kept", JobScript.always("completed"), big));
+        harvest(job, Map.of("harvester.max-resumes", "0", "harvester.max-file-attempts", "5"));
+        List<RequestLog.Entry> requests = requestsFor(job, big);
+        assertThat(requests).extracting(RequestLog.Entry::status).containsExactly(200, 206, 206, 206);
+        assertThat(requests).extracting(RequestLog.Entry::range)
+                .containsExactly(null, "bytes=1500000-", "bytes=3000000-", "bytes=4500000-");
+        assertThat(requests.get(1).rawRequest()).as("the kept bytes are asked to be of the same file")
+                .contains("If-range: [" + big.content().etag() + "]");
+        assertThat(big.bytesServed()).as("bytes served in all").isLessThanOrEqualTo(big.size() + ONE_BUFFER);
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void bytesKeptOfAFileThatChangedAtStorageSinceAreDroppedAndTheNewFileFetchedWhole() throws Exception {
+        SimFile big = SimFile.of("data.bin", 3_000_000).abortAfter(2_000_000, 1);
+        SimJob job = simulator.addJob(NAME, SimJob.of("tp-changed", JobScript.always("completed"), big));
+        Map<String, String> settings = RunningHarvester.settings(simulator, dir, job.id());
+        settings.put("harvester.max-resumes", "0");
+        settings.put("harvester.max-file-attempts", "1");
+        Path output = RunningHarvester.output(dir);
+        MBeanServer jmx = ManagementFactory.getPlatformMBeanServer();
+        try (RunningHarvester harvester = RunningHarvester.start(settings)) {
+            ObjectName consumer = consumer(jmx);
+            await().atMost(Duration.ofSeconds(60)).until(() -> !((List<String>) jmx.getAttribute(consumer,
+                    "ParkedFiles")).isEmpty());
+            big.rewrite(99);
+            jmx.invoke(consumer, "retryParkedFiles", new Object[0], new String[0]);
+            await().atMost(Duration.ofSeconds(60)).until(() -> Delivered.manifestPresent(NAME, output, job));
+        }
+        Delivered.assertComplete(NAME, output, job, "completed");
+        List<RequestLog.Entry> requests = requestsFor(job, big);
+        assertThat(requests).extracting(RequestLog.Entry::status).containsExactly(200, 200);
+        assertThat(requests.get(1).range()).as("the kept bytes offered").isEqualTo("bytes=2000000-");
+    }
+
+    @Test
     void aServerThatIgnoresRangeIsReadPastTheBytesAlreadyPassedOn() throws Exception {
         SimFile big = SimFile.of("data.bin", 2_000_000).abortAfter(700_000, 1).ignoreRange();
         SimJob job = simulator.addJob(NAME, SimJob.of("tp-norange", JobScript.always("completed"), big));
