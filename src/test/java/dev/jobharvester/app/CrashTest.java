@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
@@ -30,6 +31,13 @@ class CrashTest {
     private static final int CONCURRENCY = 4;
     /** JVM exit, Camel's shutdown of the other routes, logging: generous, as CI machines are slow. */
     private static final Duration STOP_ALLOWANCE = Duration.ofSeconds(15);
+
+    /**
+     * What a kill may cost per file in flight: a file is marked for resuming once its first MiB is written (sink's
+     * KeptPart), and what was received but not written (a buffer, the socket's) is lost with the process.
+     */
+    private static final long KEPT_PART_SLACK = 1 << 20;
+    private static final int KILLS = 20;
 
     @TempDir
     Path dir;
@@ -64,10 +72,63 @@ class CrashTest {
         }
         Delivered.assertComplete(NAME, output, job, "completed");
         assertThat(simulator.downloads(NAME, job.id(), small.path())).as("delivered before the stop").isEqualTo(1);
-        assertThat(simulator.downloads(NAME, job.id(), large.path())).as("cut once, then whole").isEqualTo(2);
+        assertThat(simulator.downloads(NAME, job.id(), large.path())).as("cut once, then the rest").isEqualTo(2);
+        assertThat(large.bytesServed()).as("the bytes before the stop are kept, not fetched again")
+                .isLessThanOrEqualTo(large.size() + KEPT_PART_SLACK);
         try (Stream<Path> everything = Files.walk(output)) {
             assertThat(everything.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith(".inprogress-"));
         }
+    }
+
+    @Test
+    void aLoopOfTwentyKillsAtRandomMomentsRefetchesAtMostAKeptPartsSlackPerFileInFlight() throws Exception {
+        long seed = Long.getLong("kills.seed", System.nanoTime());
+        System.out.println("kill loop seed: " + seed + " (-Dkills.seed=" + seed + " repeats it)");
+        Random random = new Random(seed);
+        List<SimFile> files = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            // Large and slow: each takes many lives to arrive.
+            files.add(SimFile.of("checkpoints/step-" + i + ".bin", 32_000_000 + i * 1_000_003).throttle(2_000_000));
+        }
+        for (int i = 0; i < 12; i++) {
+            files.add(SimFile.of("logs/rank-" + i + ".log", 150_000 + i * 7_001).throttle(500_000));
+        }
+        SimJob job = simulator.addJob(NAME, SimJob.of("tp-kill-loop", JobScript.always("completed"), files));
+        Path output = RunningHarvester.output(dir);
+        Map<String, String> environment = environment(job);
+        // Two lanes: a kill then loses at most two kept parts' slack, while a life moves a few MB on.
+        int lanes = 2;
+        environment.put("HARVESTER_CONCURRENT_DOWNLOADS", String.valueOf(lanes));
+
+        for (int kill = 0; kill < KILLS; kill++) {
+            long servedBefore = served(files);
+            // Killed at a random point of this life's progress: as soon as its first byte is served, or after up to
+            // 8 MB more (mid-transfer, mid-commit, mid-record).
+            long progress = random.nextInt(5) == 0 ? 1 : 1 + random.nextInt(8_000_000);
+            DaemonProcess daemon = DaemonProcess.start(dir, "-Xmx128m", environment);
+            await().atMost(Duration.ofSeconds(60)).until(() -> served(files) >= servedBefore + progress
+                    || Delivered.manifestPresent(NAME, output, job));
+            daemon.kill();
+        }
+        try (DaemonProcess daemon = DaemonProcess.start(dir, "-Xmx128m", environment)) {
+            await().atMost(Duration.ofSeconds(120)).until(() -> Delivered.manifestPresent(NAME, output, job));
+        }
+
+        Delivered.assertComplete(NAME, output, job, "completed");
+        try (Stream<Path> everything = Files.walk(output)) {
+            assertThat(everything.map(p -> p.getFileName().toString())).as("temp files left by the kills")
+                    .noneMatch(n -> n.startsWith(".inprogress-"));
+        }
+        long size = files.stream().mapToLong(SimFile::size).sum();
+        long refetched = served(files) - size;
+        System.out.printf("kill loop: %d kills, %d bytes listed, %d fetched again (%.1f%%), bound %d%n", KILLS, size,
+                refetched, 100.0 * refetched / size, KILLS * lanes * KEPT_PART_SLACK);
+        assertThat(refetched).as("bytes fetched again over %d kills", KILLS)
+                .isLessThanOrEqualTo(KILLS * lanes * KEPT_PART_SLACK);
+    }
+
+    private static long served(List<SimFile> files) {
+        return files.stream().mapToLong(SimFile::bytesServed).sum();
     }
 
     @Test
