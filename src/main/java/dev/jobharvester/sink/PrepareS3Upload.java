@@ -59,7 +59,8 @@ public class PrepareS3Upload implements Processor {
             length = bytes.length;
             sha256 = sha256(bytes);
         } else if (body instanceof File file) {
-            // A manifest, spooled by the consumer: the producer uploads a file of known length as it is.
+            // A manifest spooled by the consumer, or a download staged (LocalStaging): the producer uploads a file of
+            // known length as it is.
             length = file.length();
         } else if (body instanceof DownloadStream download && download.contentLength() >= 0) {
             length = download.contentLength();

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jobharvester.common.SinkNames;
 import dev.jobharvester.sim.JobScript;
+import dev.jobharvester.sim.RequestLog;
 import dev.jobharvester.sim.SimFile;
 import dev.jobharvester.sim.SimJob;
 import dev.jobharvester.sim.Simulator;
@@ -142,6 +143,35 @@ class S3PipelineTest {
         try (Stream<Path> spool = Files.list(dir.resolve("data").resolve("spool"))) {
             assertThat(spool).as("spool files left").isEmpty();
         }
+    }
+
+    @Test
+    void aLargeFileCutByARestartGoesOnFromTheBytesStagedLocally() throws Exception {
+        SimJob job = simulator.addJob(NAME, SimJob.of("tp-s3-staged", JobScript.always("completed"),
+                SimFile.of("checkpoint.pt", 12_000_000).throttle(2_000_000), SimFile.of("small.txt", 1_000)));
+        SimFile big = job.file("checkpoint.pt");
+        Map<String, String> settings = settings(job.id(), S3Server.SECRET_KEY);
+        settings.put("harvester.stage-min-size", String.valueOf(1 << 20));
+        // Graceful shutdown gives the download in flight one second, then cuts it.
+        settings.put("camel.main.shutdown-timeout", "1");
+        try (RunningHarvester harvester = RunningHarvester.start(settings)) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> big.bytesServed() > 4_000_000);
+        }
+        assertThat(exists(key(job, big.path()))).isFalse();
+
+        big.throttle(0);
+        try (RunningHarvester harvester = RunningHarvester.start(settings)) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> exists(key(job, SinkNames.MANIFEST)));
+        }
+        assertInBucket(job);
+        assertThat(simulator.requests().matching(e -> e.host().equals("storage") && e.path().endsWith("/" + big.path())))
+                .extracting(RequestLog.Entry::status).containsExactly(200, 206);
+        assertThat(big.bytesServed()).as("the bytes staged before the restart are not fetched again")
+                .isLessThanOrEqualTo(big.size() + (1 << 20));
+        try (Stream<Path> staged = Files.walk(dir.resolve("data").resolve("staging"))) {
+            assertThat(staged.filter(Files::isRegularFile)).as("files left in staging").isEmpty();
+        }
+        assertThat(client.listMultipartUploads(b -> b.bucket(S3Server.BUCKET)).uploads()).isEmpty();
     }
 
     @Test

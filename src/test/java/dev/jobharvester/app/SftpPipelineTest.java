@@ -9,6 +9,7 @@ import com.jcraft.jsch.JSch;
 import com.jcraft.jsch.Session;
 import com.jcraft.jsch.SftpException;
 import dev.jobharvester.sim.JobScript;
+import dev.jobharvester.sim.RequestLog;
 import dev.jobharvester.sim.SimFile;
 import dev.jobharvester.sim.SimJob;
 import dev.jobharvester.sim.Simulator;
@@ -88,6 +89,26 @@ class SftpPipelineTest {
         Path older = Delivered.jobDir(NAME, output(), job).resolve(path);
         Files.createDirectories(older.getParent());
         return Files.writeString(older, "an older, shorter version");
+    }
+
+    @Test
+    void aLargeFileStagedLocallyGoesOnAtEachAttemptFromTheBytesKeptAndNothingStagedIsLeft() throws Exception {
+        // Every request breaks after 1.25 MB and no attempt resumes within itself: only what staging kept moves it on.
+        SimFile big = job.file("model/weights.bin").abortAfter(1_250_000, 2);
+        Map<String, String> settings = settings(SftpServer.PASSWORD, "");
+        settings.put("harvester.stage-min-size", String.valueOf(1 << 20));
+        settings.put("harvester.max-resumes", "0");
+        try (RunningHarvester harvester = RunningHarvester.start(settings)) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> Delivered.manifestPresent(NAME, output(), job));
+        }
+        Delivered.assertComplete(NAME, output(), job, "completed");
+        assertThat(simulator.requests().matching(e -> e.host().equals("storage") && e.path().endsWith("/" + big.path())))
+                .extracting(RequestLog.Entry::range).containsExactly(null, "bytes=1250000-", "bytes=2500000-");
+        assertThat(big.bytesServed()).as("bytes served in all").isLessThanOrEqualTo(big.size() + 64 * 1024);
+        try (Stream<Path> staged = Files.walk(dir.resolve("data").resolve("staging"))) {
+            assertThat(staged.filter(Files::isRegularFile)).as("files left in staging").isEmpty();
+        }
+        assertNoTempFiles();
     }
 
     @Test
