@@ -20,7 +20,7 @@ final class KeptPart {
 
     /** Files smaller than this are fetched again whole rather than marked: the mark would cost more than it saves. */
     static final long WORTH_KEEPING = 1 << 20;
-    private static final String ATTRIBUTE = "job-harvester.kept";
+    static final String ATTRIBUTE = "job-harvester.kept";
     private static final String BOOT = currentBoot();
 
     /** The bytes of a kept temp file that a later attempt may keep, and what storage called them. */
@@ -32,7 +32,12 @@ final class KeptPart {
 
     /** Marks a temp file as worth resuming, its first {@code synced} bytes durable; false where that cannot be said. */
     static boolean mark(Path temp, String validator, long synced) {
-        String mark = validator.replace('\n', ' ') + "\n" + BOOT + "\n" + synced;
+        return mark(temp, validator, BOOT, synced);
+    }
+
+    /** Marks a temp file as written in the given boot. */
+    static boolean mark(Path temp, String validator, String boot, long synced) {
+        String mark = validator.replace('\n', ' ') + "\n" + boot + "\n" + synced;
         try {
             view(temp).write(ATTRIBUTE, ByteBuffer.wrap(mark.getBytes(StandardCharsets.UTF_8)));
             return true;
