@@ -41,11 +41,13 @@ import net.jqwik.api.lifecycle.BeforeContainer;
  * Worlds we did not think of, generated: jobs whose listings hold hostile and clashing names (case twins, a file named
  * as another's folder, unicode in two normal forms, names too long, {@code ..}, control characters, absolute paths,
  * the harvester's own names), files never uploaded, transfers that break midway, storage that answers 503 with
- * Retry-After, presigned URLs that live one second, a folder of somebody's where a file must go; and Pixxel packages
+ * Retry-After, large transfers that break more often than an attempt resumes (so only the bytes the sink kept move
+ * them on), presigned URLs that live one second, a folder of somebody's where a file must go; and Pixxel packages
  * holding such names, bombs and entries lying about their size. One daemon (the shipped directory pipelines) harvests
  * world after world; after each, the invariants users rely on must hold: every job ends; every delivered file is byte
  * for byte the source's; every listed file is in the manifest exactly once (delivered, mapped, refused or not
- * uploaded); nothing lands outside the job's folder; no temp file is left; no file is fetched again once delivered; a
+ * uploaded); nothing lands outside the job's folder; no temp file is left; no file is fetched again once delivered, nor
+ * a large file's bytes once kept; a
  * job the sink refused a file of ends parked, naming it; a package is fetched once, its bombs and liars refused, its
  * other entries delivered whole.
  * <p>
@@ -72,6 +74,8 @@ class GeneratedWorldsTest {
         simulator = new Simulator(new TensorPoolApi("sim-tensorpool-key"), pixxel).start();
         Map<String, String> settings = RunningHarvester.settings(simulator, dir);
         settings.put("harvester.poll-delay", "50");
+        // One resume per attempt: transfers that break twice go to a second attempt, without the backoff of five.
+        settings.put("harvester.max-resumes", "1");
         harvester = RunningHarvester.start(settings);
     }
 
@@ -89,8 +93,13 @@ class GeneratedWorldsTest {
     }
 
     enum Fault {
-        NONE, BREAKS_MIDWAY, BUSY, NOT_UPLOADED
+        NONE, BREAKS_MIDWAY, BUSY, NOT_UPLOADED,
+        /** A large file whose every request breaks, more often than an attempt resumes: only kept bytes move it on. */
+        BREAKS_AT_EVERY_TRY
     }
+
+    /** What a {@link Fault#BREAKS_AT_EVERY_TRY} file holds beyond its generated size: enough to be kept when cut. */
+    private static final int LARGE = 2 << 20;
 
     /** One entry of a generated package: plain bytes, a run of zeros (a bomb), or bytes lying about their size. */
     record EntrySpec(String name, int size, Entry kind) {
@@ -253,9 +262,14 @@ class GeneratedWorldsTest {
     }
 
     private static SimFile simFile(FileSpec spec) {
+        if (spec.fault() == Fault.BREAKS_AT_EVERY_TRY) {
+            // The first attempt breaks at its first try and at its one resume; the second goes on from its bytes.
+            int size = LARGE + spec.size();
+            return SimFile.of(spec.path(), size).abortAfter(size / 3, 2);
+        }
         SimFile file = SimFile.of(spec.path(), spec.size());
         return switch (spec.fault()) {
-            case NONE -> file;
+            case NONE, BREAKS_AT_EVERY_TRY -> file;
             case BREAKS_MIDWAY -> file.abortAfter(spec.size() / 2, 2);
             case BUSY -> file.busy(1, "1");
             case NOT_UPLOADED -> file.notUploaded();
@@ -296,7 +310,10 @@ class GeneratedWorldsTest {
             }
             assertThat(Digests.sha256(jobDir.resolve(path))).as("%s/%s, delivered as %s", job.id(), file.path(), path)
                     .isEqualTo(file.sha256());
-            if (simulator.downloads(NAME, job.id(), file.path()) > 0) {
+            if (file.size() >= LARGE) {
+                assertThat(file.bytesServed()).as("bytes of %s served, kept across its attempts", file.path())
+                        .isEqualTo(file.size());
+            } else if (simulator.downloads(NAME, job.id(), file.path()) > 0) {
                 // Fetched again only while it broke midway (a resume counts as a download) or storage was busy.
                 assertThat(simulator.downloads(NAME, job.id(), file.path())).as("downloads of %s", file.path())
                         .isLessThanOrEqualTo(3);
