@@ -49,7 +49,7 @@ final class FileCompletion extends SynchronizationAdapter {
             records.record(job, path, () -> records.refuse(job, path, sourcePath, limit.getMessage()));
         } else if (body.failure() != null) {
             records.record(job, path, () -> records.fileFailed(job, path, sourcePath, body.failure().getMessage()));
-        } else if (outage.failedAsWhole(failed.getException(), cause(failed))) {
+        } else if (outage.failedAsWhole(failed.getException(), cause(failed), outageTicket)) {
             records.sinkFailed(job, path, cause(failed), true);
         } else {
             records.record(job, path, () -> records.fileFailed(job, path, sourcePath, "the sink refused it: "

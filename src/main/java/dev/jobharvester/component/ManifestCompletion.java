@@ -42,7 +42,7 @@ final class ManifestCompletion extends SynchronizationAdapter {
     @Override
     public void onFailure(Exchange failed) {
         String cause = FileCompletion.cause(failed);
-        if (outage.failedAsWhole(failed.getException(), cause)) {
+        if (outage.failedAsWhole(failed.getException(), cause, outageTicket)) {
             records.sinkFailed(job, SinkNames.MANIFEST, cause, false);
         } else {
             // Refused for itself (a folder of somebody's has its name): tried again, then parked like a file.

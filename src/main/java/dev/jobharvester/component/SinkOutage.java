@@ -57,14 +57,15 @@ final class SinkOutage {
     }
 
     /**
-     * Takes a delivery's failure: one of the sink as a whole opens (or prolongs) the outage. Answers whether it was;
-     * otherwise the failure belongs to the file.
+     * Takes the failure of a delivery that started with this {@link #ticket}: one of the sink as a whole opens the
+     * outage, or prolongs it when the delivery was a try after a cool-down. Answers whether it was; otherwise the
+     * failure belongs to the file.
      */
-    boolean failedAsWhole(Throwable failure, String cause) {
+    boolean failedAsWhole(Throwable failure, String cause, long ticket) {
         if (!ofWholeSink(failure)) {
             return false;
         }
-        failed(cause);
+        failed(cause, ticket);
         return true;
     }
 
@@ -115,9 +116,15 @@ final class SinkOutage {
         return outages;
     }
 
-    private synchronized void failed(String why) {
+    private synchronized void failed(String why, long ticket) {
         failures++;
         cause = why;
+        if (until != null && (ticket < outages || Instant.now().isBefore(until))) {
+            // Under way when the outage opened, or a try that failed while another try's failure already began the next
+            // cool-down: one failure, one cool-down, not one doubling for each delivery in flight (jobs side by side
+            // each try a file).
+            return;
+        }
         Duration wait = coolDown.take();
         if (until == null) {
             outages++;

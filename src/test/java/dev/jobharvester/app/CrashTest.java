@@ -110,21 +110,26 @@ class CrashTest {
                     || Delivered.manifestPresent(NAME, output, job));
             daemon.kill();
         }
-        try (DaemonProcess daemon = DaemonProcess.start(dir, "-Xmx128m", environment)) {
-            await().atMost(Duration.ofSeconds(120)).until(() -> Delivered.manifestPresent(NAME, output, job));
-        }
-
-        Delivered.assertComplete(NAME, output, job, "completed");
-        try (Stream<Path> everything = Files.walk(output)) {
-            assertThat(everything.map(p -> p.getFileName().toString())).as("temp files left by the kills")
-                    .noneMatch(n -> n.startsWith(".inprogress-"));
-        }
+        lastLifeCompletes(job, "-Xmx128m", environment);
         long size = files.stream().mapToLong(SimFile::size).sum();
         long refetched = served(files) - size;
         System.out.printf("kill loop: %d kills, %d bytes listed, %d fetched again (%.1f%%), bound %d%n", KILLS, size,
                 refetched, 100.0 * refetched / size, KILLS * lanes * KEPT_PART_SLACK);
         assertThat(refetched).as("bytes fetched again over %d kills", KILLS)
                 .isLessThanOrEqualTo(KILLS * lanes * KEPT_PART_SLACK);
+    }
+
+    /** Starts the daemon once more: the job is completed, every file whole, no temp file left by the kills. */
+    private void lastLifeCompletes(SimJob job, String heap, Map<String, String> environment) throws Exception {
+        Path output = RunningHarvester.output(dir);
+        try (DaemonProcess daemon = DaemonProcess.start(dir, heap, environment)) {
+            await().atMost(Duration.ofSeconds(120)).until(() -> Delivered.manifestPresent(NAME, output, job));
+        }
+        Delivered.assertComplete(NAME, output, job, "completed");
+        try (Stream<Path> everything = Files.walk(output)) {
+            assertThat(everything.map(p -> p.getFileName().toString())).as("temp files left by the kills")
+                    .noneMatch(n -> n.startsWith(".inprogress-"));
+        }
     }
 
     private static long served(List<SimFile> files) {
@@ -151,15 +156,7 @@ class CrashTest {
             daemon.kill();
             kills++;
         }
-        try (DaemonProcess daemon = DaemonProcess.start(dir, "-Xmx256m", environment)) {
-            await().atMost(Duration.ofSeconds(60)).until(() -> Delivered.manifestPresent(NAME, output, job));
-        }
-
-        Delivered.assertComplete(NAME, output, job, "completed");
-        try (Stream<Path> everything = Files.walk(output)) {
-            assertThat(everything.map(p -> p.getFileName().toString())).as("temp files left by the crashes")
-                    .noneMatch(n -> n.startsWith(".inprogress-"));
-        }
+        lastLifeCompletes(job, "-Xmx256m", environment);
         long downloads = 0;
         for (SimFile file : files) {
             long count = simulator.downloads(NAME, job.id(), file.path());

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.jobharvester.component.JobOutputsConsumer;
 import dev.jobharvester.component.JobPhase;
 import dev.jobharvester.common.SinkNames;
+import dev.jobharvester.durability.SmallFileSystem;
 import dev.jobharvester.sim.JobScript;
 import dev.jobharvester.sim.PixxelApi;
 import dev.jobharvester.sim.SimFile;
@@ -24,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -42,7 +44,8 @@ import net.jqwik.api.lifecycle.BeforeContainer;
  * as another's folder, unicode in two normal forms, names too long, {@code ..}, control characters, absolute paths,
  * the harvester's own names), files never uploaded, transfers that break midway, storage that answers 503 with
  * Retry-After, large transfers that break more often than an attempt resumes (so only the bytes the sink kept move
- * them on), presigned URLs that live one second, a folder of somebody's where a file must go; and Pixxel packages
+ * them on), presigned URLs that live one second, a folder of somebody's where a file must go, in a longer run a sink
+ * disk that is full when the jobs come (a real tmpfs, freed once the pipelines met it); and Pixxel packages
  * holding such names, bombs and entries lying about their size. One daemon (the shipped directory pipelines) harvests
  * world after world; after each, the invariants users rely on must hold: every job ends; every delivered file is byte
  * for byte the source's; every listed file is in the manifest exactly once (delivered, mapped, refused or not
@@ -66,10 +69,21 @@ class GeneratedWorldsTest {
     private static PixxelApi pixxel;
     private static Simulator simulator;
     private static RunningHarvester harvester;
+    /**
+     * Whether worlds may find the sink's disk full: a longer run, not CI's budget (-Dworlds.fill-disk=true). They found
+     * the sink's cool-down doubling once per delivery in flight (SinkOutageTest); outages of up to a minute remain in
+     * such runs, not explained yet.
+     */
+    private static final boolean FILL_DISK = Boolean.getBoolean("worlds.fill-disk");
+    /** The sink's own small file system, which worlds fill up; null unless they do. */
+    private static SmallFileSystem disk;
 
     @BeforeContainer
     static void start() throws Exception {
         dir = Files.createTempDirectory("generated-worlds");
+        if (FILL_DISK) {
+            disk = SmallFileSystem.mount(RunningHarvester.output(dir), "256m");
+        }
         pixxel = new PixxelApi("sim-pixxel-key");
         simulator = new Simulator(new TensorPoolApi("sim-tensorpool-key"), pixxel).start();
         Map<String, String> settings = RunningHarvester.settings(simulator, dir);
@@ -80,9 +94,12 @@ class GeneratedWorldsTest {
     }
 
     @AfterContainer
-    static void stop() throws IOException {
+    static void stop() throws Exception {
         harvester.close();
         simulator.close();
+        if (disk != null) {
+            disk.close();
+        }
         try (Stream<Path> all = Files.walk(dir)) {
             all.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
         }
@@ -110,10 +127,12 @@ class GeneratedWorldsTest {
     }
 
     /**
-     * @param blocked whether a folder of somebody's stands where the first file of the first job must go: the sink
-     *                refuses that one file
+     * @param blocked   whether a folder of somebody's stands where the first file of the first job must go: the sink
+     *                  refuses that one file
+     * @param diskFills whether the sink's disk is full when the jobs come, until the pipelines have met it
      */
-    record World(List<List<FileSpec>> jobs, List<List<EntrySpec>> packages, boolean shortLivedUrls, boolean blocked) {
+    record World(List<List<FileSpec>> jobs, List<List<EntrySpec>> packages, boolean shortLivedUrls, boolean blocked,
+            boolean diskFills) {
     }
 
     @Provide
@@ -135,7 +154,9 @@ class GeneratedWorldsTest {
                         Entry.LYING)).as(EntrySpec::new);
         Arbitrary<List<EntrySpec>> archive = entry.list().ofMinSize(1).ofMaxSize(6).uniqueElements(EntrySpec::name);
         return Combinators.combine(job.list().ofMinSize(1).ofMaxSize(3), archive.list().ofMaxSize(2),
-                Arbitraries.of(true, false), Arbitraries.of(true, false, false, false)).as(World::new);
+                Arbitraries.of(true, false), Arbitraries.of(true, false, false, false),
+                FILL_DISK ? Arbitraries.of(true, false, false, false, false, false) : Arbitraries.just(false))
+                .as(World::new);
     }
 
     @Property(tries = 150, shrinking = ShrinkingMode.BOUNDED)
@@ -163,26 +184,51 @@ class GeneratedWorldsTest {
         }
         JobOutputsConsumer consumer = consumer(ROUTE);
         JobOutputsConsumer unpacking = consumer(PACKAGE_ROUTE);
+        boolean fills = world.diskFills() && disk != null;
+        long sinkFailures = consumer.getSinkFailures() + unpacking.getSinkFailures();
+        Path filler = fills ? disk.fill() : null;
         jobs.forEach(job -> consumer.addJob(job.id()));
         packages.forEach(job -> unpacking.addJob(job.id()));
+        Callable<Boolean> allEnded = () -> jobs.stream().allMatch(job -> ended(consumer, NAME, output, job))
+                && packages.stream().allMatch(job -> ended(unpacking, PixxelApi.NAME, output, job));
+        if (filler != null) {
+            // Room comes back once the full disk was met (a job whose every file was refused or parked may not meet it).
+            await().atMost(ENDS_WITHIN).until(() -> consumer.getSinkFailures() + unpacking.getSinkFailures() > sinkFailures
+                    || allEnded.call());
+            Files.delete(filler);
+        }
 
-        await().atMost(ENDS_WITHIN).until(() -> jobs.stream().allMatch(job -> ended(consumer, NAME, output, job))
-                && packages.stream().allMatch(job -> ended(unpacking, PixxelApi.NAME, output, job)));
+        await().atMost(ENDS_WITHIN).until(allEnded);
         for (SimJob job : jobs) {
             if (job == jobs.get(0) && blockedPath != null && consumer.jobPhase(job.id()) == JobPhase.PARKED) {
                 assertParkedForTheBlockedFile(consumer, output, job, blockedPath);
             } else {
-                assertJobInvariants(consumer, output, job);
+                assertJobInvariants(consumer, output, job, !fills);
             }
         }
         for (int p = 0; p < packages.size(); p++) {
-            assertPackageInvariants(output, packages.get(p), world.packages().get(p));
+            assertPackageInvariants(output, packages.get(p), world.packages().get(p), !fills);
         }
         assertNothingOutsideTheJobFolders(output);
+        // The small disk holds one world at a time; the ledger remembers the jobs delivered.
+        for (SimJob job : jobs) {
+            removeTree(Delivered.jobDir(NAME, output, job));
+        }
+        for (SimJob job : packages) {
+            removeTree(Delivered.jobDir(PixxelApi.NAME, output, job));
+        }
     }
 
     private static JobOutputsConsumer consumer(String route) {
         return (JobOutputsConsumer) harvester.context().getRoute(route).getConsumer();
+    }
+
+    private static void removeTree(Path folder) throws IOException {
+        if (Files.exists(folder)) {
+            try (Stream<Path> all = Files.walk(folder)) {
+                all.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+            }
+        }
     }
 
     /**
@@ -233,7 +279,9 @@ class GeneratedWorldsTest {
     }
 
     /** Every entry of the package in its manifest once; plain ones delivered whole, bombs and liars refused. */
-    private static void assertPackageInvariants(Path output, SimJob job, List<EntrySpec> entries) throws Exception {
+    /** @param fetchesCounted whether the disk stayed free, so that no sink failure made a fetch count again */
+    private static void assertPackageInvariants(Path output, SimJob job, List<EntrySpec> entries,
+            boolean fetchesCounted) throws Exception {
         assertThat(Delivered.manifestPresent(PixxelApi.NAME, output, job)).as("%s ended with a manifest", job.id())
                 .isTrue();
         JsonNode manifest = Delivered.manifest(PixxelApi.NAME, output, job);
@@ -257,8 +305,10 @@ class GeneratedWorldsTest {
                 assertThat(Files.readAllBytes(jobDir.resolve(path))).as(entry.name()).isEqualTo(bytes(entry));
             }
         }
-        assertThat(simulator.downloads(PixxelApi.NAME, job.id(), PixxelApi.PACKAGE)).as("package downloads")
-                .isEqualTo(1);
+        if (fetchesCounted) {
+            assertThat(simulator.downloads(PixxelApi.NAME, job.id(), PixxelApi.PACKAGE)).as("package downloads")
+                    .isEqualTo(1);
+        }
     }
 
     private static SimFile simFile(FileSpec spec) {
@@ -282,7 +332,9 @@ class GeneratedWorldsTest {
                 || phase == JobPhase.GIVEN_UP || phase == JobPhase.NOT_HARVESTED;
     }
 
-    private static void assertJobInvariants(JobOutputsConsumer consumer, Path output, SimJob job) throws Exception {
+    /** @param fetchesCounted whether the disk stayed free, so that no sink failure made a fetch count again */
+    private static void assertJobInvariants(JobOutputsConsumer consumer, Path output, SimJob job,
+            boolean fetchesCounted) throws Exception {
         assertThat(Delivered.manifestPresent(NAME, output, job))
                 .as("%s ended with a manifest (phase %s, parked %s)", job.id(), consumer.jobPhase(job.id()),
                         consumer.getParkedFiles())
@@ -310,6 +362,9 @@ class GeneratedWorldsTest {
             }
             assertThat(Digests.sha256(jobDir.resolve(path))).as("%s/%s, delivered as %s", job.id(), file.path(), path)
                     .isEqualTo(file.sha256());
+            if (!fetchesCounted) {
+                continue;
+            }
             if (file.size() >= LARGE) {
                 assertThat(file.bytesServed()).as("bytes of %s served, kept across its attempts", file.path())
                         .isEqualTo(file.size());

@@ -53,7 +53,7 @@ class SinkSafetyTest {
     }
 
     @Test
-    void aGoodCopyStaysUntilItsWholeVerifiedReplacementTakesItsPlaceAndAFailedAttemptLeavesNoTempFile()
+    void aGoodCopyStaysUntilItsWholeVerifiedReplacementTakesItsPlaceAndAFailedAttemptLeavesOnlyItsKeptBytes()
             throws Exception {
         SimFile model = SimFile.of("model.bin", 3_000_000).throttle(1_500_000).abortAfter(2_000_000, Integer.MAX_VALUE);
         SimJob job = simulator.addJob(NAME, SimJob.of("tp-replace", JobScript.always("completed"), model,
@@ -78,12 +78,15 @@ class SinkSafetyTest {
         assertThat(harvest.get()).as("the file failed its only attempt: parked").isEqualTo(ExitCodes.FAILED);
         assertThat(Files.readString(old)).as("the old copy after its replacement failed")
                 .isEqualTo("the copy of an earlier run");
-        assertThat(tempFiles()).as("temp files left by a failed, parked file").isEmpty();
+        // Hidden beside it, the bytes received, kept for the file's next attempt.
+        assertThat(tempFiles()).as("temp files left by a failed, parked file").singleElement()
+                .satisfies(kept -> assertThat(Files.size(kept)).isEqualTo(2_000_000));
 
         model.abortAfter(-1, 0);
         Files.walk(dir.resolve("data")).sorted((a, b) -> b.compareTo(a)).forEach(p -> p.toFile().delete());
         assertThat(oneShot.harvest("--route", ROUTE, "--jobs", job.id())).isZero();
         Delivered.assertComplete(NAME, output(), job, "completed");
+        assertThat(model.bytesServed()).as("the kept bytes fetched once").isEqualTo(model.size());
         assertThat(tempFiles()).isEmpty();
     }
 
