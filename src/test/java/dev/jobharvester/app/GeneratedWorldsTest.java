@@ -70,9 +70,10 @@ class GeneratedWorldsTest {
     private static Simulator simulator;
     private static RunningHarvester harvester;
     /**
-     * Whether worlds may find the sink's disk full: a longer run, not CI's budget (-Dworlds.fill-disk=true). They found
-     * the sink's cool-down doubling once per delivery in flight (SinkOutageTest); outages of up to a minute remain in
-     * such runs, not explained yet.
+     * Whether worlds may find the sink's disk full: a longer run, not CI's budget (-Dworlds.fill-disk=true), since a
+     * world whose jobs all end without one delivery (refused, parked) leaves the sink's outage open, and the next full
+     * disk doubles its cool-down, as it should: runs of such worlds wait up to a minute. They found the cool-down
+     * doubling once per delivery in flight (SinkOutageTest).
      */
     private static final boolean FILL_DISK = Boolean.getBoolean("worlds.fill-disk");
     /** The sink's own small file system, which worlds fill up; null unless they do. */
