@@ -1,5 +1,7 @@
 package dev.jobharvester.sink;
 
+import dev.jobharvester.download.DownloadStream;
+import dev.jobharvester.download.VerifiedBody;
 import dev.jobharvester.durability.Directories;
 import dev.jobharvester.durability.LinkRefusedException;
 import java.io.IOException;
@@ -8,8 +10,6 @@ import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import dev.jobharvester.download.DownloadStream;
-import dev.jobharvester.download.VerifiedBody;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -129,9 +129,9 @@ final class DirectoryWriter {
      * the rest; else anew.
      */
     private static FileChannel open(Path temp, InputStream body) throws IOException {
-        KeptPart.Held held = body instanceof DownloadStream ? KeptPart.read(temp) : null;
-        if (held != null) {
-            long kept = ((DownloadStream) body).resumeFrom(held.length(), held.validator(),
+        KeptPart.Held held = KeptPart.read(temp);
+        if (held != null && body instanceof DownloadStream download) {
+            long kept = download.resumeFrom(held.length(), held.validator(),
                     () -> Files.newInputStream(temp, LinkOption.NOFOLLOW_LINKS));
             if (kept > 0) {
                 FileChannel out = FileChannel.open(temp, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
