@@ -1,5 +1,6 @@
 package dev.jobharvester.sink;
 
+import dev.jobharvester.common.SinkNames;
 import dev.jobharvester.component.JobOutputsConstants;
 import dev.jobharvester.sink.DirectoryWriter.Staged;
 import java.io.InputStream;
@@ -38,9 +39,9 @@ final class DurableFileProducer extends DefaultAsyncProducer {
             }
             if (JobOutputsConstants.KIND_MANIFEST.equals(in.getHeader(JobOutputsConstants.KIND))) {
                 // A job's manifest comes when its every file is settled: parts kept for later attempts are no use now.
-                int slash = name.lastIndexOf('/');
-                if (slash > 0) {
-                    getEndpoint().writer().sweep(name.substring(0, slash));
+                String job = SinkNames.jobKeyOf(name);
+                if (job != null) {
+                    getEndpoint().writer().sweep(job);
                 }
             }
             try (InputStream body = in.getMandatoryBody(InputStream.class)) {

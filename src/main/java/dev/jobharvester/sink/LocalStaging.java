@@ -1,5 +1,6 @@
 package dev.jobharvester.sink;
 
+import dev.jobharvester.common.SinkNames;
 import dev.jobharvester.component.JobOutputsConstants;
 import dev.jobharvester.download.DownloadStream;
 import dev.jobharvester.durability.Directories;
@@ -51,9 +52,9 @@ public class LocalStaging implements Processor {
         }
         if (JobOutputsConstants.KIND_MANIFEST.equals(in.getHeader(JobOutputsConstants.KIND))) {
             // A job's manifest comes when its every file is settled: parts kept for later attempts are no use now.
-            int slash = name.lastIndexOf('/');
-            if (slash > 0) {
-                removeTree(writer().resolve(name.substring(0, slash)));
+            String job = SinkNames.jobKeyOf(name);
+            if (job != null) {
+                removeTree(writer().resolve(job));
             }
             return;
         }
