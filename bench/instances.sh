@@ -23,7 +23,7 @@ MAX=${BENCH_INSTANCES:-3}
 WORK=$ROOT/target/bench/instances
 rm -rf "$WORK"
 mkdir -p "$WORK"
-JAR=$ROOT/target/job-harvester.jar
+JAR=$ROOT/daemon/target/job-harvester.jar
 [[ -f $JAR ]] || mvn -B -q package -DskipTests
 
 PIDS=()

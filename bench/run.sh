@@ -43,12 +43,16 @@ done
 WORK=$ROOT/target/bench/work
 rm -rf "$WORK"
 mkdir -p "$WORK"
-JAR=$ROOT/target/job-harvester.jar
-if [[ ! -f $JAR || ! -d $ROOT/target/test-classes ]]; then
-  mvn -B -q package -DskipTests
+JAR=$ROOT/daemon/target/job-harvester.jar
+# The test servers (s3proxy) run from the component's test classes. The test suite passes its own class path.
+if [[ -n ${BENCH_TEST_CP:-} ]]; then
+  TEST_CP=$BENCH_TEST_CP
+else
+  mvn -B -q install -DskipTests
+  mvn -B -q -pl job-outputs dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$WORK/classpath.txt" \
+    >/dev/null
+  TEST_CP=$ROOT/job-outputs/target/test-classes:$(cat "$WORK/classpath.txt")
 fi
-mvn -B -q dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$WORK/classpath.txt" >/dev/null
-TEST_CP=$ROOT/target/test-classes:$(cat "$WORK/classpath.txt")
 
 PIDS=()
 cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }

@@ -1,0 +1,51 @@
+package dev.jobharvester.app;
+
+import dev.jobharvester.component.JobOutputsEndpoint;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Route;
+import org.apache.camel.main.Main;
+
+/**
+ * {@code check}: reads the settings and builds every pipeline, switched off ones too, as a start would, without
+ * starting any; names the first mistake, or lists the pipelines found.
+ */
+final class ConfigCheck {
+
+    private ConfigCheck() {
+    }
+
+    static int run(Path config, PrintStream out, PrintStream err) {
+        Main main = Harvester.create(config, Harvester.PIPELINES_NOT_STARTED);
+        try {
+            main.start();
+        } catch (Exception e) {
+            err.println("job-harvester check: " + Harvester.sources(config) + ": " + Harvester.describe(e));
+            return ExitCodes.CONFIG;
+        }
+        try {
+            CamelContext context = main.getCamelContext();
+            for (Route route : context.getRoutes()) {
+                if (route.getEndpoint() instanceof JobOutputsEndpoint endpoint) {
+                    try {
+                        endpoint.ledgerName(route);
+                    } catch (IllegalArgumentException e) {
+                        err.println("job-harvester check: " + Harvester.sources(config) + ": " + route.getRouteId() + " ("
+                                + route.getSourceLocationShort() + "): " + e.getMessage());
+                        return ExitCodes.CONFIG;
+                    }
+                }
+            }
+            out.println("job-harvester check: " + Harvester.sources(config) + ": fine; " + context.getRoutes().size() + " pipelines:");
+            for (Route route : context.getRoutes()) {
+                String source = route.getEndpoint() instanceof JobOutputsEndpoint endpoint
+                        ? "job-outputs:" + endpoint.getConfiguration().getProvider() : route.getEndpoint().getEndpointBaseUri();
+                out.printf("  %-32s %-24s %s%n", route.getRouteId(), source, route.isAutoStartup() ? "on" : "off");
+            }
+            return ExitCodes.OK;
+        } finally {
+            main.stop();
+        }
+    }
+}

@@ -1,0 +1,88 @@
+package dev.jobharvester.app;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.core.config.Configurator;
+
+/** The command line: {@code run} (the default), {@code demo}, {@code simulator}. */
+public final class HarvesterMain {
+
+    private static final String USAGE = """
+            usage: java -jar job-harvester.jar [command] [options] [--config FILE]
+
+            commands:
+              run        run the pipelines in routes/ until stopped (the default); SIGTERM stops it gracefully
+              check      read the settings and build every pipeline without starting any; names the first mistake
+              harvest    harvest some jobs through one pipeline, then exit (for scripts and cron):
+                           --route ID  --jobs ID[,ID...]  [--wait SECONDS: how long to wait for a job to end]
+              ledger     list what was delivered, what is in progress and what is parked [--route ID]
+                           [--data-dir DIR]
+              demo       start a simulated TensorPool, harvest three jobs into demo-output/, print what happened
+              simulator  serve the simulated platform APIs until stopped [--port N] [--large-file-bytes N]
+              help       this text
+
+            --config FILE  a settings file; it overrides config/application.properties of the working directory,
+                           which overrides the defaults in the jar; environment variables and -D override all three
+
+            exit codes: 0 done; 1 a job could not be harvested, or nothing to list; 2 the command line or the
+            settings are wrong (the message says what and where); 3 harvest: a job had not ended when --wait ran out;
+            143 stopped by SIGTERM.
+            """;
+
+    private HarvesterMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        System.exit(run(args));
+    }
+
+    static int run(String[] args) throws Exception {
+        String command = args.length > 0 && !args[0].startsWith("--") ? args[0] : "run";
+        String[] options = args.length > 0 && !args[0].startsWith("--") ? Arrays.copyOfRange(args, 1, args.length) : args;
+        CommandLine line;
+        try {
+            line = CommandLine.parse(options);
+        } catch (IllegalArgumentException e) {
+            System.err.println("job-harvester: " + e.getMessage() + "\n\n" + USAGE);
+            return ExitCodes.CONFIG;
+        }
+        String configOption = line.option("config", null);
+        Path config = configOption == null ? null : Path.of(configOption);
+        if (config != null && !Files.isRegularFile(config)) {
+            System.err.println("job-harvester: --config " + configOption + ": no such file ("
+                    + config.toAbsolutePath() + ")");
+            return ExitCodes.CONFIG;
+        }
+        try {
+            return run(command, line, config);
+        } catch (IllegalArgumentException e) {
+            System.err.println("job-harvester " + command + ": " + e.getMessage() + "\n\n" + USAGE);
+            return ExitCodes.CONFIG;
+        }
+    }
+
+    private static int run(String command, CommandLine line, Path config) throws Exception {
+        return switch (command) {
+            case "run" -> Daemon.run(config);
+            case "check" -> {
+                // Camel's start-up lines would bury the verdict; warnings and errors still show.
+                Configurator.setRootLevel(Level.WARN);
+                yield ConfigCheck.run(config, System.out, System.err);
+            }
+            case "harvest" -> HarvestOnce.run(config, line, System.out, System.err);
+            case "ledger" -> LedgerReport.run(config, line, System.out, System.err);
+            case "demo" -> Demo.run(config);
+            case "simulator" -> SimulatorCommand.run(line);
+            case "help" -> {
+                System.out.print(USAGE);
+                yield ExitCodes.OK;
+            }
+            default -> {
+                System.err.println("job-harvester: unknown command '" + command + "'\n\n" + USAGE);
+                yield ExitCodes.CONFIG;
+            }
+        };
+    }
+}
