@@ -1,11 +1,11 @@
 package dev.jobharvester.app;
 
 import dev.jobharvester.common.SinkNames;
+import dev.jobharvester.sim.PixxelApi;
 import dev.jobharvester.sim.Scenarios;
 import dev.jobharvester.sim.SimFile;
 import dev.jobharvester.sim.SimJob;
 import dev.jobharvester.sim.Simulator;
-import dev.jobharvester.sim.TensorPoolApi;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,6 +13,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -21,8 +23,9 @@ import java.util.stream.Stream;
 import org.apache.camel.main.Main;
 
 /**
- * Starts a simulated TensorPool with three jobs, runs the real pipeline from routes/ against it into demo-output/,
- * and prints what arrived where, checked against the simulator's own checksums.
+ * Starts the simulated platforms with jobs on each (TensorPool, Pixxel, Archetype AI, Chutes), runs the shipped
+ * directory pipelines against them into demo-output/, and prints what arrived where, checked against the simulator's
+ * own checksums.
  */
 final class Demo {
 
@@ -36,31 +39,37 @@ final class Demo {
         deleteTree(HOME);
         Path files = HOME.resolve("files").toAbsolutePath();
         try (Simulator simulator = Simulator.allPlatforms().start()) {
-            List<SimJob> jobs = Scenarios.tensorPoolDemo(simulator);
-            Main main = Harvester.create(config, Map.ofEntries(
-                    Map.entry("tensorpool.api-url", simulator.apiUrl(TensorPoolApi.NAME)),
-                    Map.entry("tensorpool.api-key", simulator.apiKey(TensorPoolApi.NAME)),
-                    Map.entry("tensorpool.job-ids", jobs.stream().map(SimJob::id).collect(Collectors.joining(","))),
-                    Map.entry("harvester.output-dir", files.toString()),
-                    Map.entry("harvester.data-dir", HOME.resolve("data").toAbsolutePath().toString()),
-                    Map.entry("harvester.poll-delay", "500"),
+            Map<String, List<SimJob>> jobs = Scenarios.demo(simulator);
+            Map<String, String> settings = new HashMap<>(Map.of(
+                    "harvester.output-dir", files.toString(),
+                    "harvester.data-dir", HOME.resolve("data").toAbsolutePath().toString(),
+                    "harvester.poll-delay", "500",
                     // The simulator serves plain http on this machine: allowed for the demo only.
-                    Map.entry("harvester.allowed-hosts", "127.0.0.1"),
-                    Map.entry("harvester.allow-http", "true"),
-                    Map.entry("routes.tensorpool-to-directory.enabled", "true"),
+                    "harvester.allowed-hosts", "127.0.0.1",
+                    "harvester.allow-http", "true",
+                    "pixxel.workflow-id", PixxelApi.WORKFLOW,
                     // Any free port for health and metrics: the demo must not fail on a port some service holds.
-                    Map.entry("camel.management.port", "0")));
+                    "camel.management.port", "0"));
+            jobs.forEach((platform, platformJobs) -> {
+                settings.put(platform + ".api-url", simulator.apiUrl(platform));
+                settings.put(platform + ".api-key", simulator.apiKey(platform));
+                settings.put(platform + ".job-ids", platformJobs.stream().map(SimJob::id).collect(Collectors.joining(",")));
+                settings.put("routes." + platform + "-to-directory.enabled", "true");
+            });
+            Main main = Harvester.create(config, settings);
             try {
                 main.start();
             } catch (Exception e) {
                 System.err.println("job-harvester demo: cannot start: " + Harvester.describe(e));
                 return ExitCodes.CONFIG;
             }
-            Set<String> harvested = Arrays.stream(main.getCamelContext()
-                    .resolvePropertyPlaceholders("{{tensorpool.harvest-states}}").split(","))
-                    .map(String::trim).collect(Collectors.toSet());
-            List<SimJob> expected = jobs.stream().filter(j -> harvested.contains(finalState(j))).toList();
-            boolean done = waitForManifests(files, expected);
+            Map<String, Set<String>> harvested = new LinkedHashMap<>();
+            for (String platform : jobs.keySet()) {
+                harvested.put(platform, Arrays.stream(main.getCamelContext()
+                        .resolvePropertyPlaceholders("{{" + platform + ".harvest-states:}}").split(","))
+                        .map(String::trim).filter(s -> !s.isEmpty()).collect(Collectors.toSet()));
+            }
+            boolean done = waitForManifests(files, jobs, harvested);
             main.stop();
             report(files, jobs, harvested);
             if (!done) {
@@ -71,18 +80,22 @@ final class Demo {
         return ExitCodes.OK;
     }
 
-    private static String finalState(SimJob job) {
-        return job.script().finalState();
+    /** Whether the pipeline harvests a job ending in this state (no harvest-states setting: it harvests every end). */
+    private static boolean harvests(Set<String> states, SimJob job) {
+        return states.isEmpty() || states.contains(job.script().finalState());
     }
 
-    private static Path jobDir(Path files, SimJob job) {
-        return files.resolve(SinkNames.jobKey(TensorPoolApi.NAME, job.id()));
+    private static Path jobDir(Path files, String platform, SimJob job) {
+        return files.resolve(SinkNames.jobKey(platform, job.id()));
     }
 
-    private static boolean waitForManifests(Path files, List<SimJob> jobs) throws InterruptedException {
+    private static boolean waitForManifests(Path files, Map<String, List<SimJob>> jobs,
+            Map<String, Set<String>> harvested) throws InterruptedException {
         Instant deadline = Instant.now().plus(TIMEOUT);
         while (Instant.now().isBefore(deadline)) {
-            if (jobs.stream().allMatch(j -> Files.exists(jobDir(files, j).resolve(SinkNames.MANIFEST)))) {
+            if (jobs.entrySet().stream().allMatch(platform -> platform.getValue().stream()
+                    .filter(j -> harvests(harvested.get(platform.getKey()), j))
+                    .allMatch(j -> Files.exists(jobDir(files, platform.getKey(), j).resolve(SinkNames.MANIFEST))))) {
                 return true;
             }
             Thread.sleep(200);
@@ -90,27 +103,35 @@ final class Demo {
         return false;
     }
 
-    private static void report(Path files, List<SimJob> jobs, Set<String> harvested) throws IOException {
+    private static void report(Path files, Map<String, List<SimJob>> jobs, Map<String, Set<String>> harvested)
+            throws IOException {
         System.out.println("\n=== job-harvester demo ===");
-        System.out.println("Simulated TensorPool jobs, harvested by routes/tensorpool-to-directory.yaml into " + files);
-        for (SimJob job : jobs) {
-            Path dir = jobDir(files, job);
-            System.out.println("\n" + job.id() + " (ended " + finalState(job) + ")");
-            if (!harvested.contains(finalState(job))) {
-                System.out.println("  not harvested: harvestStates is " + harvested + ". Run with"
-                        + " TENSORPOOL_HARVEST_STATES=completed,error to harvest failed jobs' outputs too.");
-                continue;
+        System.out.println("Simulated jobs on four platforms, harvested by the shipped pipelines {platform}-to-directory"
+                + " into " + files);
+        for (Map.Entry<String, List<SimJob>> platform : jobs.entrySet()) {
+            for (SimJob job : platform.getValue()) {
+                report(files, platform.getKey(), job, harvested.get(platform.getKey()));
             }
-            for (SimFile file : job.files()) {
-                Path local = dir.resolve(file.path());
-                String verdict = !Files.exists(local) ? "MISSING"
-                        : Files.size(local) == file.size() && Digests.sha256(local).equals(file.sha256())
-                                ? "SHA-256 matches the source" : "DIFFERS from the source";
-                System.out.printf("  %-28s %,12d bytes  %s%n", file.path(), file.size(), verdict);
-            }
-            Path manifest = dir.resolve(SinkNames.MANIFEST);
-            System.out.println("  " + (Files.exists(manifest) ? "manifest: " + manifest : "no manifest yet"));
         }
+    }
+
+    private static void report(Path files, String platform, SimJob job, Set<String> harvested) throws IOException {
+        Path dir = jobDir(files, platform, job);
+        System.out.println("\n" + platform + " job " + job.id() + " (ended " + job.script().finalState() + ")");
+        if (!harvests(harvested, job)) {
+            System.out.println("  not harvested: harvestStates is " + harvested + ". Run with"
+                    + " TENSORPOOL_HARVEST_STATES=completed,error to harvest failed jobs' outputs too.");
+            return;
+        }
+        for (SimFile file : job.files()) {
+            Path local = dir.resolve(file.path());
+            String verdict = !Files.exists(local) ? "MISSING"
+                    : Files.size(local) == file.size() && Digests.sha256(local).equals(file.sha256())
+                            ? "SHA-256 matches the source" : "DIFFERS from the source";
+            System.out.printf("  %-34s %,12d bytes  %s%n", file.path(), file.size(), verdict);
+        }
+        Path manifest = dir.resolve(SinkNames.MANIFEST);
+        System.out.println("  " + (Files.exists(manifest) ? "manifest: " + manifest : "no manifest yet"));
     }
 
     private static void deleteTree(Path root) throws IOException {

@@ -22,6 +22,7 @@ import org.apache.camel.support.ScheduledPollConsumer;
 final class HarvestOnce {
 
     private static final Duration CHECK_EVERY = Duration.ofMillis(200);
+    private static final Duration WAITING_POLL = Duration.ofSeconds(1);
 
     private HarvestOnce() {
     }
@@ -50,8 +51,13 @@ final class HarvestOnce {
             endpoint.getConfiguration().setInbox(null);
             endpoint.getConfiguration().setDiscover(false);
             if (route.getConsumer() instanceof ScheduledPollConsumer consumer) {
-                // Run from a script: poll at once, not after the daemon's start-up grace.
+                // Run from a script: poll at once, not after the daemon's start-up grace; and while a job has not ended,
+                // ask again soon (every WAITING_POLL, every WAITING_POLL x 5 after ten such polls), not at the
+                // daemon's pace; a pipeline whose own delay is shorter keeps it.
                 consumer.setInitialDelay(0);
+                consumer.setDelay(Math.min(consumer.getDelay(), WAITING_POLL.toMillis()));
+                consumer.setBackoffIdleThreshold(10);
+                consumer.setBackoffMultiplier(4);
             }
             try {
                 endpoint.requireCredentials();

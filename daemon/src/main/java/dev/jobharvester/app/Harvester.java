@@ -30,6 +30,14 @@ public final class Harvester {
     static final Map<String, String> PIPELINES_NOT_STARTED = Map.of("camel.main.auto-startup", "false",
             "camel.management.enabled", "false", "camel.metrics.enabled", "false", "camel.main.jmx-enabled", "false");
 
+    static {
+        // The management server serves no file from the class path; resolving them would unpack into a vertx-cache-*
+        // folder of the temp directory at every start, left there when the process ends.
+        if (System.getProperty("vertx.disableFileCPResolving") == null) {
+            System.setProperty("vertx.disableFileCPResolving", "true");
+        }
+    }
+
     private Harvester() {
     }
 
@@ -45,6 +53,8 @@ public final class Harvester {
         main.setPropertyPlaceholderLocations(String.join(",", locations(config)));
         overrides.forEach(main::addOverrideProperty);
         main.addOverrideProperty(ROUTES, existingRoutes(setting(config, overrides, ROUTES)));
+        main.bind("managementAddress", new ManagementAddress());
+        JolokiaPolicy.apply(main, Boolean.parseBoolean(setting(config, overrides, JolokiaPolicy.OPERATIONS)));
         return main;
     }
 

@@ -21,7 +21,7 @@ public final class HarvesterMain {
                            [--data-dir DIR]
               demo       start a simulated TensorPool, harvest three jobs into demo-output/, print what happened
               simulator  serve the simulated platform APIs until stopped [--port N] [--large-file-bytes N]
-              help       this text
+              help       this text (also --help, -h)
 
             --config FILE  a settings file; it overrides config/application.properties of the working directory,
                            which overrides the defaults in the jar; environment variables and -D override all three
@@ -39,6 +39,10 @@ public final class HarvesterMain {
     }
 
     static int run(String[] args) throws Exception {
+        if (Arrays.asList(args).contains("--help") || Arrays.asList(args).contains("-h")) {
+            System.out.print(USAGE);
+            return ExitCodes.OK;
+        }
         String command = args.length > 0 && !args[0].startsWith("--") ? args[0] : "run";
         String[] options = args.length > 0 && !args[0].startsWith("--") ? Arrays.copyOfRange(args, 1, args.length) : args;
         CommandLine line;
@@ -71,7 +75,11 @@ public final class HarvesterMain {
                 Configurator.setRootLevel(Level.WARN);
                 yield ConfigCheck.run(config, System.out, System.err);
             }
-            case "harvest" -> HarvestOnce.run(config, line, System.out, System.err);
+            case "harvest" -> {
+                // What the run did, not Camel's start-up and stop: the harvester's own lines stay.
+                Configurator.setLevel("org.apache.camel", Level.WARN);
+                yield HarvestOnce.run(config, line, System.out, System.err);
+            }
             case "ledger" -> LedgerReport.run(config, line, System.out, System.err);
             case "demo" -> Demo.run(config);
             case "simulator" -> SimulatorCommand.run(line);

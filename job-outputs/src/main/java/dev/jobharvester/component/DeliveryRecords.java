@@ -34,14 +34,18 @@ final class DeliveryRecords {
     private final Ledger ledger;
     private final HarvestStatistics statistics;
     private final int maxFileAttempts;
+    private final long progressIntervalNanos;
     /** Why files that went to the sink in this poll could not be recorded (the last reason). */
     private final AtomicReference<String> unrecorded = new AtomicReference<>();
 
-    DeliveryRecords(String provider, Ledger ledger, HarvestStatistics statistics, int maxFileAttempts) {
+    /** @param progressInterval how often a job still being harvested logs how far it is, in milliseconds */
+    DeliveryRecords(String provider, Ledger ledger, HarvestStatistics statistics, int maxFileAttempts,
+            long progressInterval) {
         this.provider = provider;
         this.ledger = ledger;
         this.statistics = statistics;
         this.maxFileAttempts = maxFileAttempts;
+        this.progressIntervalNanos = progressInterval * 1_000_000;
     }
 
     /** Runs a write after the sink is done with a file (see the class). */
@@ -66,7 +70,10 @@ final class DeliveryRecords {
         if (body.isComplete()) {
             ledger.delivered(DeliveredFile.file(job.jobKey, path, body.bytesRead(), body.sha256(), sourcePath));
             statistics.delivered(body.bytesRead());
-            job.bytesThisRun.add(body.bytesRead());
+            job.progress.delivered(body.bytesRead());
+            if (job.progress.due(progressIntervalNanos)) {
+                LOG.info("{} job {}: {} delivered", provider, job.jobId, job.progress.describe());
+            }
         } else if (!body.isOpened()) {
             LOG.info("{}/{}: the route finished without reading the file; recorded as skipped by the route",
                     job.jobKey, path);
@@ -92,7 +99,7 @@ final class DeliveryRecords {
     /** @param key the refused file's place in the ledger: its sink path, or a made-up one when it has none */
     void refuse(TrackedJob job, String key, String sourcePath, String reason) {
         if (recordOnce(job, key, Kind.REFUSED, sourcePath, reason)) {
-            LOG.error("{} job {}: output {} refused, {}", provider, job.jobId, SinkNames.printable(sourcePath), reason);
+            LOG.warn("{} job {}: output {} refused, {}", provider, job.jobId, SinkNames.printable(sourcePath), reason);
         }
     }
 
@@ -145,9 +152,13 @@ final class DeliveryRecords {
         job.harvested();
         statistics.deliveredToSink();
         long elapsed = job.harvestNanos();
-        LOG.info("{} job {} harvested: {} files, {} in {} s at {}{}; manifest delivered", provider, job.jobId,
-                summary.files(), Progress.bytes(summary.bytes()), String.format(Locale.ROOT, "%.1f", elapsed / 1e9),
-                Progress.rate(job.bytesThisRun.sum(), elapsed),
+        long files = job.progress.filesThisRun();
+        String thisRun = files == summary.files() ? ""
+                : String.format(Locale.ROOT, " (%,d of them in earlier runs)", summary.files() - files);
+        LOG.info("{} job {} harvested: {} files, {}{}; this run {} files in {} s at {}{}; manifest delivered", provider,
+                job.jobId, String.format(Locale.ROOT, "%,d", summary.files()), Progress.bytes(summary.bytes()), thisRun,
+                String.format(Locale.ROOT, "%,d", files), String.format(Locale.ROOT, "%.1f", elapsed / 1e9),
+                Progress.rate(job.progress.bytesThisRun(), elapsed),
                 summary.others() == 0 ? "" : " (" + summary.others() + " refused or skipped, see the manifest)");
     }
 }

@@ -119,7 +119,8 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
             renewals.scheduleWithFixedDelay(this::renewLeases, every, every, TimeUnit.MILLISECONDS);
         }
         sinkOutage = new SinkOutage(getRouteId());
-        records = new DeliveryRecords(provider.name(), ledger, statistics, configuration.getMaxFileAttempts());
+        records = new DeliveryRecords(provider.name(), ledger, statistics, configuration.getMaxFileAttempts(),
+                configuration.getProgressInterval());
         freshLocations = new FreshLocations(provider, getEndpoint().downloadPolicy());
         discovery = getEndpoint().discoveryFilter();
         transfers = executors.newCachedThreadPool(this, "job-outputs-transfers-" + getRouteId());
@@ -358,6 +359,7 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
     /** Harvests the job's pages in turn, then its manifest once every file is in. */
     private void harvestPages(TrackedJob job) throws Exception {
         boolean allIn = true;
+        job.progress.newPass();
         String page = null;
         do {
             Optional<OutputPage> listed = provider.outputs(job.jobId, page);
@@ -374,6 +376,7 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
             for (Map.Entry<String, OutputFile> listedFile : listedFiles.entrySet()) {
                 String path = listedFile.getKey();
                 OutputFile file = listedFile.getValue();
+                job.progress.listed(file.size(), recorded.containsKey(path));
                 if (recorded.containsKey(path)) {
                     continue;
                 }
@@ -390,6 +393,9 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
                     batch.add((Supplier<Exchange>) () -> fileExchange(job, path, file));
                 }
                 sent.add(path);
+            }
+            if (listed.get().next() == null) {
+                job.progress.listingComplete();
             }
             processBatch(batch);
             ledger.sync();

@@ -8,7 +8,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * A job a consumer watches, and the rules of its life, without Camel: waiting (polled until its platform says it
@@ -47,7 +46,7 @@ final class TrackedJob {
     private JobStatus terminal;
     private int errorsInARow;
     private long harvestStartedNanos;
-    final LongAdder bytesThisRun = new LongAdder();
+    final JobProgress progress = new JobProgress();
     /** Failed attempts per file path, in this run. */
     final Map<String, Integer> fileFailures = new ConcurrentHashMap<>();
     /** The last page listed again for fresh locations; guarded by the job itself. */

@@ -38,7 +38,6 @@ import org.slf4j.LoggerFactory;
  */
 public class DownloadStream extends VerifiedBody {
 
-    private static final int MAX_ERROR_TEXT = 512;
     private static final Logger LOG = LoggerFactory.getLogger(DownloadStream.class);
     private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-\\d+/(\\d+|\\*)");
 
@@ -339,7 +338,7 @@ public class DownloadStream extends VerifiedBody {
         // listing made shortly before for other files may hold a location that has expired too, and once that one
         // has failed the next listing is a new one.
         for (int refreshes = 0; response.getCode() == 403 && refreshes < 2; refreshes++) {
-            String reason = errorText(response.getEntity());
+            String reason = ErrorAnswer.text(response.getEntity());
             drop();
             refresh("storage answered 403" + reason);
             response = get(from, to);
@@ -348,13 +347,13 @@ public class DownloadStream extends VerifiedBody {
         HttpEntity entity = response.getEntity();
         if (status == 429 || status == 503) {
             long retryAfter = RetryAfter.millis(response);
-            String detail = entity == null ? "" : errorText(entity);
+            String detail = entity == null ? "" : ErrorAnswer.text(entity);
             drop();
             throw new BusyStorageException(label + ": storage answered " + status + " for "
                     + Redact.url(file.location()) + detail, retryAfter);
         }
         if ((status != 200 && status != 206) || entity == null) {
-            String detail = entity == null ? "" : errorText(entity);
+            String detail = entity == null ? "" : ErrorAnswer.text(entity);
             drop();
             throw new IOException(label + ": storage answered " + status + " for " + Redact.url(file.location())
                     + detail);
@@ -499,7 +498,7 @@ public class DownloadStream extends VerifiedBody {
             HttpEntity entity = answer.getEntity();
             if (answer.getCode() != 206 || entity == null) {
                 throw new IOException(label + ": storage answered " + answer.getCode() + " for the range " + from + "-"
-                        + to + (entity == null ? "" : errorText(entity)));
+                        + to + (entity == null ? "" : ErrorAnswer.text(entity)));
             }
             checkRange(from, answer.getFirstHeader(HttpHeaders.CONTENT_RANGE));
             String answered = validatorOf(answer);
@@ -550,18 +549,6 @@ public class DownloadStream extends VerifiedBody {
             throw new IOException(label + ": the body ended after " + bytesRead() + " of " + expectedSize + " bytes");
         }
         markComplete();
-    }
-
-    private static String errorText(HttpEntity entity) {
-        if (entity == null) {
-            return "";
-        }
-        try (InputStream in = entity.getContent()) {
-            String text = new String(in.readNBytes(MAX_ERROR_TEXT), StandardCharsets.UTF_8).strip();
-            return text.isEmpty() ? "" : ": " + text.replaceAll("\\s+", " ");
-        } catch (IOException e) {
-            return "";
-        }
     }
 
     /** Cuts the current connection, if any, so the next read starts a new one. */

@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.core.LogEvent;
 import org.apache.logging.log4j.core.Logger;
@@ -14,6 +15,7 @@ import org.apache.logging.log4j.core.config.Property;
 public final class CapturedLog extends AbstractAppender implements AutoCloseable {
 
     private final List<String> lines = new CopyOnWriteArrayList<>();
+    private final List<String> warnings = new CopyOnWriteArrayList<>();
 
     private CapturedLog() {
         super("captured", null, null, true, Property.EMPTY_ARRAY);
@@ -33,6 +35,19 @@ public final class CapturedLog extends AbstractAppender implements AutoCloseable
             event.getThrown().printStackTrace(new PrintWriter(text));
         }
         lines.add(text.toString());
+        if (event.getLevel().isMoreSpecificThan(Level.WARN)) {
+            warnings.add(event.getLevel() + " " + text);
+        }
+    }
+
+    /** The events at WARN or above, each with its level. */
+    public List<String> warnings() {
+        return List.copyOf(warnings);
+    }
+
+    /** The lines an operator would read: one per event, plus those of its stack trace. */
+    public long printedLines() {
+        return lines.stream().mapToLong(text -> text.lines().count()).sum();
     }
 
     public List<String> lines() {

@@ -1,6 +1,8 @@
 package dev.jobharvester.sim;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /** Ready-made sets of simulated jobs, shared by the demo, the simulator command and tests. */
 public final class Scenarios {
@@ -9,6 +11,9 @@ public final class Scenarios {
     public static final String CRASHED = "tp-demo-crashed";
     public static final String SWEEP = "tp-demo-sweep";
     public static final String LARGE = "tp-large";
+    public static final String SCENE = "4f1c2a7e-0b7d-4e7b-9b1a-2f0c6d3e8a51";
+    public static final String FORECAST = "job_demoforecast0000000001";
+    public static final String INFERENCE = "0b6a9a54-8d8b-4a0e-9a57-3c1f0e2d7b11";
 
     private Scenarios() {
     }
@@ -32,6 +37,24 @@ public final class Scenarios {
                         JobScript.start("pending", 1).then("running", 3).thenStays("completed"),
                         SimFile.of("results/sweep.json", 16_384),
                         SimFile.of("results/plots/loss.png", 300_000))));
+    }
+
+    /** The demo's jobs on every platform: {@link #tensorPoolDemo}'s three, and one ending well on each of the others. */
+    public static Map<String, List<SimJob>> demo(Simulator simulator) {
+        Map<String, List<SimJob>> jobs = new LinkedHashMap<>();
+        jobs.put(TensorPoolApi.NAME, tensorPoolDemo(simulator));
+        jobs.put(PixxelApi.NAME, List.of(simulator.addJob(PixxelApi.NAME, SimJob.of(SCENE,
+                JobScript.start("running", 2).thenStays("completed"),
+                SimFile.of("scene/band-1.tif", 2L << 20),
+                SimFile.of("scene/meta/info.json", 3_000)))));
+        jobs.put(ArchetypeApi.NAME, List.of(simulator.addJob(ArchetypeApi.NAME, SimJob.of(FORECAST,
+                JobScript.start("PENDING", 1).then("RUNNING", 1).thenStays("COMPLETED"),
+                SimFile.of("forecast/input-1/forecast.json", 40_000),
+                SimFile.of("forecast/input-1/forecast.png", 250_000)))));
+        jobs.put(ChutesApi.NAME, List.of(simulator.addJob(ChutesApi.NAME, SimJob.of(INFERENCE,
+                JobScript.start("running", 1).thenStays("finished"),
+                SimFile.of("output.jsonl", 120_000)))));
+        return jobs;
     }
 
     /** One completed TensorPool job with a single file of the given size, generated as it is served. */

@@ -1,0 +1,97 @@
+package dev.jobharvester.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.jobharvester.sim.JobScript;
+import dev.jobharvester.sim.SimFile;
+import dev.jobharvester.sim.SimJob;
+import dev.jobharvester.sim.Simulator;
+import dev.jobharvester.sim.TensorPoolApi;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AutoClose;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The shaded jar as a new user runs it: copied alone into an empty folder, with no settings file and no routes folder
+ * beside it; the defaults inside it, the environment for the rest.
+ */
+class StandaloneJarIT {
+
+    private static final Path JAR = Path.of("target", "job-harvester.jar");
+
+    @TempDir
+    Path folder;
+    @AutoClose
+    private final Simulator simulator = Simulator.started();
+
+    private ProcessBuilder java(String... arguments) throws IOException {
+        Files.copy(JAR, folder.resolve(JAR.getFileName()));
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", "job-harvester.jar"));
+        command.addAll(List.of(arguments));
+        ProcessBuilder builder = new ProcessBuilder(command).directory(folder.toFile()).redirectErrorStream(true)
+                .redirectOutput(folder.resolve("output.log").toFile());
+        // Nothing of the developer's environment leaks into the user's.
+        builder.environment().keySet().removeIf(name -> name.startsWith("HARVESTER_") || name.startsWith("TENSORPOOL_"));
+        return builder;
+    }
+
+    private String output() throws IOException {
+        return Files.readString(folder.resolve("output.log"));
+    }
+
+    @Test
+    void theDemoRunsFromAnEmptyFolderWithTheJarAlone() throws Exception {
+        Process demo = java("demo").start();
+        assertThat(demo.waitFor(3, TimeUnit.MINUTES)).as("the demo ended").isTrue();
+        assertThat(demo.exitValue()).as("exit code; output:%n%s", output()).isZero();
+        for (String platform : List.of("tensorpool", "pixxel", "archetype", "chutes")) {
+            assertThat(output()).contains("\n" + platform + " job ");
+        }
+        assertThat(output()).contains("SHA-256 matches the source").doesNotContain("MISSING", "DIFFERS");
+        try (Stream<Path> beside = Files.list(folder)) {
+            assertThat(beside.map(p -> p.getFileName().toString()))
+                    .containsExactlyInAnyOrder("job-harvester.jar", "output.log", "demo-output");
+        }
+    }
+
+    @Test
+    void runWithOnlyEnvironmentVariablesHarvestsAndStopsOnSigterm() throws Exception {
+        List<SimFile> files = List.of(SimFile.of("model.bin", 1_000_000), SimFile.of("log.txt", 100));
+        simulator.addJob(TensorPoolApi.NAME, SimJob.of("j1", JobScript.always("completed"), files));
+        ProcessBuilder run = java("run");
+        run.environment().putAll(Map.of(
+                "TENSORPOOL_API_URL", simulator.apiUrl(TensorPoolApi.NAME),
+                "TENSORPOOL_KEY", simulator.apiKey(TensorPoolApi.NAME),
+                "TENSORPOOL_JOB_IDS", "j1",
+                "HARVESTER_POLL_DELAY", "200",
+                "HARVESTER_ALLOWED_HOSTS", "127.0.0.1",
+                "HARVESTER_ALLOW_HTTP", "true",
+                "HARVESTER_MANAGEMENT_PORT", "0"));
+        Process daemon = run.start();
+        try {
+            Path job = folder.resolve("harvested").resolve("tensorpool").resolve("j1");
+            await().atMost(Duration.ofSeconds(60)).failFast(() -> !daemon.isAlive())
+                    .until(() -> Files.exists(job.resolve("_manifest.json")));
+            for (SimFile file : files) {
+                assertThat(Digests.sha256(job.resolve(file.path()))).isEqualTo(file.sha256());
+            }
+            assertThat(folder.resolve("data").resolve("ledger")).isDirectory();
+        } finally {
+            daemon.destroy();
+            assertThat(daemon.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        }
+        assertThat(daemon.exitValue()).as("output:%n%s", output()).isEqualTo(143);
+        assertThat(output()).doesNotContain(simulator.apiKey(TensorPoolApi.NAME));
+    }
+}
