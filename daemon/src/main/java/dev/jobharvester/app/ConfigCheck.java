@@ -21,7 +21,7 @@ final class ConfigCheck {
         try {
             main.start();
         } catch (Exception e) {
-            err.println("job-harvester check: " + Harvester.sources(config) + ": " + Harvester.describe(e));
+            err.println("job-harvester check: " + SettingsSources.describe(config) + ": " + Harvester.describe(e));
             return ExitCodes.CONFIG;
         }
         try {
@@ -31,13 +31,13 @@ final class ConfigCheck {
                     try {
                         endpoint.ledgerName(route);
                     } catch (IllegalArgumentException e) {
-                        err.println("job-harvester check: " + Harvester.sources(config) + ": " + route.getRouteId() + " ("
+                        err.println("job-harvester check: " + SettingsSources.describe(config) + ": " + route.getRouteId() + " ("
                                 + route.getSourceLocationShort() + "): " + e.getMessage());
                         return ExitCodes.CONFIG;
                     }
                 }
             }
-            out.println("job-harvester check: " + Harvester.sources(config) + ": fine; " + context.getRoutes().size() + " pipelines:");
+            out.println("job-harvester check: " + SettingsSources.describe(config) + ": fine; " + context.getRoutes().size() + " pipelines:");
             for (Route route : context.getRoutes()) {
                 String source = route.getEndpoint() instanceof JobOutputsEndpoint endpoint
                         ? "job-outputs:" + endpoint.getConfiguration().getProvider() : route.getEndpoint().getEndpointBaseUri();

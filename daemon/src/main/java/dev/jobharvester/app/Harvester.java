@@ -4,28 +4,22 @@ import com.jcraft.jsch.JSch;
 import dev.jobharvester.common.Failures;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
 import java.util.stream.Collectors;
+import org.apache.camel.component.properties.PropertiesComponent;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.main.Main;
 
 /**
- * The daemon as camel-main runs it. Settings, each source overriding the ones before it: the defaults inside the jar,
- * {@code config/application.properties} of the working directory when there is one, the {@code --config} file,
- * environment variables ({@code harvester.poll-delay} as {@code HARVESTER_POLL_DELAY}), {@code -D} system properties.
- * Pipelines: the shipped ones inside the jar (each switched on or off by a setting), and the user's in {@code routes/}.
+ * The daemon as camel-main runs it: settings from {@link SettingsSources}; pipelines, the shipped ones inside the jar
+ * (each switched on or off by a setting), and the user's in {@code routes/}.
  */
 public final class Harvester {
 
     private static final String ROUTES = "camel.main.routes-include-pattern";
-    /** Every setting with its default and its documentation. */
-    static final String DEFAULTS = "classpath:application.properties";
-    /** The settings file read from the working directory when it exists. */
-    public static final Path LOCAL_CONFIG = Path.of("config", "application.properties");
     /** For commands that build the pipelines without running them: no route starts, no port is opened. */
     static final Map<String, String> PIPELINES_NOT_STARTED = Map.of("camel.main.auto-startup", "false",
             "camel.management.enabled", "false", "camel.metrics.enabled", "false", "camel.main.jmx-enabled", "false");
@@ -50,25 +44,30 @@ public final class Harvester {
         // try counts toward the server's lockout (fail2ban, MaxAuthTries). JSch has this setting only globally.
         JSch.setConfig("MaxAuthTries", "1");
         Main main = new Main();
-        main.setPropertyPlaceholderLocations(String.join(",", locations(config)));
-        overrides.forEach(main::addOverrideProperty);
-        main.addOverrideProperty(ROUTES, existingRoutes(setting(config, overrides, ROUTES)));
+        main.setPropertyPlaceholderLocations(SettingsSources.locations(config));
+        Map<String, String> winning = new HashMap<>(SettingsSources.overriding());
+        winning.putAll(overrides);
+        winning.forEach(main::addOverrideProperty);
+        main.addOverrideProperty(ROUTES, existingRoutes(setting(config, winning, ROUTES)));
         main.bind("managementAddress", new ManagementAddress());
-        JolokiaPolicy.apply(main, Boolean.parseBoolean(setting(config, overrides, JolokiaPolicy.OPERATIONS)));
+        JolokiaPolicy.apply(main, Boolean.parseBoolean(setting(config, winning, JolokiaPolicy.OPERATIONS)));
         return main;
     }
 
-    /** A setting as the daemon would read it (the file, the environment), without building any pipeline. */
+    /** A setting as the daemon would read it (the files, the environment, -D), without building any pipeline. */
     static String setting(Path config, String key) {
-        return setting(config, Map.of(), key);
+        return setting(config, SettingsSources.overriding(), key);
     }
 
     private static String setting(Path config, Map<String, String> overrides, String key) {
         DefaultCamelContext context = new DefaultCamelContext();
-        context.getPropertiesComponent().setLocation(String.join(",", locations(config)));
+        PropertiesComponent properties = (PropertiesComponent) context.getPropertiesComponent();
+        properties.setLocation(SettingsSources.locations(config));
+        properties.setEnvironmentVariableMode(PropertiesComponent.ENVIRONMENT_VARIABLES_MODE_FALLBACK);
+        properties.setSystemPropertiesMode(PropertiesComponent.SYSTEM_PROPERTIES_MODE_FALLBACK);
         Properties overriding = new Properties();
         overriding.putAll(overrides);
-        context.getPropertiesComponent().setOverrideProperties(overriding);
+        properties.setOverrideProperties(overriding);
         return context.resolvePropertyPlaceholders("{{" + key + "}}");
     }
 
@@ -80,29 +79,6 @@ public final class Harvester {
         return Arrays.stream(patterns.split(",")).map(String::trim)
                 .filter(p -> !p.startsWith("file:") || Files.isDirectory(Path.of(p.substring(5)).getParent()))
                 .collect(Collectors.joining(","));
-    }
-
-    /** The settings files, the one that wins first: Camel answers a key from the first location that has it. */
-    static List<String> locations(Path config) {
-        List<String> locations = new ArrayList<>();
-        if (config != null) {
-            locations.add("file:" + config.toAbsolutePath());
-        }
-        locations.add("file:" + LOCAL_CONFIG.toAbsolutePath() + ";optional=true");
-        locations.add(DEFAULTS);
-        return locations;
-    }
-
-    /** The settings files that are read, for messages: "the defaults in the jar + config/application.properties". */
-    static String sources(Path config) {
-        List<String> sources = new ArrayList<>(List.of("the defaults in the jar"));
-        if (Files.isRegularFile(LOCAL_CONFIG)) {
-            sources.add(LOCAL_CONFIG.toString());
-        }
-        if (config != null) {
-            sources.add(config.toString());
-        }
-        return String.join(" + ", sources);
     }
 
     /** One readable line per distinct message in the cause chain, the root cause last. */

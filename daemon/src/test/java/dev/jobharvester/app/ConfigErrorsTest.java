@@ -126,4 +126,23 @@ class ConfigErrorsTest {
     void anUnknownCommandIsRefused() throws Exception {
         assertThat(HarvesterMain.run(new String[] {"harvest-everything"})).isEqualTo(ExitCodes.CONFIG);
     }
+
+    @Test
+    void helpPrintsTheUsageAloneWhereverItIsAsked() throws Exception {
+        PrintStream stdout = System.out;
+        PrintStream stderr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            assertThat(HarvesterMain.run(new String[] {"--help"})).isZero();
+            assertThat(HarvesterMain.run(new String[] {"harvest", "--route", "x", "-h"})).isZero();
+        } finally {
+            System.setOut(stdout);
+            System.setErr(stderr);
+        }
+        assertThat(out.toString(StandardCharsets.UTF_8)).startsWith("usage: java -jar job-harvester.jar");
+        assertThat(err.toString(StandardCharsets.UTF_8)).isEmpty();
+    }
 }

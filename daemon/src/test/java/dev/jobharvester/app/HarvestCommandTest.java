@@ -70,6 +70,20 @@ class HarvestCommandTest {
     }
 
     @Test
+    void waitingForAJobAsksAgainWithinSecondsNotAtTheDaemonsPollDelay() throws Exception {
+        Map<String, String> settings = RunningHarvester.settings(simulator, dir);
+        settings.put("harvester.poll-delay", "30000");
+        OneShot daemonPaced = new OneShot(SettingsFile.write(dir, settings));
+        SimJob job = simulator.addJob(NAME, SimJob.of("tp-soon", JobScript.start("pending", 2).then("running", 2)
+                .thenStays("completed"), SimFile.of("out.bin", 10_000)));
+
+        assertThat(daemonPaced.harvest("--route", "tensorpool-to-directory", "--jobs", job.id(), "--wait", "20"))
+                .as("exit code; printed: %s", daemonPaced.printed()).isZero();
+        assertThat(daemonPaced.printed()).contains("tensorpool job tp-soon: harvested");
+        Delivered.assertComplete(NAME, RunningHarvester.output(dir), job, "completed");
+    }
+
+    @Test
     void aJobWhoseFileKeepsFailingEndsWithExitCodeOneAndTheLedgerShowsItParked() throws Exception {
         SimFile broken = SimFile.of("broken.bin", 200_000).abortAfter(10_000, Integer.MAX_VALUE);
         SimJob job = simulator.addJob(NAME, SimJob.of("tp-broken", JobScript.always("completed"), broken,

@@ -34,10 +34,12 @@ class StandaloneJarIT {
     @AutoClose
     private final Simulator simulator = Simulator.started();
 
-    private ProcessBuilder java(String... arguments) throws IOException {
+    /** {@code java [jvmOptions] -jar job-harvester.jar arguments}, in the folder, with the jar copied there. */
+    private ProcessBuilder java(List<String> jvmOptions, String... arguments) throws IOException {
         Files.copy(JAR, folder.resolve(JAR.getFileName()));
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", "job-harvester.jar"));
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-jar", "job-harvester.jar"));
         command.addAll(List.of(arguments));
         ProcessBuilder builder = new ProcessBuilder(command).directory(folder.toFile()).redirectErrorStream(true)
                 .redirectOutput(folder.resolve("output.log").toFile());
@@ -52,7 +54,7 @@ class StandaloneJarIT {
 
     @Test
     void theDemoRunsFromAnEmptyFolderWithTheJarAlone() throws Exception {
-        Process demo = java("demo").start();
+        Process demo = java(List.of(), "demo").start();
         assertThat(demo.waitFor(3, TimeUnit.MINUTES)).as("the demo ended").isTrue();
         assertThat(demo.exitValue()).as("exit code; output:%n%s", output()).isZero();
         for (String platform : List.of("tensorpool", "pixxel", "archetype", "chutes")) {
@@ -67,26 +69,59 @@ class StandaloneJarIT {
 
     @Test
     void runWithOnlyEnvironmentVariablesHarvestsAndStopsOnSigterm() throws Exception {
-        List<SimFile> files = List.of(SimFile.of("model.bin", 1_000_000), SimFile.of("log.txt", 100));
-        simulator.addJob(TensorPoolApi.NAME, SimJob.of("j1", JobScript.always("completed"), files));
-        ProcessBuilder run = java("run");
-        run.environment().putAll(Map.of(
-                "TENSORPOOL_API_URL", simulator.apiUrl(TensorPoolApi.NAME),
+        SimJob job = simulator.addJob(TensorPoolApi.NAME, SimJob.of("j1", JobScript.always("completed"),
+                SimFile.of("model.bin", 1_000_000), SimFile.of("log.txt", 100)));
+        ProcessBuilder run = java(List.of(), "run");
+        run.environment().putAll(pointedAtTheSimulator());
+        run.environment().put("TENSORPOOL_JOB_IDS", "j1");
+        harvestUntilStopped(run, job, folder.resolve("harvested"), folder.resolve("data"));
+    }
+
+    /**
+     * Each source of settings overrides the ones before it: the jar's defaults, config/application.properties of the
+     * working directory, --config, the environment, -D.
+     */
+    @Test
+    void eachSourceOfSettingsOverridesTheOnesBeforeIt() throws Exception {
+        SimJob job = simulator.addJob(TensorPoolApi.NAME, SimJob.of("j2", JobScript.always("completed"),
+                SimFile.of("out.bin", 50_000)));
+        Files.createDirectories(folder.resolve("config"));
+        Files.writeString(folder.resolve("config/application.properties"), """
+                tensorpool.job-ids = j2
+                harvester.output-dir = from-local-file
+                harvester.data-dir = from-local-file-data
+                """);
+        Files.writeString(folder.resolve("given.properties"), """
+                harvester.output-dir = from-config-option
+                harvester.data-dir = from-config-option-data
+                """);
+        ProcessBuilder run = java(List.of("-Dharvester.data-dir=from-system-property"), "run", "--config",
+                "given.properties");
+        run.environment().putAll(pointedAtTheSimulator());
+        run.environment().put("HARVESTER_DATA_DIR", "from-environment");
+        harvestUntilStopped(run, job, folder.resolve("from-config-option"), folder.resolve("from-system-property"));
+        assertThat(folder.resolve("from-local-file")).doesNotExist();
+        assertThat(folder.resolve("from-environment")).doesNotExist();
+    }
+
+    private Map<String, String> pointedAtTheSimulator() {
+        return Map.of("TENSORPOOL_API_URL", simulator.apiUrl(TensorPoolApi.NAME),
                 "TENSORPOOL_KEY", simulator.apiKey(TensorPoolApi.NAME),
-                "TENSORPOOL_JOB_IDS", "j1",
                 "HARVESTER_POLL_DELAY", "200",
                 "HARVESTER_ALLOWED_HOSTS", "127.0.0.1",
                 "HARVESTER_ALLOW_HTTP", "true",
-                "HARVESTER_MANAGEMENT_PORT", "0"));
+                "HARVESTER_MANAGEMENT_PORT", "0");
+    }
+
+    /** Runs the daemon until the job's manifest is in the output folder, checks it, and stops it with SIGTERM. */
+    private void harvestUntilStopped(ProcessBuilder run, SimJob job, Path output, Path data) throws Exception {
         Process daemon = run.start();
         try {
-            Path job = folder.resolve("harvested").resolve("tensorpool").resolve("j1");
+            Path jobFolder = output.resolve("tensorpool").resolve(job.id());
             await().atMost(Duration.ofSeconds(60)).failFast(() -> !daemon.isAlive())
-                    .until(() -> Files.exists(job.resolve("_manifest.json")));
-            for (SimFile file : files) {
-                assertThat(Digests.sha256(job.resolve(file.path()))).isEqualTo(file.sha256());
-            }
-            assertThat(folder.resolve("data").resolve("ledger")).isDirectory();
+                    .until(() -> Files.exists(jobFolder.resolve("_manifest.json")));
+            assertThat(simulator.deliveryFaults(TensorPoolApi.NAME, job, jobFolder)).isEmpty();
+            assertThat(data.resolve("ledger")).isDirectory();
         } finally {
             daemon.destroy();
             assertThat(daemon.waitFor(60, TimeUnit.SECONDS)).isTrue();

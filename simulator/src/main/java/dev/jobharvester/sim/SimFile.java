@@ -1,5 +1,12 @@
 package dev.jobharvester.sim;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -51,6 +58,24 @@ public final class SimFile {
 
     public Content content() {
         return content;
+    }
+
+    /** Whether a delivered copy under {@code jobFolder} has this file's exact bytes (SHA-256). */
+    public boolean deliveredUnder(Path jobFolder) throws IOException {
+        Path copy = jobFolder.resolve(path);
+        if (!Files.isRegularFile(copy)) {
+            return false;
+        }
+        try (InputStream in = Files.newInputStream(copy)) {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            byte[] buffer = new byte[64 * 1024];
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                digest.update(buffer, 0, n);
+            }
+            return HexFormat.of().formatHex(digest.digest()).equals(sha256());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     public String sha256() {

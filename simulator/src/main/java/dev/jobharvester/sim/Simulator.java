@@ -14,6 +14,7 @@ import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -219,6 +220,24 @@ public final class Simulator implements AutoCloseable {
                 .map(f -> api(platform).downloadPath(job, f)).orElse(null);
         return apiPath != null ? log.served("api", "/" + platform + apiPath)
                 : log.served("storage", objectPath(platform, jobId, path));
+    }
+
+    /**
+     * What is wrong with a job's delivery into a folder: files missing or unlike the source, files served more than
+     * once. Empty when every file is there, whole, and was fetched once.
+     */
+    public List<String> deliveryFaults(String platform, SimJob job, Path jobFolder) throws IOException {
+        List<String> faults = new ArrayList<>();
+        for (SimFile file : job.files()) {
+            if (!file.deliveredUnder(jobFolder)) {
+                faults.add(file.path() + ": missing, or not the source's bytes");
+            }
+            long served = downloads(platform, job.id(), file.path());
+            if (served != 1) {
+                faults.add(file.path() + ": served " + served + " times");
+            }
+        }
+        return faults;
     }
 
     private static String objectPath(String platform, String jobId, String path) {

@@ -10,13 +10,8 @@ import dev.jobharvester.sim.SimFile;
 import dev.jobharvester.sim.SimJob;
 import dev.jobharvester.sim.Simulator;
 import dev.jobharvester.sim.TensorPoolApi;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
 import org.apache.camel.main.Main;
 import org.junit.jupiter.api.AutoClose;
@@ -62,19 +57,11 @@ class ApplicationTest {
 
     @Test
     void harvestsEveryFileOnceVerifiedAndNothingAgainAfterARestart() throws Exception {
-        simulator.addJob(TensorPoolApi.NAME, SimJob.of("j1", JobScript.always("completed"), FILES));
+        SimJob job = simulator.addJob(TensorPoolApi.NAME, SimJob.of("j1", JobScript.always("completed"), FILES));
         harvest();
         assertThat(job().resolve("_manifest.json")).exists();
-        for (SimFile file : FILES) {
-            assertThat(sha256(job().resolve(file.path()))).as(file.path()).isEqualTo(file.sha256());
-        }
+        assertThat(simulator.deliveryFaults(TensorPoolApi.NAME, job, job())).isEmpty();
         harvest();
-        for (SimFile file : FILES) {
-            assertThat(simulator.downloads(TensorPoolApi.NAME, "j1", file.path())).as(file.path()).isEqualTo(1);
-        }
-    }
-
-    private static String sha256(Path file) throws IOException, NoSuchAlgorithmException {
-        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+        assertThat(simulator.deliveryFaults(TensorPoolApi.NAME, job, job())).as("after a restart").isEmpty();
     }
 }
