@@ -17,11 +17,12 @@ final class ConfigCheck {
     }
 
     static int run(Path config, PrintStream out, PrintStream err) {
+        String checked = "job-harvester check: " + SettingsSources.describe(config) + ": ";
         Main main = Harvester.create(config, Harvester.PIPELINES_NOT_STARTED);
         try {
             main.start();
         } catch (Exception e) {
-            err.println("job-harvester check: " + SettingsSources.describe(config) + ": " + Harvester.describe(e));
+            err.println(checked + Harvester.describe(e));
             return ExitCodes.CONFIG;
         }
         try {
@@ -31,13 +32,13 @@ final class ConfigCheck {
                     try {
                         endpoint.ledgerName(route);
                     } catch (IllegalArgumentException e) {
-                        err.println("job-harvester check: " + SettingsSources.describe(config) + ": " + route.getRouteId() + " ("
-                                + route.getSourceLocationShort() + "): " + e.getMessage());
+                        err.println(checked + route.getRouteId() + " (" + route.getSourceLocationShort() + "): "
+                                + e.getMessage());
                         return ExitCodes.CONFIG;
                     }
                 }
             }
-            out.println("job-harvester check: " + SettingsSources.describe(config) + ": fine; " + context.getRoutes().size() + " pipelines:");
+            out.println(checked + "fine; " + context.getRoutes().size() + " pipelines:");
             for (Route route : context.getRoutes()) {
                 String source = route.getEndpoint() instanceof JobOutputsEndpoint endpoint
                         ? "job-outputs:" + endpoint.getConfiguration().getProvider() : route.getEndpoint().getEndpointBaseUri();

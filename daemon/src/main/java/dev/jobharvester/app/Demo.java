@@ -53,7 +53,8 @@ final class Demo {
             jobs.forEach((platform, platformJobs) -> {
                 settings.put(platform + ".api-url", simulator.apiUrl(platform));
                 settings.put(platform + ".api-key", simulator.apiKey(platform));
-                settings.put(platform + ".job-ids", platformJobs.stream().map(SimJob::id).collect(Collectors.joining(",")));
+                settings.put(platform + ".job-ids",
+                        platformJobs.stream().map(SimJob::id).collect(Collectors.joining(",")));
                 settings.put("routes." + platform + "-to-directory.enabled", "true");
             });
             Main main = Harvester.create(config, settings);

@@ -28,7 +28,8 @@ final class JolokiaPolicy {
         thread.setContextClassLoader(new ClassLoader(previous) {
             @Override
             public InputStream getResourceAsStream(String name) {
-                return super.getResourceAsStream(name.equals(POLICY) || name.equals("/" + POLICY) ? WITH_OPERATIONS : name);
+                boolean policy = name.equals(POLICY) || name.equals("/" + POLICY);
+                return super.getResourceAsStream(policy ? WITH_OPERATIONS : name);
             }
         });
         try {

@@ -6,6 +6,8 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
+import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.util.Collection;
@@ -33,6 +35,9 @@ public class JdbcLedger extends ServiceSupport implements Ledger {
 
     private static final Logger LOG = LoggerFactory.getLogger(JdbcLedger.class);
     private static final int FETCH_SIZE = 500;
+    /** How long the database may go unasked before a poll checks that it still answers. */
+    private static final Duration PROBE_AFTER = Duration.ofSeconds(10);
+    private static final int PROBE_TIMEOUT_SECONDS = 2;
 
     private final DataSource dataSource;
     private final String where;
@@ -42,6 +47,10 @@ public class JdbcLedger extends ServiceSupport implements Ledger {
     /** The lease time in SQL: a number from the configuration, not text from outside. */
     private final String leaseInterval;
     private volatile boolean tablesReady;
+    /** Why the database could not be reached the last time it was asked, or null while it answers. */
+    private volatile String unreachable;
+    /** When the database last answered (System.nanoTime). */
+    private volatile long answeredAt = System.nanoTime();
     /** The leases this instance holds, by job key. */
     private final Map<String, JdbcLease> leases = new ConcurrentHashMap<>();
 
@@ -100,21 +109,66 @@ public class JdbcLedger extends ServiceSupport implements Ledger {
     /** Runs work on a pooled connection; a failure is named with what was being done. */
     private <T> T connected(String what, boolean transaction, Work<T> work) {
         try (Connection connection = dataSource.getConnection()) {
+            T result;
             if (!transaction) {
-                return work.run(connection);
+                result = work.run(connection);
+            } else {
+                connection.setAutoCommit(false);
+                try {
+                    result = work.run(connection);
+                    connection.commit();
+                } catch (SQLException | RuntimeException e) {
+                    connection.rollback();
+                    throw e;
+                }
             }
-            connection.setAutoCommit(false);
-            try {
-                T result = work.run(connection);
-                connection.commit();
-                return result;
-            } catch (SQLException | RuntimeException e) {
-                connection.rollback();
-                throw e;
-            }
+            answered();
+            return result;
         } catch (SQLException e) {
-            throw failure(what, e);
+            LedgerFailureException failure = failure(what, e);
+            if (isConnectionFailure(e)) {
+                unreachable = failure.getMessage();
+            }
+            throw failure;
         }
+    }
+
+    private void answered() {
+        unreachable = null;
+        answeredAt = System.nanoTime();
+    }
+
+    /** No connection could be had, or it broke (SQL state class 08); not a statement the database refused. */
+    private static boolean isConnectionFailure(SQLException e) {
+        return e instanceof SQLTransientConnectionException
+                || e.getSQLState() != null && e.getSQLState().startsWith("08");
+    }
+
+    /**
+     * While the database cannot be reached, no new file is taken (its record could not be written) and readiness says
+     * why. Every statement tells; {@link #retryWrites} also asks the database when nothing has for a while, so that an
+     * idle pipeline notices an outage too.
+     */
+    @Override
+    public String writeFailure() {
+        return unreachable;
+    }
+
+    @Override
+    public boolean retryWrites() {
+        if (unreachable != null || System.nanoTime() - answeredAt > PROBE_AFTER.toNanos()) {
+            try {
+                connected("be reached", false, connection -> {
+                    try (Statement probe = connection.createStatement()) {
+                        probe.setQueryTimeout(PROBE_TIMEOUT_SECONDS);
+                        return probe.execute("SELECT 1");
+                    }
+                });
+            } catch (LedgerFailureException e) {
+                LOG.debug("{}", e.getMessage());
+            }
+        }
+        return unreachable == null;
     }
 
     private LedgerFailureException failure(String what, SQLException e) {
