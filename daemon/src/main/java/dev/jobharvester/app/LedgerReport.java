@@ -3,26 +3,46 @@ package dev.jobharvester.app;
 import dev.jobharvester.download.Progress;
 import dev.jobharvester.ledger.DeliveredFile;
 import dev.jobharvester.ledger.FileLedger;
+import dev.jobharvester.ledger.JdbcLedger;
+import dev.jobharvester.ledger.JdbcUrls;
+import dev.jobharvester.ledger.Ledger;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.SQLException;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Locale;
+import org.postgresql.ds.PGSimpleDataSource;
 
 /**
- * {@code ledger}: what the ledgers under the data directory hold, read without changing them (a running daemon may
- * be writing): complete jobs, and for the others each file delivered, refused, skipped or parked with its error.
+ * {@code ledger}: what the ledgers hold, read without changing them (a running daemon may be writing): the file
+ * ledgers under the data directory, or the shared ledger in PostgreSQL when one is set; complete jobs, and for the
+ * others each file delivered, refused, skipped or parked with its error.
  */
 final class LedgerReport {
+
+    private static final String SHARED = "camel.component.job-outputs.ledger-url";
 
     private LedgerReport() {
     }
 
     static int run(Path config, CommandLine line, PrintStream out, PrintStream err) throws IOException {
-        Path dataDir = Path.of(line.option("data-dir", Harvester.setting(config, "harvester.data-dir")));
         String route = line.option("route", null);
+        try {
+            String shared = Harvester.setting(config, SHARED);
+            return shared.isBlank() ? fileLedgers(config, line, route, out, err) : sharedLedger(config, shared, route, out);
+        } catch (IOException | SQLException | RuntimeException e) {
+            err.println("job-harvester ledger: " + Harvester.describe(e));
+            return ExitCodes.FAILED;
+        }
+    }
+
+    private static int fileLedgers(Path config, CommandLine line, String route, PrintStream out, PrintStream err)
+            throws IOException {
+        Path dataDir = Path.of(line.option("data-dir", Harvester.setting(config, "harvester.data-dir")));
         Path ledgers = dataDir.resolve("ledger");
         if (!Files.isDirectory(ledgers)) {
             err.println("job-harvester ledger: no ledger under " + dataDir.toAbsolutePath()
@@ -31,19 +51,38 @@ final class LedgerReport {
         }
         try (DirectoryStream<Path> files = Files.newDirectoryStream(ledgers, route == null ? "*.jsonl" : route + ".jsonl")) {
             for (Path file : files) {
-                report(FileLedger.read(file), out);
+                String name = file.getFileName().toString();
+                report(FileLedger.read(file), name.substring(0, name.length() - ".jsonl".length()) + "  (" + file + ")",
+                        out);
             }
-        } catch (IOException | RuntimeException e) {
-            err.println("job-harvester ledger: " + Harvester.describe(e));
-            return ExitCodes.FAILED;
         }
         return ExitCodes.OK;
     }
 
-    private static void report(FileLedger ledger, PrintStream out) {
-        String name = ledger.file().getFileName().toString();
-        out.println(name.substring(0, name.length() - ".jsonl".length()) + "  (" + ledger.file() + ")");
-        for (String jobKey : ledger.jobKeys().stream().sorted().toList()) {
+    private static int sharedLedger(Path config, String url, String route, PrintStream out) throws SQLException {
+        PGSimpleDataSource database = new PGSimpleDataSource();
+        database.setURL(url);
+        String user = Harvester.setting(config, "camel.component.job-outputs.ledger-user");
+        String password = Harvester.setting(config, "camel.component.job-outputs.ledger-password");
+        if (!user.isBlank()) {
+            database.setUser(user);
+        }
+        if (!password.isBlank()) {
+            database.setPassword(password);
+        }
+        String where = JdbcUrls.redacted(url);
+        for (String pipeline : JdbcLedger.pipelines(database)) {
+            if (route == null || route.equals(pipeline)) {
+                report(new JdbcLedger(database, where, pipeline, "ledger-report", Duration.ZERO),
+                        pipeline + "  (postgresql " + where + ", shared)", out);
+            }
+        }
+        return ExitCodes.OK;
+    }
+
+    private static void report(Ledger ledger, String title, PrintStream out) {
+        out.println(title);
+        for (String jobKey : ledger.jobKeys()) {
             if (ledger.isJobComplete(jobKey)) {
                 out.println("  " + jobKey + "  complete; its files are listed in " + jobKey + "/_manifest.json in the"
                         + " sink");

@@ -11,7 +11,10 @@ import dev.jobharvester.sim.SimJob;
 import dev.jobharvester.sim.Simulator;
 import dev.jobharvester.sim.TensorPoolApi;
 import dev.jobharvester.testing.TcpProxy;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
@@ -83,5 +86,12 @@ class SharedLedgerOutageTest {
             assertThat(simulator.deliveryFaults(NAME, first, output.resolve(NAME).resolve(first.id()))).isEmpty();
             assertThat(simulator.deliveryFaults(NAME, during, output.resolve(NAME).resolve(during.id()))).isEmpty();
         }
+        // The ledger command reads the shared ledger as it reads file ledgers.
+        ByteArrayOutputStream listing = new ByteArrayOutputStream();
+        Path config = SettingsFile.write(dir, Map.of("camel.component.job-outputs.ledger-url", database.url()));
+        assertThat(LedgerReport.run(config, CommandLine.parse(new String[] {"--route", ROUTE}),
+                new PrintStream(listing, true, StandardCharsets.UTF_8), System.err)).isZero();
+        assertThat(listing.toString(StandardCharsets.UTF_8)).startsWith(ROUTE + "  (postgresql ")
+                .contains("tensorpool/tp-first  complete").contains("tensorpool/tp-during  complete");
     }
 }

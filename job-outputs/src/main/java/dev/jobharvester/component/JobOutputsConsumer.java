@@ -70,6 +70,8 @@ import org.slf4j.LoggerFactory;
  */
 public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
 
+    /** Status calls in flight at once, per pipeline. */
+    private static final int STATUS_CHECKS = 4;
     private static final Logger LOG = LoggerFactory.getLogger(JobOutputsConsumer.class);
 
     private final JobOutputsConfiguration configuration;
@@ -91,6 +93,8 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
     private ExecutorService downloads;
     /** Runs the jobs' turns, concurrentJobs at a time, so that a job whose files stall holds back no other. */
     private ExecutorService jobWorkers;
+    /** Asks the platform for jobs' states, apart from the job workers: a long harvest holds back no status check. */
+    private ExecutorService statusWorkers;
     /** The jobs whose turn runs now. */
     private final Set<String> busy = ConcurrentHashMap.newKeySet();
     /** Renews the leases of a shared ledger while their jobs are harvested; null with the file ledger. */
@@ -136,6 +140,7 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
         metrics = HarvestMetrics.bind(this);
         jobWorkers = executors.newFixedThreadPool(this, "job-outputs-jobs-" + getRouteId(),
                 configuration.getConcurrentJobs());
+        statusWorkers = executors.newFixedThreadPool(this, "job-outputs-status-" + getRouteId(), STATUS_CHECKS);
         if (configuration.getConcurrentDownloads() > 1) {
             // Lanes of several jobs at once: concurrentJobs x concurrentDownloads threads at most, none waiting for
             // another job's stalled lane.
@@ -159,7 +164,9 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
         ExecutorServiceManager executors = getEndpoint().getCamelContext().getExecutorServiceManager();
         // Not shutdown(): it waits up to 10 s per pool for lanes that may be stuck writing to a frozen sink, which only
         // the sink's own stop, after this one, unblocks.
-        Stream.of(jobWorkers, downloads, renewals, transfers).filter(Objects::nonNull).forEach(executors::shutdownNow);
+        Stream.of(statusWorkers, jobWorkers, downloads, renewals, transfers).filter(Objects::nonNull)
+                .forEach(executors::shutdownNow);
+        statusWorkers = null;
         jobWorkers = null;
         downloads = null;
         renewals = null;
@@ -209,17 +216,8 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
                     || !busy.add(job.jobId)) {
                 continue;
             }
-            try {
-                jobWorkers.execute(() -> {
-                    try {
-                        poll(job);
-                    } finally {
-                        busy.remove(job.jobId);
-                    }
-                });
+            if (inTurn(statusWorkers, job, () -> check(job))) {
                 count++;
-            } catch (RejectedExecutionException stopping) {
-                busy.remove(job.jobId);
             }
         }
         String notRecorded = records.takeUnrecorded();
@@ -230,22 +228,56 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
         return count;
     }
 
-    /** One job's turn, on a job worker: its state asked, and its files harvested when it ended. */
-    private void poll(TrackedJob job) {
+    /**
+     * Runs a step of a job's turn on a pool; the job stays busy (no other poll takes it up) until a step ends it.
+     * Answers whether the pool took it.
+     */
+    private boolean inTurn(ExecutorService pool, TrackedJob job, Runnable step) {
+        try {
+            pool.execute(step);
+            return true;
+        } catch (RejectedExecutionException stopping) {
+            busy.remove(job.jobId);
+            return false;
+        }
+    }
+
+    /**
+     * A job's turn, on a status worker: its state asked; once it ended in a state that is harvested, its files are
+     * harvested on a job worker.
+     */
+    private void check(TrackedJob job) {
+        boolean handedOn = false;
         try {
             if (job.harvestedReversibly() != null) {
                 watchAfterHarvest(job);
-                return;
+            } else if (!job.harvestedAlready(ledger.completion(job.jobKey), provider.facts().reversibleStates())
+                    && harvestable(job)) {
+                handedOn = inTurn(jobWorkers, job, () -> harvestOnJobWorker(job));
+            } else {
+                job.answered();
             }
-            if (job.harvestedAlready(ledger.completion(job.jobKey), provider.facts().reversibleStates())) {
-                return;
+        } catch (ProviderException e) {
+            platformError(job, e);
+        } catch (Exception e) {
+            LOG.warn("{} (will try again at the next poll)", e.getMessage());
+        } finally {
+            if (!handedOn) {
+                busy.remove(job.jobId);
             }
+        }
+    }
+
+    private void harvestOnJobWorker(TrackedJob job) {
+        try {
             harvest(job);
             job.answered();
         } catch (ProviderException e) {
             platformError(job, e);
         } catch (Exception e) {
             LOG.warn("{} (will try again at the next poll)", e.getMessage());
+        } finally {
+            busy.remove(job.jobId);
         }
     }
 
@@ -282,9 +314,6 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
      * ledger may hold it: then the job is left to it).
      */
     private void harvest(TrackedJob job) throws Exception {
-        if (!harvestable(job)) {
-            return;
-        }
         Optional<Lease> claimed = ledger.claim(job.jobKey);
         if (claimed.isEmpty()) {
             LOG.debug("{} job {} is being harvested by another instance", provider.name(), job.jobId);

@@ -63,9 +63,9 @@ public class FileLedger extends ServiceSupport implements Ledger {
         return ledger;
     }
 
-    /** The jobs recorded, complete or not, in no particular order. */
+    @Override
     public synchronized List<String> jobKeys() {
-        return new ArrayList<>(jobs.keySet());
+        return jobs.keySet().stream().sorted().toList();
     }
 
     @Override

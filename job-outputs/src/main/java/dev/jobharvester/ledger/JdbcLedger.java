@@ -10,8 +10,10 @@ import java.sql.SQLTransientConnectionException;
 import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -318,6 +320,43 @@ public class JdbcLedger extends ServiceSupport implements Ledger {
                 return row.next() ? Optional.of(new Completion(row.getString(1), row.getInt(2))) : Optional.empty();
             }
         });
+    }
+
+    @Override
+    public List<String> jobKeys() {
+        return single("list its jobs", connection -> {
+            try (PreparedStatement statement = statement(connection, "SELECT job_key FROM harvest_jobs WHERE"
+                    + " pipeline = ? UNION SELECT job_key FROM harvest_files WHERE pipeline = ? ORDER BY 1", pipeline);
+                    ResultSet rows = statement.executeQuery()) {
+                List<String> keys = new ArrayList<>();
+                while (rows.next()) {
+                    keys.add(rows.getString(1));
+                }
+                return keys;
+            }
+        });
+    }
+
+    /**
+     * The pipelines that have records in the database, in order; none when the harvester's tables are not there (they
+     * are not made by asking).
+     */
+    public static List<String> pipelines(DataSource dataSource) throws SQLException {
+        try (Connection connection = dataSource.getConnection(); Statement sql = connection.createStatement()) {
+            try (ResultSet table = sql.executeQuery("SELECT to_regclass('harvest_jobs') IS NOT NULL")) {
+                if (!table.next() || !table.getBoolean(1)) {
+                    return List.of();
+                }
+            }
+            List<String> pipelines = new ArrayList<>();
+            try (ResultSet rows = sql.executeQuery("SELECT pipeline FROM harvest_jobs UNION SELECT pipeline FROM"
+                    + " harvest_files ORDER BY 1")) {
+                while (rows.next()) {
+                    pipelines.add(rows.getString(1));
+                }
+            }
+            return pipelines;
+        }
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.jobharvester.ledger;
 
 import dev.jobharvester.ledger.DeliveredFile.Kind;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -55,6 +56,9 @@ public interface Ledger extends Service {
     boolean forgetJob(String jobKey);
 
     boolean isJobComplete(String jobKey);
+
+    /** The jobs it holds records of, complete or not, in order. */
+    List<String> jobKeys();
 
     /**
      * Makes every record written so far survive a power cut (a database commits each record by itself). Called before
