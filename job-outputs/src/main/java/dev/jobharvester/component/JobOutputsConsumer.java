@@ -43,6 +43,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.apache.camel.Exchange;
@@ -53,6 +54,7 @@ import org.apache.camel.Processor;
 import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.camel.spi.ExecutorServiceManager;
 import org.apache.camel.support.SynchronizationAdapter;
+import org.apache.camel.util.function.ThrowingRunnable;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -247,37 +249,38 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
      * harvested on a job worker.
      */
     private void check(TrackedJob job) {
-        boolean handedOn = false;
-        try {
+        AtomicBoolean handedOn = new AtomicBoolean();
+        told(job, () -> {
             if (job.harvestedReversibly() != null) {
                 watchAfterHarvest(job);
             } else if (!job.harvestedAlready(ledger.completion(job.jobKey), provider.facts().reversibleStates())
                     && harvestable(job)) {
-                handedOn = inTurn(jobWorkers, job, () -> harvestOnJobWorker(job));
+                handedOn.set(inTurn(jobWorkers, job, () -> harvestOnJobWorker(job)));
             } else {
                 job.answered();
             }
-        } catch (ProviderException e) {
-            platformError(job, e);
-        } catch (Exception e) {
-            LOG.warn("{} (will try again at the next poll)", e.getMessage());
-        } finally {
-            if (!handedOn) {
-                busy.remove(job.jobId);
-            }
+        });
+        if (!handedOn.get()) {
+            busy.remove(job.jobId);
         }
     }
 
     private void harvestOnJobWorker(TrackedJob job) {
-        try {
+        told(job, () -> {
             harvest(job);
             job.answered();
+        });
+        busy.remove(job.jobId);
+    }
+
+    /** Runs a step of a job's turn; a failure is told, and an error answer counts toward giving the job up. */
+    private void told(TrackedJob job, ThrowingRunnable<Exception> step) {
+        try {
+            step.run();
         } catch (ProviderException e) {
             platformError(job, e);
         } catch (Exception e) {
             LOG.warn("{} (will try again at the next poll)", e.getMessage());
-        } finally {
-            busy.remove(job.jobId);
         }
     }
 
