@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
+import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import org.apache.camel.component.properties.PropertiesComponent;
 import org.apache.camel.impl.DefaultCamelContext;
@@ -48,18 +49,19 @@ public final class Harvester {
         Map<String, String> winning = new HashMap<>(SettingsSources.overriding());
         winning.putAll(overrides);
         winning.forEach(main::addOverrideProperty);
-        main.addOverrideProperty(ROUTES, existingRoutes(setting(config, winning, ROUTES)));
+        UnaryOperator<String> setting = settings(config, winning);
+        main.addOverrideProperty(ROUTES, existingRoutes(setting.apply(ROUTES)));
         main.bind("managementAddress", new ManagementAddress());
-        JolokiaPolicy.apply(main, Boolean.parseBoolean(setting(config, winning, JolokiaPolicy.OPERATIONS)));
+        JolokiaPolicy.apply(main, Boolean.parseBoolean(setting.apply(JolokiaPolicy.OPERATIONS)));
         return main;
     }
 
-    /** A setting as the daemon would read it (the files, the environment, -D), without building any pipeline. */
-    static String setting(Path config, String key) {
-        return setting(config, SettingsSources.overriding(), key);
+    /** The settings as the daemon would read them (the files, the environment, -D), without building any pipeline. */
+    static UnaryOperator<String> settings(Path config) {
+        return settings(config, SettingsSources.overriding());
     }
 
-    private static String setting(Path config, Map<String, String> overrides, String key) {
+    private static UnaryOperator<String> settings(Path config, Map<String, String> overrides) {
         DefaultCamelContext context = new DefaultCamelContext();
         PropertiesComponent properties = (PropertiesComponent) context.getPropertiesComponent();
         properties.setLocation(SettingsSources.locations(config));
@@ -68,7 +70,7 @@ public final class Harvester {
         Properties overriding = new Properties();
         overriding.putAll(overrides);
         properties.setOverrideProperties(overriding);
-        return context.resolvePropertyPlaceholders("{{" + key + "}}");
+        return key -> context.resolvePropertyPlaceholders("{{" + key + "}}");
     }
 
     /**

@@ -80,7 +80,11 @@ public final class HarvesterMain {
                 Configurator.setLevel("org.apache.camel", Level.WARN);
                 yield HarvestOnce.run(config, line, System.out, System.err);
             }
-            case "ledger" -> LedgerReport.run(config, line, System.out, System.err);
+            case "ledger" -> {
+                // The report is the output: the connection pool's start and stop lines would come between its lines.
+                Configurator.setRootLevel(Level.WARN);
+                yield LedgerReport.run(config, line, System.out, System.err);
+            }
             case "demo" -> Demo.run(config);
             case "simulator" -> SimulatorCommand.run(line);
             case "help" -> {

@@ -1,5 +1,7 @@
 package dev.jobharvester.app;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import dev.jobharvester.download.Progress;
 import dev.jobharvester.ledger.DeliveredFile;
 import dev.jobharvester.ledger.FileLedger;
@@ -15,7 +17,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Locale;
-import org.postgresql.ds.PGSimpleDataSource;
+import java.util.function.UnaryOperator;
 
 /**
  * {@code ledger}: what the ledgers hold, read without changing them (a running daemon may be writing): the file
@@ -25,6 +27,7 @@ import org.postgresql.ds.PGSimpleDataSource;
 final class LedgerReport {
 
     private static final String SHARED = "camel.component.job-outputs.ledger-url";
+    private static final long CONNECTION_TIMEOUT_MILLIS = 5_000;
 
     private LedgerReport() {
     }
@@ -32,17 +35,19 @@ final class LedgerReport {
     static int run(Path config, CommandLine line, PrintStream out, PrintStream err) throws IOException {
         String route = line.option("route", null);
         try {
-            String shared = Harvester.setting(config, SHARED);
-            return shared.isBlank() ? fileLedgers(config, line, route, out, err) : sharedLedger(config, shared, route, out);
+            UnaryOperator<String> setting = Harvester.settings(config);
+            String shared = setting.apply(SHARED);
+            return shared.isBlank() ? fileLedgers(setting, line, route, out, err)
+                    : sharedLedger(setting, shared, route, out);
         } catch (IOException | SQLException | RuntimeException e) {
             err.println("job-harvester ledger: " + Harvester.describe(e));
             return ExitCodes.FAILED;
         }
     }
 
-    private static int fileLedgers(Path config, CommandLine line, String route, PrintStream out, PrintStream err)
-            throws IOException {
-        Path dataDir = Path.of(line.option("data-dir", Harvester.setting(config, "harvester.data-dir")));
+    private static int fileLedgers(UnaryOperator<String> setting, CommandLine line, String route, PrintStream out,
+            PrintStream err) throws IOException {
+        Path dataDir = Path.of(line.option("data-dir", setting.apply("harvester.data-dir")));
         Path ledgers = dataDir.resolve("ledger");
         if (!Files.isDirectory(ledgers)) {
             err.println("job-harvester ledger: no ledger under " + dataDir.toAbsolutePath()
@@ -59,22 +64,29 @@ final class LedgerReport {
         return ExitCodes.OK;
     }
 
-    private static int sharedLedger(Path config, String url, String route, PrintStream out) throws SQLException {
-        PGSimpleDataSource database = new PGSimpleDataSource();
-        database.setURL(url);
-        String user = Harvester.setting(config, "camel.component.job-outputs.ledger-user");
-        String password = Harvester.setting(config, "camel.component.job-outputs.ledger-password");
+    /** Reads over one connection, kept for every statement of the report (a job costs several). */
+    private static int sharedLedger(UnaryOperator<String> setting, String url, String route, PrintStream out)
+            throws SQLException {
+        HikariConfig pool = new HikariConfig();
+        pool.setPoolName("job-harvester-ledger-report");
+        pool.setJdbcUrl(url);
+        pool.setMaximumPoolSize(1);
+        pool.setConnectionTimeout(CONNECTION_TIMEOUT_MILLIS);
+        String user = setting.apply("camel.component.job-outputs.ledger-user");
+        String password = setting.apply("camel.component.job-outputs.ledger-password");
         if (!user.isBlank()) {
-            database.setUser(user);
+            pool.setUsername(user);
         }
         if (!password.isBlank()) {
-            database.setPassword(password);
+            pool.setPassword(password);
         }
         String where = JdbcUrls.redacted(url);
-        for (String pipeline : JdbcLedger.pipelines(database)) {
-            if (route == null || route.equals(pipeline)) {
-                report(new JdbcLedger(database, where, pipeline, "ledger-report", Duration.ZERO),
-                        pipeline + "  (postgresql " + where + ", shared)", out);
+        try (HikariDataSource database = new HikariDataSource(pool)) {
+            for (String pipeline : JdbcLedger.pipelines(database)) {
+                if (route == null || route.equals(pipeline)) {
+                    report(new JdbcLedger(database, where, pipeline, "ledger-report", Duration.ZERO),
+                            pipeline + "  (postgresql " + where + ", shared)", out);
+                }
             }
         }
         return ExitCodes.OK;
