@@ -110,8 +110,9 @@ public final class OpenSshServer implements AutoCloseable {
     /** SIGSTOP to sshd and every process it started: the server and its sessions freeze, connections stay open. */
     public void freeze() throws Exception {
         signal("STOP");
-        assertThat(Files.readString(Path.of("/proc/" + process.pid() + "/stat")).split(" ")[2]).as("sshd's state")
-                .isEqualTo("T");
+        // The signal is delivered asynchronously: the state turns to stopped shortly after kill returns.
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(Files.readString(
+                Path.of("/proc/" + process.pid() + "/stat")).split(" ")[2]).as("sshd's state").isEqualTo("T"));
     }
 
     /** SIGCONT: the frozen server goes on where it was. */
