@@ -6,6 +6,8 @@ import dev.jobharvester.sim.Scenarios;
 import dev.jobharvester.sim.SimJob;
 import dev.jobharvester.sim.Simulator;
 import dev.jobharvester.sim.TensorPoolApi;
+import dev.jobharvester.sim.WatchedJobs;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -42,6 +44,16 @@ final class SimulatorCommand {
         }
         if (line.option("bench", null) != null) {
             bench(simulator, line);
+        }
+        simulator.apiLatency(Duration.ofMillis(line.longOption("api-latency", 0)));
+        int watched = (int) line.longOption("watch", 0);
+        if (watched > 0) {
+            // A crowd of waiting jobs for the benchmark of many watched jobs, ended through /_watch/end.
+            String platform = line.option("watch-platform", TensorPoolApi.NAME);
+            boolean upper = platform.equals(ArchetypeApi.NAME);
+            new WatchedJobs(simulator, platform, watched, upper ? "RUNNING" : "running",
+                    upper ? "COMPLETED" : "completed");
+            simulator.requests().off();
         }
         System.out.println("Simulated TensorPool API: " + simulator.apiUrl(TensorPoolApi.NAME));
         System.out.println("Point the harvester at it:");

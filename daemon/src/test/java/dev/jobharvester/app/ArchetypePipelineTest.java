@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -70,6 +71,34 @@ class ArchetypePipelineTest {
         Delivered.assertEachDownloadedOnce(simulator, NAME, job);
         assertThat(simulator.requests().matching(e -> e.path().endsWith("/outputs"))).as("pages of 3 for 4 outputs")
                 .hasSize(2);
+    }
+
+    /**
+     * Twenty-five waiting jobs are answered by one listing of the platform's jobs per poll, not by a status call each:
+     * a job is asked on its own when it is first watched and when the listing shows its state changed.
+     */
+    @Test
+    void waitingJobsAreAnsweredByOneListingPerPollAndAskedOnTheirOwnOnlyWhenTheyChange() throws Exception {
+        List<SimJob> jobs = new ArrayList<>();
+        for (int j = 0; j < 25; j++) {
+            jobs.add(simulator.addJob(NAME, SimJob.of("job_listed%016d".formatted(j),
+                    JobScript.start("RUNNING", 30).thenStays("COMPLETED"), List.of(SimFile.of("results/out.json",
+                            1_000 + j)))));
+        }
+        Path output = RunningHarvester.output(dir);
+        Map<String, String> settings = settings(jobs.stream().map(SimJob::id).collect(Collectors.joining(",")));
+        try (RunningHarvester harvester = RunningHarvester.start(settings)) {
+            await().atMost(Duration.ofSeconds(90))
+                    .until(() -> jobs.stream().allMatch(job -> Delivered.manifestPresent(NAME, output, job)));
+        }
+        long listings = simulator.requests().matching(e -> e.path().equals("/archetype/batch/jobs")).size();
+        assertThat(listings).as("listings of the jobs' states").isGreaterThanOrEqualTo(5);
+        for (SimJob job : jobs) {
+            Delivered.assertComplete(NAME, output, job, "COMPLETED");
+            long asked = simulator.requests().matching(e -> e.path().equals("/archetype/batch/jobs/" + job.id()))
+                    .size();
+            assertThat(asked).as("status calls about %s, with %d listings", job.id(), listings).isLessThanOrEqualTo(3);
+        }
     }
 
     /**

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.jobharvester.ledger.PostgresDatabase;
 import dev.jobharvester.sim.JobScript;
+import dev.jobharvester.sim.RequestLog;
 import dev.jobharvester.sim.SimFile;
 import dev.jobharvester.sim.SimJob;
 import dev.jobharvester.sim.Simulator;
@@ -13,6 +14,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -84,6 +86,7 @@ class SharedLedgerTest {
                         allowHttp: true
                         dataDir: "{{harvester.data-dir}}"
                         delay: 100
+                        maxCheckInterval: 800
                         concurrentDownloads: %d
                       steps:
                         - to:
@@ -156,6 +159,41 @@ class SharedLedgerTest {
 
     private boolean allHarvested(List<SimJob> jobs) {
         return jobs.stream().allMatch(job -> Delivered.manifestPresent(NAME, output(), job));
+    }
+
+    /**
+     * Three instances watch twenty waiting jobs as one would: each job's status calls come at least a poll delay
+     * apart, whichever instance makes them, and back off while the state stays. Then the jobs end and are harvested,
+     * each file once.
+     */
+    @Test
+    void threeInstancesAskEachWaitingJobAsOneInstanceWould() throws Exception {
+        List<SimJob> jobs = jobs("tp-watched-", 20, 1, 1_000, 10_000_000, null);
+        writeRoute(jobs, 2);
+        List<String> instances = List.of("instance-1", "instance-2", "instance-3");
+        for (String instance : instances) {
+            start(instance);
+        }
+        instances.forEach(this::awaitStarted);
+        Instant allUp = Instant.now();
+        await().atMost(WAIT).until(() -> jobs.stream().allMatch(job -> statusCalls(job, allUp).size() >= 6));
+        for (SimJob job : jobs) {
+            List<Instant> calls = statusCalls(job, allUp);
+            for (int i = 1; i < calls.size(); i++) {
+                assertThat(Duration.between(calls.get(i - 1), calls.get(i))).as("between status calls %d and %d about"
+                        + " %s, of %s", i - 1, i, job.id(), calls).isGreaterThanOrEqualTo(Duration.ofMillis(90));
+            }
+            assertThat(Duration.between(calls.get(calls.size() - 2), calls.get(calls.size() - 1)))
+                    .as("backed off: %s", calls).isGreaterThanOrEqualTo(Duration.ofMillis(700));
+        }
+        jobs.forEach(job -> job.script().advance());
+        await().atMost(WAIT).until(() -> allHarvested(jobs));
+        assertEachDeliveredOnce(jobs);
+    }
+
+    private List<Instant> statusCalls(SimJob job, Instant since) {
+        return simulator.requests().matching(e -> e.path().equals("/tensorpool/job/info/" + job.id())
+                && !e.at().isBefore(since)).stream().map(RequestLog.Entry::at).sorted().toList();
     }
 
     @Test

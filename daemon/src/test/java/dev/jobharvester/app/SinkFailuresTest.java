@@ -37,7 +37,7 @@ class SinkFailuresTest {
     @AutoClose
     private final Simulator simulator = Simulator.started();
 
-    /** Status requests of a job: one per poll while it runs, so they count polls. */
+    /** Status requests of a job: one per poll while it runs (with maxCheckInterval at the poll delay): they count polls. */
     private long statusRequests(String jobId) {
         return simulator.requests().matching(e -> e.path().endsWith("/job/info/" + jobId)).size();
     }
@@ -60,6 +60,8 @@ class SinkFailuresTest {
         Files.writeString(folder.resolve("keep.txt"), "not ours");
         Map<String, String> settings = RunningHarvester.settings(simulator, dir, job.id() + "," + clock.id());
         settings.put("harvester.max-file-attempts", "3");
+        // The clock job is asked at every poll: no backoff while its state stays.
+        settings.put("harvester.max-check-interval", "100");
         try (CapturedLog log = CapturedLog.attach(); RunningHarvester harvester = RunningHarvester.start(settings)) {
             JobOutputsConsumer consumer = (JobOutputsConsumer) harvester.context().getRoute(ROUTE).getConsumer();
             await().atMost(Duration.ofSeconds(60)).until(() -> consumer.jobPhase(job.id()) == JobPhase.PARKED);

@@ -50,4 +50,14 @@ class BenchSmokeIT {
             assertThat(results).contains(row);
         }
     }
+
+    @Test
+    void theWatchingBenchmarkCountsTheCallsOfACrowdOfWaitingJobsAndWritesItsTables()
+            throws IOException, InterruptedException {
+        PostgresDatabase.serverUrl();
+        String results = smoke("watching.sh", "WATCHING.md");
+        for (String row : new String[] {"| archetype |", "| tensorpool |", "| 1 |", "| 2 |", "| 3 |"}) {
+            assertThat(results).contains(row);
+        }
+    }
 }

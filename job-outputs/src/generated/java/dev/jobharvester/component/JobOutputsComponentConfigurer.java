@@ -83,6 +83,8 @@ public class JobOutputsComponentConfigurer extends PropertyConfigurerSupport imp
         case "maxArchiveBytes": getOrCreateConfiguration(target).setMaxArchiveBytes(property(camelContext, long.class, value)); return true;
         case "maxarchiveentries":
         case "maxArchiveEntries": getOrCreateConfiguration(target).setMaxArchiveEntries(property(camelContext, int.class, value)); return true;
+        case "maxcheckinterval":
+        case "maxCheckInterval": getOrCreateConfiguration(target).setMaxCheckInterval(property(camelContext, long.class, value)); return true;
         case "maxentryratio":
         case "maxEntryRatio": getOrCreateConfiguration(target).setMaxEntryRatio(property(camelContext, int.class, value)); return true;
         case "maxfileattempts":
@@ -168,6 +170,8 @@ public class JobOutputsComponentConfigurer extends PropertyConfigurerSupport imp
         case "maxArchiveBytes": return long.class;
         case "maxarchiveentries":
         case "maxArchiveEntries": return int.class;
+        case "maxcheckinterval":
+        case "maxCheckInterval": return long.class;
         case "maxentryratio":
         case "maxEntryRatio": return int.class;
         case "maxfileattempts":
@@ -254,6 +258,8 @@ public class JobOutputsComponentConfigurer extends PropertyConfigurerSupport imp
         case "maxArchiveBytes": return getOrCreateConfiguration(target).getMaxArchiveBytes();
         case "maxarchiveentries":
         case "maxArchiveEntries": return getOrCreateConfiguration(target).getMaxArchiveEntries();
+        case "maxcheckinterval":
+        case "maxCheckInterval": return getOrCreateConfiguration(target).getMaxCheckInterval();
         case "maxentryratio":
         case "maxEntryRatio": return getOrCreateConfiguration(target).getMaxEntryRatio();
         case "maxfileattempts":

@@ -75,6 +75,8 @@ public class JobOutputsEndpointConfigurer extends PropertyConfigurerSupport impl
         case "maxArchiveBytes": target.getConfiguration().setMaxArchiveBytes(property(camelContext, long.class, value)); return true;
         case "maxarchiveentries":
         case "maxArchiveEntries": target.getConfiguration().setMaxArchiveEntries(property(camelContext, int.class, value)); return true;
+        case "maxcheckinterval":
+        case "maxCheckInterval": target.getConfiguration().setMaxCheckInterval(property(camelContext, long.class, value)); return true;
         case "maxentryratio":
         case "maxEntryRatio": target.getConfiguration().setMaxEntryRatio(property(camelContext, int.class, value)); return true;
         case "maxfileattempts":
@@ -178,6 +180,8 @@ public class JobOutputsEndpointConfigurer extends PropertyConfigurerSupport impl
         case "maxArchiveBytes": return long.class;
         case "maxarchiveentries":
         case "maxArchiveEntries": return int.class;
+        case "maxcheckinterval":
+        case "maxCheckInterval": return long.class;
         case "maxentryratio":
         case "maxEntryRatio": return int.class;
         case "maxfileattempts":
@@ -282,6 +286,8 @@ public class JobOutputsEndpointConfigurer extends PropertyConfigurerSupport impl
         case "maxArchiveBytes": return target.getConfiguration().getMaxArchiveBytes();
         case "maxarchiveentries":
         case "maxArchiveEntries": return target.getConfiguration().getMaxArchiveEntries();
+        case "maxcheckinterval":
+        case "maxCheckInterval": return target.getConfiguration().getMaxCheckInterval();
         case "maxentryratio":
         case "maxEntryRatio": return target.getConfiguration().getMaxEntryRatio();
         case "maxfileattempts":

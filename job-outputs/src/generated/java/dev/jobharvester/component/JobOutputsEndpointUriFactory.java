@@ -23,7 +23,7 @@ public class JobOutputsEndpointUriFactory extends org.apache.camel.support.compo
     private static final Set<String> SECRET_PROPERTY_NAMES;
     private static final Map<String, String> MULTI_VALUE_PREFIXES;
     static {
-        Set<String> props = new HashSet<>(52);
+        Set<String> props = new HashSet<>(53);
         props.add("allowHttp");
         props.add("allowedHosts");
         props.add("apiKey");
@@ -52,6 +52,7 @@ public class JobOutputsEndpointUriFactory extends org.apache.camel.support.compo
         props.add("ledgerName");
         props.add("maxArchiveBytes");
         props.add("maxArchiveEntries");
+        props.add("maxCheckInterval");
         props.add("maxEntryRatio");
         props.add("maxFileAttempts");
         props.add("maxJobErrors");

@@ -115,6 +115,11 @@ public class JobOutputsConfiguration implements Cloneable {
                                                   + " harvested): it is watched for a next run at this pace, not at"
                                                   + " every poll.")
     private long watchDelay = 60_000;
+    @UriParam(defaultValue = "600000", description = "The longest milliseconds between two looks at a job whose state"
+            + " does not change: the pause after each answer that repeats the last state doubles, from the poll delay up"
+            + " to this, and starts over when the state changes. Where the platform lists its jobs with their states"
+            + " (Archetype AI, Pixxel), one listing per poll answers for every job that still waits.")
+    private long maxCheckInterval = 600_000;
     @UriParam(defaultValue = "4", description = "How many jobs of the pipeline are harvested at the same time, each"
                                                + " with its own concurrentDownloads: a job whose files stall holds"
                                                + " back no other.")
@@ -401,6 +406,14 @@ public class JobOutputsConfiguration implements Cloneable {
 
     public void setWatchDelay(long watchDelay) {
         this.watchDelay = watchDelay;
+    }
+
+    public long getMaxCheckInterval() {
+        return maxCheckInterval;
+    }
+
+    public void setMaxCheckInterval(long maxCheckInterval) {
+        this.maxCheckInterval = maxCheckInterval;
     }
 
     public int getConcurrentJobs() {

@@ -13,7 +13,10 @@ import dev.jobharvester.download.ZipEntryBody;
 import dev.jobharvester.durability.Directories;
 import dev.jobharvester.ledger.DeliveredFile;
 import dev.jobharvester.ledger.DeliveredFile.Kind;
+import dev.jobharvester.ledger.Intervals;
+import dev.jobharvester.ledger.JobSchedule;
 import dev.jobharvester.ledger.Lease;
+import dev.jobharvester.ledger.LedgerFailureException;
 import dev.jobharvester.ledger.Ledger;
 import dev.jobharvester.ledger.Manifest;
 import dev.jobharvester.provider.DiscoveryFilter;
@@ -25,6 +28,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -44,6 +48,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.apache.camel.Exchange;
@@ -74,6 +79,13 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
 
     /** Status calls in flight at once, per pipeline. */
     private static final int STATUS_CHECKS = 4;
+    /** Due jobs taken from the schedule at once: few enough that their claims never lapse while they wait here. */
+    private static final int DUE_AT_ONCE = STATUS_CHECKS * 8;
+    /**
+     * Watched jobs from which one listing of the platform's jobs per poll costs less than asking each on its own: a
+     * listing is a call per page of 100 jobs, a job backing off is asked far less often than at every poll.
+     */
+    private static final int LISTING_PAYS = 20;
     private static final Logger LOG = LoggerFactory.getLogger(JobOutputsConsumer.class);
 
     private final JobOutputsConfiguration configuration;
@@ -99,6 +111,10 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
     private ExecutorService statusWorkers;
     /** The jobs whose turn runs now. */
     private final Set<String> busy = ConcurrentHashMap.newKeySet();
+    /** The jobs handed to the job workers and not done yet. */
+    private final AtomicInteger harvesting = new AtomicInteger();
+    /** Jobs that ended while every job worker was busy, handed back to the shared schedule for another instance. */
+    private final AtomicInteger handedBack = new AtomicInteger();
     /** Renews the leases of a shared ledger while their jobs are harvested; null with the file ledger. */
     private ScheduledExecutorService renewals;
 
@@ -119,6 +135,9 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
         ExecutorServiceManager executors = getEndpoint().getCamelContext().getExecutorServiceManager();
         ledger = component.ledger(configuration.getDataDir(), getEndpoint().ledgerName(getRoute()));
         LOG.info("{}: ledger in {}", getRouteId(), ledger);
+        schedule = ledger.schedule(provider.name(), new Intervals(pollDelay(),
+                Duration.ofMillis(Math.max(getDelay(), configuration.getMaxCheckInterval())),
+                Duration.ofMillis(component.getLeaseTime())));
         if (component.isLedgerShared()) {
             long every = Math.max(1, component.getLeaseTime() / 3);
             renewals = executors.newSingleThreadScheduledExecutor(this, "job-outputs-leases-" + getRouteId());
@@ -206,26 +225,66 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
         if (inbox != null) {
             inbox.take().forEach(this::addJob);
         }
-        if (discovery != null) {
-            discover();
-        }
         int count = 0;
-        for (TrackedJob job : new ArrayList<>(jobs.values())) {
-            if (!isRunAllowed() || sinkOutage.coolingDown()) {
-                break;
+        try {
+            watchWaiting();
+            if (discovery != null && schedule.turn("discover", pollDelay())) {
+                discover();
             }
-            if (inFlight.anyOf(job) || job.phase().isFinished() && job.harvestedReversibly() == null
-                    || !busy.add(job.jobId)) {
-                continue;
+            if (provider.listsStates() && schedule.watched() >= LISTING_PAYS
+                    && schedule.turn("list-states", pollDelay())) {
+                listStates();
             }
-            if (inTurn(statusWorkers, job, () -> check(job))) {
-                count++;
-            }
+            count = checkDueJobs();
+        } catch (LedgerFailureException e) {
+            LOG.warn("{}: {} (tried again at the next poll)", getRouteId(), e.getMessage());
         }
         String notRecorded = records.takeUnrecorded();
         if (notRecorded != null) {
             LOG.warn("{}: files went to the sink but are not recorded, so they will be delivered again: {}",
                     getRouteId(), notRecorded);
+        }
+        return count;
+    }
+
+    private Duration pollDelay() {
+        return Duration.ofMillis(getDelay());
+    }
+
+    /**
+     * Asks the jobs that are due for their states, a few dozen at a time on the status workers, until none is due:
+     * a job not due is not asked, and with a shared schedule each due job is asked by one instance.
+     */
+    private int checkDueJobs() throws InterruptedException {
+        int count = 0;
+        while (isRunAllowed() && !sinkOutage.coolingDown()) {
+            handedBack.set(0);
+            List<JobSchedule.Due> due = schedule.due(DUE_AT_ONCE);
+            CountDownLatch turns = new CountDownLatch(due.size());
+            for (JobSchedule.Due handed : due) {
+                TrackedJob job = jobs.compute(handed.jobId(), (id, known) -> known == null
+                        || known.phase().isFinished() && known.harvestedReversibly() == null
+                        ? new TrackedJob(id, handed.jobKey()) : known);
+                if (!inFlight.anyOf(job) && busy.add(job.jobId) && inTurn(statusWorkers, job, () -> {
+                    try {
+                        check(job);
+                    } finally {
+                        turns.countDown();
+                    }
+                })) {
+                    count++;
+                } else {
+                    turns.countDown();
+                }
+            }
+            while (!turns.await(1, TimeUnit.SECONDS)) {
+                if (!isRunAllowed()) {
+                    return count;
+                }
+            }
+            if (due.size() < DUE_AT_ONCE || handedBack.get() == due.size()) {
+                break;
+            }
         }
         return count;
     }
@@ -250,18 +309,30 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
      */
     private void check(TrackedJob job) {
         AtomicBoolean handedOn = new AtomicBoolean();
+        AtomicBoolean handBack = new AtomicBoolean();
         told(job, () -> {
             if (job.harvestedReversibly() != null) {
                 watchAfterHarvest(job);
             } else if (!job.harvestedAlready(ledger.completion(job.jobKey), provider.facts().reversibleStates())
                     && harvestable(job)) {
+                if (getEndpoint().getComponent().isLedgerShared()
+                        && harvesting.get() >= configuration.getConcurrentJobs()) {
+                    // Queued here it would wait for this instance's workers while another instance's are free.
+                    handBack.set(true);
+                    handedBack.incrementAndGet();
+                    return;
+                }
+                harvesting.incrementAndGet();
                 handedOn.set(inTurn(jobWorkers, job, () -> harvestOnJobWorker(job)));
+                if (!handedOn.get()) {
+                    harvesting.decrementAndGet();
+                }
             } else {
                 job.answered();
             }
         });
         if (!handedOn.get()) {
-            busy.remove(job.jobId);
+            endTurn(job, handBack.get());
         }
     }
 
@@ -270,7 +341,36 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
             harvest(job);
             job.answered();
         });
-        busy.remove(job.jobId);
+        harvesting.decrementAndGet();
+        endTurn(job, false);
+    }
+
+    /**
+     * Tells the schedule when the job is next due, from where its turn left it; the job is free for the next turn.
+     *
+     * @param handBack whether the job is due at once, for whichever instance has a job worker free
+     */
+    private void endTurn(TrackedJob turned, boolean handBack) {
+        TrackedJob job = jobs.getOrDefault(turned.jobId, turned);
+        try {
+            if (handBack) {
+                schedule.again(job.jobKey, Duration.ZERO);
+            } else if (job.harvestedReversibly() != null) {
+                schedule.again(job.jobKey, Duration.ofMillis(configuration.getWatchDelay()));
+            } else if (job.phase().isFinished()) {
+                schedule.unwatch(job.jobKey);
+            } else if (job.terminal() != null || job.lastState() == null) {
+                // Its harvest goes on, or a new run (or its first answer) is awaited: at the next poll.
+                schedule.again(job.jobKey, pollDelay());
+            } else {
+                schedule.checked(job.jobKey, job.lastState());
+            }
+        } catch (LedgerFailureException e) {
+            // Its claim in the schedule lapses, and it is due again then.
+            LOG.warn("{}: {}", getRouteId(), e.getMessage());
+        } finally {
+            busy.remove(turned.jobId);
+        }
     }
 
     /** Runs a step of a job's turn; a failure is told, and an error answer counts toward giving the job up. */
@@ -297,6 +397,22 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
             }
         } catch (IOException | RuntimeException e) {
             LOG.warn("{}: discovery failed (will try again at the next poll): {}", provider.name(), e.getMessage());
+        }
+    }
+
+    /** Takes the states of the platform's job list, where it has one, for every watched job at once. */
+    private void listStates() {
+        try {
+            Map<String, JobSchedule.Listed> byKey = new LinkedHashMap<>();
+            provider.listedStates().forEach((id, status) -> byKey.put(SinkNames.jobKey(provider.name(), id),
+                    new JobSchedule.Listed(status.providerState(), !status.state().isTerminal())));
+            schedule.listed(byKey);
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof LedgerFailureException failure) {
+                throw failure;
+            }
+            LOG.warn("{}: listing the jobs' states failed (each job is asked on its own meanwhile): {}",
+                    provider.name(), e.getMessage());
         }
     }
 
@@ -347,9 +463,6 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
      * anew as its next run, which is harvested when it ends (its manifest says which run it describes).
      */
     private void watchAfterHarvest(TrackedJob job) throws IOException {
-        if (!job.watchDue(TimeUnit.MILLISECONDS.toNanos(configuration.getWatchDelay()))) {
-            return;
-        }
         JobStatus status = provider.status(job.jobId);
         if (status.providerState().equals(job.harvestedReversibly())) {
             return;

@@ -40,8 +40,6 @@ final class TrackedJob {
     private volatile JobPhase phase = JobPhase.WAITING;
     /** The state it was harvested in, while its platform can take it back from it: it is watched meanwhile. */
     private volatile String harvestedReversibly;
-    /** When it was last asked for its state while watched after a harvest (System.nanoTime), or 0. */
-    private long watchedAt;
     private volatile String lastState;
     private JobStatus terminal;
     private int errorsInARow;
@@ -166,16 +164,6 @@ final class TrackedJob {
     /** The state it was harvested in, when its platform can take it back from it; null otherwise. */
     String harvestedReversibly() {
         return phase == JobPhase.HARVESTED ? harvestedReversibly : null;
-    }
-
-    /** Whether a job watched after its harvest is due to be asked again, {@code delayNanos} after the last time. */
-    boolean watchDue(long delayNanos) {
-        long now = System.nanoTime();
-        if (watchedAt != 0 && now - watchedAt < delayNanos) {
-            return false;
-        }
-        watchedAt = now;
-        return true;
     }
 
     /** Every file is in the sink but parked ones: the manifest waits for them. */

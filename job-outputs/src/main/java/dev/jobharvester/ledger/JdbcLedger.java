@@ -37,22 +37,14 @@ public class JdbcLedger extends ServiceSupport implements Ledger {
 
     private static final Logger LOG = LoggerFactory.getLogger(JdbcLedger.class);
     private static final int FETCH_SIZE = 500;
-    /** How long the database may go unasked before a poll checks that it still answers. */
-    private static final Duration PROBE_AFTER = Duration.ofSeconds(10);
-    private static final int PROBE_TIMEOUT_SECONDS = 2;
 
-    private final DataSource dataSource;
+    private final LedgerDatabase database;
     private final String where;
     private final String pipeline;
     private final String owner;
     private final Duration leaseTime;
     /** The lease time in SQL: a number from the configuration, not text from outside. */
     private final String leaseInterval;
-    private volatile boolean tablesReady;
-    /** Why the database could not be reached the last time it was asked, or null while it answers. */
-    private volatile String unreachable;
-    /** When the database last answered (System.nanoTime). */
-    private volatile long answeredAt = System.nanoTime();
     /** The leases this instance holds, by job key. */
     private final Map<String, JdbcLease> leases = new ConcurrentHashMap<>();
 
@@ -63,7 +55,7 @@ public class JdbcLedger extends ServiceSupport implements Ledger {
      * @param leaseTime how long a claim holds without renewal
      */
     public JdbcLedger(DataSource dataSource, String where, String pipeline, String owner, Duration leaseTime) {
-        this.dataSource = dataSource;
+        this.database = new LedgerDatabase(dataSource, where, pipeline);
         this.where = where;
         this.pipeline = pipeline;
         this.owner = owner;
@@ -76,137 +68,13 @@ public class JdbcLedger extends ServiceSupport implements Ledger {
         return "postgresql " + where + " (pipeline " + pipeline + ", shared; this instance is " + owner + ")";
     }
 
-    /**
-     * Creates or migrates the tables at the first use, not at start: a daemon whose database is down starts all the
-     * same, and each poll says so until it answers. An outage of the database must not stop the daemon for good.
-     */
-    private void prepareTables() {
-        if (!tablesReady) {
-            synchronized (this) {
-                if (!tablesReady) {
-                    connected("prepare its tables", true, LedgerSchema::migrate);
-                    tablesReady = true;
-                }
-            }
-        }
-    }
-
-    @FunctionalInterface
-    private interface Work<T> {
-        T run(Connection connection) throws SQLException;
-    }
-
-    /** Runs work of several statements in one transaction; a failure rolls it back. */
-    private <T> T transaction(String what, Work<T> work) {
-        prepareTables();
-        return connected(what, true, work);
-    }
-
-    /** Runs one statement, which needs no transaction around it: one round trip to the database. */
-    private <T> T single(String what, Work<T> work) {
-        prepareTables();
-        return connected(what, false, work);
-    }
-
-    /** Runs work on a pooled connection; a failure is named with what was being done. */
-    private <T> T connected(String what, boolean transaction, Work<T> work) {
-        try (Connection connection = dataSource.getConnection()) {
-            T result;
-            if (!transaction) {
-                result = work.run(connection);
-            } else {
-                connection.setAutoCommit(false);
-                try {
-                    result = work.run(connection);
-                    connection.commit();
-                } catch (SQLException | RuntimeException e) {
-                    connection.rollback();
-                    throw e;
-                }
-            }
-            answered();
-            return result;
-        } catch (SQLException e) {
-            LedgerFailureException failure = failure(what, e);
-            if (isConnectionFailure(e)) {
-                unreachable = failure.getMessage();
-            }
-            throw failure;
-        }
-    }
-
-    private void answered() {
-        unreachable = null;
-        answeredAt = System.nanoTime();
-    }
-
-    /** No connection could be had, or it broke (SQL state class 08); not a statement the database refused. */
-    private static boolean isConnectionFailure(SQLException e) {
-        return e instanceof SQLTransientConnectionException
-                || e.getSQLState() != null && e.getSQLState().startsWith("08");
-    }
-
-    /**
-     * While the database cannot be reached, no new file is taken (its record could not be written) and readiness says
-     * why. Every statement tells; {@link #retryWrites} also asks the database when nothing has for a while, so that an
-     * idle pipeline notices an outage too.
-     */
-    @Override
-    public String writeFailure() {
-        return unreachable;
-    }
-
-    @Override
-    public boolean retryWrites() {
-        if (unreachable != null || System.nanoTime() - answeredAt > PROBE_AFTER.toNanos()) {
-            try {
-                connected("be reached", false, connection -> {
-                    try (Statement probe = connection.createStatement()) {
-                        probe.setQueryTimeout(PROBE_TIMEOUT_SECONDS);
-                        return probe.execute("SELECT 1");
-                    }
-                });
-            } catch (LedgerFailureException e) {
-                LOG.debug("{}", e.getMessage());
-            }
-        }
-        return unreachable == null;
-    }
-
-    private LedgerFailureException failure(String what, SQLException e) {
-        return new LedgerFailureException("the ledger " + pipeline + " in " + where + " could not " + what + ": "
-                + Failures.describe(e, ": "), e);
-    }
-
-    /** A statement whose first parameter is this ledger's pipeline, then the values given. */
-    private PreparedStatement statement(Connection connection, String sql, Object... values) throws SQLException {
-        PreparedStatement statement = connection.prepareStatement(sql);
-        statement.setString(1, pipeline);
-        for (int i = 0; i < values.length; i++) {
-            statement.setObject(i + 2, values[i]);
-        }
-        return statement;
-    }
-
-    private int update(Connection connection, String sql, Object... values) throws SQLException {
-        try (PreparedStatement statement = statement(connection, sql, values)) {
-            return statement.executeUpdate();
-        }
-    }
-
-    private boolean exists(Connection connection, String sql, Object... values) throws SQLException {
-        try (PreparedStatement statement = statement(connection, sql, values); ResultSet row = statement.executeQuery()) {
-            return row.next();
-        }
-    }
-
     /** Locks the job's lease row and checks this instance still holds it; the lock lasts to the commit. */
     private void fence(Connection connection, String jobKey) throws SQLException {
         JdbcLease lease = leases.get(jobKey);
         if (lease == null) {
             throw new LeaseLostException(jobKey + ": not recorded: this instance holds no lease on the job");
         }
-        if (!exists(connection, "SELECT 1 FROM harvest_leases WHERE pipeline = ? AND job_key = ? AND owner = ?"
+        if (!database.exists(connection, "SELECT 1 FROM harvest_leases WHERE pipeline = ? AND job_key = ? AND owner = ?"
                 + " AND fence = ? AND expires_at > now() FOR UPDATE", jobKey, owner, lease.fence)) {
             lease.lost = true;
             throw new LeaseLostException(jobKey + ": not recorded: this instance lost its lease on the job (it was"
@@ -216,9 +84,9 @@ public class JdbcLedger extends ServiceSupport implements Ledger {
 
     @Override
     public void delivered(DeliveredFile file) {
-        transaction("record " + file.key(), connection -> {
+        database.transaction("record " + file.key(), connection -> {
             fence(connection, file.jobKey());
-            return update(connection, """
+            return database.update(connection, """
                     INSERT INTO harvest_files (pipeline, job_key, path, kind, size, sha256, source, note, delivered_at,
                         owner)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -232,8 +100,8 @@ public class JdbcLedger extends ServiceSupport implements Ledger {
 
     @Override
     public void forEachFile(String jobKey, Kind kind, Consumer<DeliveredFile> action) {
-        transaction("read the records of " + jobKey, connection -> {
-            try (PreparedStatement statement = statement(connection, "SELECT path, size, sha256, source, note,"
+        database.transaction("read the records of " + jobKey, connection -> {
+            try (PreparedStatement statement = database.statement(connection, "SELECT path, size, sha256, source, note,"
                     + " delivered_at FROM harvest_files WHERE pipeline = ? AND job_key = ? AND kind = ? ORDER BY path",
                     jobKey, kind.name())) {
                 // Read in batches through a cursor (it needs the transaction), not all rows at once.
@@ -252,8 +120,8 @@ public class JdbcLedger extends ServiceSupport implements Ledger {
 
     @Override
     public int countFiles(String jobKey, Kind kind) {
-        return single("count the records of " + jobKey, connection -> {
-            try (PreparedStatement statement = statement(connection, "SELECT count(*) FROM harvest_files WHERE"
+        return database.single("count the records of " + jobKey, connection -> {
+            try (PreparedStatement statement = database.statement(connection, "SELECT count(*) FROM harvest_files WHERE"
                     + " pipeline = ? AND job_key = ? AND kind = ?", jobKey, kind.name());
                     ResultSet row = statement.executeQuery()) {
                 row.next();
@@ -264,7 +132,7 @@ public class JdbcLedger extends ServiceSupport implements Ledger {
 
     @Override
     public boolean isDelivered(String jobKey, String path) {
-        return single("look up " + jobKey + "/" + path, connection -> exists(connection, """
+        return database.single("look up " + jobKey + "/" + path, connection -> database.exists(connection, """
                 SELECT 1 FROM harvest_files WHERE pipeline = ? AND job_key = ? AND path = ?
                 UNION ALL SELECT 1 FROM harvest_jobs WHERE pipeline = ? AND job_key = ?""",
                 jobKey, path, pipeline, jobKey));
@@ -272,9 +140,9 @@ public class JdbcLedger extends ServiceSupport implements Ledger {
 
     @Override
     public Map<String, Kind> recorded(String jobKey, Collection<String> paths) {
-        return single("look up the records of " + jobKey, connection -> {
+        return database.single("look up the records of " + jobKey, connection -> {
             Map<String, Kind> kinds = new HashMap<>();
-            try (PreparedStatement statement = statement(connection, "SELECT path, kind FROM harvest_files WHERE"
+            try (PreparedStatement statement = database.statement(connection, "SELECT path, kind FROM harvest_files WHERE"
                     + " pipeline = ? AND job_key = ? AND path = ANY (?)", jobKey,
                     connection.createArrayOf("text", paths.toArray()));
                     ResultSet row = statement.executeQuery()) {
@@ -288,33 +156,33 @@ public class JdbcLedger extends ServiceSupport implements Ledger {
 
     @Override
     public boolean forgetFile(String jobKey, String path) {
-        return single("forget " + jobKey + "/" + path, connection -> update(connection,
+        return database.single("forget " + jobKey + "/" + path, connection -> database.update(connection,
                 "DELETE FROM harvest_files WHERE pipeline = ? AND job_key = ? AND path = ?", jobKey, path) > 0);
     }
 
     @Override
     public void jobComplete(String jobKey, Completion completion) {
-        transaction("record " + jobKey + " as complete", connection -> {
+        database.transaction("record " + jobKey + " as complete", connection -> {
             fence(connection, jobKey);
-            update(connection, "INSERT INTO harvest_jobs (pipeline, job_key, completed_at, owner, state, run)"
+            database.update(connection, "INSERT INTO harvest_jobs (pipeline, job_key, completed_at, owner, state, run)"
                     + " VALUES (?, ?, now(), ?, ?, ?) ON CONFLICT DO NOTHING", jobKey, owner, completion.state(),
                     completion.run());
             // The manifest in the sink lists the files now: their records are no longer needed.
-            return update(connection, "DELETE FROM harvest_files WHERE pipeline = ? AND job_key = ?", jobKey);
+            return database.update(connection, "DELETE FROM harvest_files WHERE pipeline = ? AND job_key = ?", jobKey);
         });
     }
 
     @Override
     public boolean forgetJob(String jobKey) {
-        return transaction("forget " + jobKey, connection -> update(connection,
+        return database.transaction("forget " + jobKey, connection -> database.update(connection,
                 "DELETE FROM harvest_jobs WHERE pipeline = ? AND job_key = ?", jobKey)
-                + update(connection, "DELETE FROM harvest_files WHERE pipeline = ? AND job_key = ?", jobKey) > 0);
+                + database.update(connection, "DELETE FROM harvest_files WHERE pipeline = ? AND job_key = ?", jobKey) > 0);
     }
 
     @Override
     public Optional<Completion> completion(String jobKey) {
-        return single("look up " + jobKey, connection -> {
-            try (PreparedStatement statement = statement(connection,
+        return database.single("look up " + jobKey, connection -> {
+            try (PreparedStatement statement = database.statement(connection,
                     "SELECT state, run FROM harvest_jobs WHERE pipeline = ? AND job_key = ?", jobKey);
                     ResultSet row = statement.executeQuery()) {
                 return row.next() ? Optional.of(new Completion(row.getString(1), row.getInt(2))) : Optional.empty();
@@ -324,8 +192,8 @@ public class JdbcLedger extends ServiceSupport implements Ledger {
 
     @Override
     public List<String> jobKeys() {
-        return single("list its jobs", connection -> {
-            try (PreparedStatement statement = statement(connection, "SELECT job_key FROM harvest_jobs WHERE"
+        return database.single("list its jobs", connection -> {
+            try (PreparedStatement statement = database.statement(connection, "SELECT job_key FROM harvest_jobs WHERE"
                     + " pipeline = ? UNION SELECT job_key FROM harvest_files WHERE pipeline = ? ORDER BY 1", pipeline);
                     ResultSet rows = statement.executeQuery()) {
                 List<String> keys = new ArrayList<>();
@@ -360,9 +228,24 @@ public class JdbcLedger extends ServiceSupport implements Ledger {
     }
 
     @Override
+    public String writeFailure() {
+        return database.writeFailure();
+    }
+
+    @Override
+    public boolean retryWrites() {
+        return database.retryWrites();
+    }
+
+    @Override
     public boolean isJobComplete(String jobKey) {
-        return single("look up " + jobKey, connection -> exists(connection,
+        return database.single("look up " + jobKey, connection -> database.exists(connection,
                 "SELECT 1 FROM harvest_jobs WHERE pipeline = ? AND job_key = ?", jobKey));
+    }
+
+    @Override
+    public JobSchedule schedule(String provider, Intervals intervals) {
+        return new JdbcJobSchedule(database, provider, owner, intervals);
     }
 
     /**
@@ -372,8 +255,8 @@ public class JdbcLedger extends ServiceSupport implements Ledger {
     @Override
     public Optional<Lease> claim(String jobKey) {
         long asked = System.nanoTime();
-        Long fence = single("claim " + jobKey, connection -> {
-            try (PreparedStatement statement = statement(connection, """
+        Long fence = database.single("claim " + jobKey, connection -> {
+            try (PreparedStatement statement = database.statement(connection, """
                     INSERT INTO harvest_leases (pipeline, job_key, owner, fence, expires_at)
                     VALUES (?, ?, ?, 1, now() + %s)
                     ON CONFLICT (pipeline, job_key) DO UPDATE SET owner = EXCLUDED.owner,
@@ -419,7 +302,7 @@ public class JdbcLedger extends ServiceSupport implements Ledger {
             }
             long asked = System.nanoTime();
             try {
-                boolean renewed = single("renew the lease on " + jobKey, connection -> update(connection,
+                boolean renewed = database.single("renew the lease on " + jobKey, connection -> database.update(connection,
                         "UPDATE harvest_leases SET expires_at = now() + " + leaseInterval + " WHERE pipeline = ?"
                         + " AND job_key = ? AND owner = ? AND fence = ? AND expires_at > now()", jobKey, owner,
                         fence) == 1);
@@ -439,7 +322,7 @@ public class JdbcLedger extends ServiceSupport implements Ledger {
         public void release() {
             leases.remove(jobKey, this);
             try {
-                single("hand back " + jobKey, connection -> update(connection, "UPDATE harvest_leases SET"
+                database.single("hand back " + jobKey, connection -> database.update(connection, "UPDATE harvest_leases SET"
                         + " expires_at = now() WHERE pipeline = ? AND job_key = ? AND owner = ? AND fence = ?"
                         + " AND expires_at > now()", jobKey, owner, fence));
             } catch (LedgerFailureException e) {

@@ -78,6 +78,14 @@ public interface Ledger extends Service {
     }
 
     /**
+     * The schedule of a pipeline's watched jobs of one platform: kept in memory, or shared with the other instances
+     * of a shared ledger.
+     */
+    default JobSchedule schedule(String provider, Intervals intervals) {
+        return new LocalJobSchedule(intervals);
+    }
+
+    /**
      * Claims a job for this instance before its files are harvested; empty while another instance holds it. Every
      * record of the job this instance writes is checked against the lease: one written after the lease was lost is
      * refused with {@link LeaseLostException}.

@@ -8,7 +8,7 @@ import java.util.List;
 
 /**
  * The shared ledger's tables, created or brought up to date at their first use. Several instances may come at once:
- * an advisory lock lets one migrate while the others wait. Written by hand: two tables' worth of steps do not justify
+ * an advisory lock lets one migrate while the others wait. Written by hand: a few tables' worth of steps do not justify
  * Flyway and the Jackson and TOML stack it brings.
  */
 final class LedgerSchema {
@@ -34,7 +34,14 @@ final class LedgerSchema {
             expires_at timestamptz NOT NULL,
             PRIMARY KEY (pipeline, job_key))"""),
         // A harvest's state and run: a job its platform takes back after a harvest is harvested again.
-        List.of("ALTER TABLE harvest_jobs ADD COLUMN state text, ADD COLUMN run int NOT NULL DEFAULT 1"));
+        List.of("ALTER TABLE harvest_jobs ADD COLUMN state text, ADD COLUMN run int NOT NULL DEFAULT 1"),
+        // When each watched job is asked next, shared: instances take turns instead of each asking every job.
+        List.of("""
+            CREATE TABLE harvest_schedule (
+                pipeline text NOT NULL, provider text NOT NULL, task text NOT NULL, job_id text,
+                due_at timestamptz NOT NULL, interval_ms bigint NOT NULL, state text, owner text,
+                PRIMARY KEY (pipeline, provider, task))""",
+            "CREATE INDEX harvest_schedule_due ON harvest_schedule (pipeline, provider, due_at)"));
 
     private LedgerSchema() {
     }

@@ -10,6 +10,7 @@ import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.hc.client5.http.classic.methods.HttpGet;
@@ -43,6 +44,8 @@ public class ApiClient {
     private final int retries;
     private final CircuitBreaker circuit;
     private volatile ApiStatus status = ApiStatus.NOT_ASKED_YET;
+    /** Until when (System.nanoTime) the platform asked, with Retry-After, not to be called: every call waits. */
+    private volatile long quietUntilNanos = System.nanoTime();
 
     /**
      * @param authorization the whole {@code Authorization} header value (scheme included), or null for none
@@ -110,6 +113,7 @@ public class ApiClient {
     private JsonNode send(String jobId, Supplier<HttpUriRequestBase> requests) throws IOException {
         circuit.check();
         for (int attempt = 0;; attempt++) {
+            awaitQuiet();
             HttpUriRequestBase request = requests.get();
             request.setConfig(NO_REDIRECTS);
             request.setHeader(HttpHeaders.ACCEPT, "application/json");
@@ -130,6 +134,9 @@ public class ApiClient {
                 }
                 failure = e;
                 wait = e.retryAfterMillis() >= 0 ? e.retryAfterMillis() : Backoff.millis(attempt);
+                if (e.retryAfterMillis() >= 0) {
+                    quietFor(e.retryAfterMillis());
+                }
             } catch (IOException e) {
                 failure = e;
                 wait = Backoff.millis(attempt);
@@ -141,6 +148,24 @@ public class ApiClient {
             LOG.info("{} (attempt {} of {}; trying again in {} ms)", failure.getMessage(), attempt + 1, retries + 1,
                     wait);
             Backoff.sleep(wait);
+        }
+    }
+
+    /**
+     * A Retry-After holds back every call to the platform, not only the one it answered: status checks run side by
+     * side, and each would otherwise spend its own request on finding the limit.
+     */
+    private synchronized void quietFor(long millis) {
+        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.min(millis, RetryAfter.MAX_WAIT_MILLIS));
+        if (until - quietUntilNanos > 0) {
+            quietUntilNanos = until;
+        }
+    }
+
+    private void awaitQuiet() {
+        long left = quietUntilNanos - System.nanoTime();
+        if (left > 0) {
+            Backoff.sleep(TimeUnit.NANOSECONDS.toMillis(left) + 1);
         }
     }
 

@@ -3,6 +3,7 @@ package dev.jobharvester.provider;
 import dev.jobharvester.common.OutputFile;
 import java.io.IOException;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -51,6 +52,19 @@ public abstract class JobProvider {
     /** The ids of the jobs the platform lists that match the filter, when its facts say it has a job list. */
     public List<String> discover(DiscoveryFilter filter) throws IOException {
         throw new UnsupportedOperationException(name() + " has no job list to discover jobs from");
+    }
+
+    /** Whether the platform's job list gives the jobs' states ({@link #listedStates}). */
+    public boolean listsStates() {
+        return false;
+    }
+
+    /**
+     * The states of the jobs the platform lists, by job id, in one sweep of its job list, where {@link #listsStates}.
+     * Jobs it does not list are asked on their own.
+     */
+    public Map<String, JobStatus> listedStates() throws IOException {
+        throw new UnsupportedOperationException(name() + " has no job list that gives the jobs' states");
     }
 
     /** A problem with what the platform answered about a job. */

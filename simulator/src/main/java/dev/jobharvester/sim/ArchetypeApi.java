@@ -75,7 +75,9 @@ public final class ArchetypeApi extends PlatformApi {
         int limit = Math.min(MAX_LIMIT, number(query, "limit", DEFAULT_LIMIT));
         ObjectNode body = simulator.object().put("total", matching.size()).put("offset", offset).put("limit", limit);
         ArrayNode list = body.putArray("jobs");
-        matching.stream().skip(offset).limit(limit).forEach(j -> list.add(describe(simulator, j, j.script().current())));
+        // A listing is a look at each job listed as a status request is: its script moves on the same way.
+        matching.stream().skip(offset).limit(limit)
+                .forEach(j -> list.add(describe(simulator, j, j.script().nextStatus())));
         simulator.json(exchange, 200, body);
     }
 

@@ -4,8 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A job's life as a sequence of states, each lasting a number of status requests; the last state stays. Counting
- * requests instead of seconds keeps tests exact on a slow machine.
+ * A job's life as a sequence of states, each lasting a number of looks at it (status requests, and listings that
+ * show it); the last state stays. Counting looks instead of seconds keeps tests exact on a slow machine.
  */
 public final class JobScript {
 

@@ -73,7 +73,8 @@ public final class PixxelApi extends PlatformApi {
         for (SimJob job : simulator.jobs(NAME)) {
             String current = job.script().current();
             if (status == null || status.equals(current)) {
-                list.add(describe(simulator, job, current));
+                // A listing is a look at the job as a status request is: its script moves on the same way.
+                list.add(describe(simulator, job, job.script().nextStatus()));
             }
         }
         simulator.json(exchange, 200, body);

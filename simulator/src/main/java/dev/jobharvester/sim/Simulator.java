@@ -33,6 +33,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.crypto.Mac;
@@ -61,6 +62,8 @@ public final class Simulator implements AutoCloseable {
     }
 
     private final Map<String, SimulatedApi> apis = new LinkedHashMap<>();
+    /** APIs that are not platforms, such as a benchmark's controls, served beside them. */
+    private final Map<String, SimulatedApi> controls = new ConcurrentHashMap<>();
     private final Map<String, Map<String, SimJob>> jobs = new ConcurrentHashMap<>();
     /** Storage objects that are not a job's output files, such as Pixxel's job packages, by object path. */
     private final Map<String, SimFile> objects = new ConcurrentHashMap<>();
@@ -73,6 +76,10 @@ public final class Simulator implements AutoCloseable {
     private HttpServer apiHost;
     private HttpServer storageHost;
     private int apiPortWhileStopped;
+    /** How long each API call waits before it is answered, as a distant platform's would. */
+    private volatile Duration apiLatency = Duration.ZERO;
+    /** Told the path of every API call, before it is answered. */
+    private volatile Consumer<String> apiCalls = path -> { };
     private ExecutorService executor;
 
     public Simulator(SimulatedApi... platforms) {
@@ -112,6 +119,20 @@ public final class Simulator implements AutoCloseable {
         host.setExecutor(executor);
         host.start();
         return host;
+    }
+
+    /** Serves one more API under {@code /<name>} on the API host, such as a benchmark's controls. */
+    public void serve(SimulatedApi api) {
+        controls.put(api.name(), api);
+    }
+
+    public void apiLatency(Duration latency) {
+        this.apiLatency = latency;
+    }
+
+    /** Tells {@code listener} the path of every API call from now on. */
+    public void onApiCall(Consumer<String> listener) {
+        this.apiCalls = listener;
     }
 
     /** Takes the API host down (connections are refused) while storage keeps serving, as in a platform outage. */
@@ -296,7 +317,15 @@ public final class Simulator implements AutoCloseable {
         String path = exchange.getRequestURI().getPath();
         int slash = path.indexOf('/', 1);
         String platform = slash < 0 ? path.substring(1) : path.substring(1, slash);
-        SimulatedApi api = apis.get(platform);
+        SimulatedApi api = apis.containsKey(platform) ? apis.get(platform) : controls.get(platform);
+        apiCalls.accept(path);
+        if (!apiLatency.isZero() && !controls.containsKey(platform)) {
+            try {
+                Thread.sleep(apiLatency.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         ApiFault fault = apiFaults.stream().filter(f -> path.startsWith(f.pathPrefix())
                 && f.left().getAndUpdate(n -> Math.max(0, n - 1)) > 0).findFirst().orElse(null);
         if (fault != null) {

@@ -15,7 +15,9 @@ import java.net.URI;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -27,6 +29,8 @@ import java.util.Optional;
 public class ArchetypeProvider extends JobProvider {
 
     private static final int LIST_PAGE = 100;
+    /** What a call about the job list names instead of a job. */
+    private static final String LIST = "(list)";
 
     private final int pageSize;
     private final String filters;
@@ -91,22 +95,50 @@ public class ArchetypeProvider extends JobProvider {
 
     @Override
     public List<String> discover(DiscoveryFilter filter) throws IOException {
-        String status = filter.status() == null ? "" : "&status=" + ApiClient.encode(filter.status());
         List<String> ids = new ArrayList<>();
+        forEachListed(filter.status(), job -> {
+            Instant created = instant(LIST, job, "created_at");
+            if (filter.createdAfter() == null || created == null || created.isAfter(filter.createdAfter())) {
+                ids.add(JsonFields.text(job, "id", name(), LIST));
+            }
+        });
+        return ids;
+    }
+
+    @Override
+    public boolean listsStates() {
+        return true;
+    }
+
+    @Override
+    public Map<String, JobStatus> listedStates() throws IOException {
+        Map<String, JobStatus> states = new LinkedHashMap<>();
+        forEachListed(null, job -> {
+            String id = JsonFields.text(job, "id", name(), LIST);
+            states.put(id, facts().status(id, JsonFields.text(job, "status", name(), id), job));
+        });
+        return states;
+    }
+
+    /** Walks the job list page by page, of one state or of all. */
+    private void forEachListed(String status, ListedJob action) throws IOException {
+        String query = status == null ? "" : "&status=" + ApiClient.encode(status);
         int offset = 0;
         while (true) {
-            JsonNode body = api().get("(list)", "/batch/jobs?offset=" + offset + "&limit=" + LIST_PAGE + status);
+            JsonNode body = api().get(LIST, "/batch/jobs?offset=" + offset + "&limit=" + LIST_PAGE + query);
             JsonNode jobs = body.path("jobs");
             for (JsonNode job : jobs) {
-                Instant created = instant("(list)", job, "created_at");
-                if (filter.createdAfter() == null || created == null || created.isAfter(filter.createdAfter())) {
-                    ids.add(JsonFields.text(job, "id", name(), "(list)"));
-                }
+                action.accept(job);
             }
             offset += jobs.size();
             if (jobs.isEmpty() || offset >= body.path("total").asLong(0)) {
-                return ids;
+                return;
             }
         }
+    }
+
+    @FunctionalInterface
+    private interface ListedJob {
+        void accept(JsonNode job) throws IOException;
     }
 }

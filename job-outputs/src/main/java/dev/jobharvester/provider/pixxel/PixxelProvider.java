@@ -13,7 +13,9 @@ import java.io.IOException;
 import java.net.URI;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
@@ -74,6 +76,24 @@ public class PixxelProvider extends JobProvider {
             }
         }
         return ids;
+    }
+
+    @Override
+    public boolean listsStates() {
+        return true;
+    }
+
+    @Override
+    public Map<String, JobStatus> listedStates() throws IOException {
+        Map<String, JobStatus> states = new LinkedHashMap<>();
+        for (JsonNode job : api().get("(list)", jobs).path("jobs")) {
+            String id = JsonFields.firstText(job, "id");
+            String status = JsonFields.firstText(job, "status");
+            if (id != null && status != null) {
+                states.put(id, facts().status(id, status.toLowerCase(Locale.ROOT), job));
+            }
+        }
+        return states;
     }
 
     /** Pixxel does not document its timestamp format: a job whose time cannot be read is taken. */

@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# What watching many jobs costs the platform: status and listing calls per second while thousands of jobs wait, the
+# delay from a job ending to its harvest starting, and the calls of 1, 2 and 3 instances sharing one PostgreSQL
+# ledger. Every API call of the simulator waits BENCH_LATENCY ms, as a distant platform's would. Writes
+# bench/WATCHING.md.
+#   bench/watching.sh           10,000 Archetype AI jobs at the shipped settings, then the rest (about 30 minutes)
+#   bench/watching.sh --smoke   tiny sizes and short waits, results in target/bench/WATCHING.md (the suite runs this)
+# Needs Java 17, Maven, python3, curl and a PostgreSQL server package (Debian: apt-get install postgresql).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+if [[ "${1:-}" == "--smoke" ]]; then
+  : "${BENCH_WATCHED:=60}" "${BENCH_ENDING:=5}" "${BENCH_POLL:=500}" "${BENCH_MAX_CHECK:=4000}" "${BENCH_MEASURE:=6}"
+  : "${BENCH_SCALED_WATCHED:=40}" "${BENCH_SCALED_POLL:=300}" "${BENCH_SCALED_MAX_CHECK:=2400}"
+  : "${BENCH_INSTANCE_JOBS:=30}" "${BENCH_LATENCY:=20}"
+  RESULTS=$ROOT/target/bench/WATCHING.md
+else
+  RESULTS=${BENCH_RESULTS:-$ROOT/bench/WATCHING.md}
+fi
+LATENCY=${BENCH_LATENCY:-100}
+# Archetype AI lists its jobs with their states: watched at the shipped settings.
+WATCHED=${BENCH_WATCHED:-10000}
+ENDING=${BENCH_ENDING:-100}
+POLL=${BENCH_POLL:-30000}
+MAX_CHECK=${BENCH_MAX_CHECK:-600000}
+MEASURE=${BENCH_MEASURE:-300}
+# TensorPool has no job list with states: each job is asked on its own, backing off. Its steady state is reached only
+# after the longest interval, so it runs on a scaled clock: the same ratio of jobs to maxCheckInterval.
+SCALED_WATCHED=${BENCH_SCALED_WATCHED:-1000}
+SCALED_POLL=${BENCH_SCALED_POLL:-3000}
+SCALED_MAX_CHECK=${BENCH_SCALED_MAX_CHECK:-60000}
+INSTANCE_JOBS=${BENCH_INSTANCE_JOBS:-300}
+
+WORK=$ROOT/target/bench/watching
+rm -rf "$WORK"
+mkdir -p "$WORK"
+JAR=$ROOT/daemon/target/job-harvester.jar
+[[ -f $JAR ]] || mvn -B -q package -DskipTests
+
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  bash "$ROOT/.ci/postgres.sh" stop "$WORK/pg"
+}
+trap cleanup EXIT
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
+
+eval "$(bash .ci/postgres.sh start "$WORK/pg")"
+PG_PORT=$(sed -E 's|.*127.0.0.1:([0-9]+)/.*|\1|' <<<"$HARVESTER_TEST_POSTGRES_URL")
+
+simulator() {  # name platform count: starts a simulator with a crowd of waiting jobs; sets API, KEY, CONTROL
+  local log=$WORK/$1-simulator.log
+  java -Xmx1g -jar "$JAR" simulator --watch "$3" --watch-platform "$2" --api-latency "$LATENCY" > "$log" 2>&1 &
+  PIDS+=($!)
+  SIM_PID=$!
+  wait_for_line "$log" "Stop with Ctrl-C"
+  local api_var=TENSORPOOL_API_URL key_var=TENSORPOOL_KEY
+  [[ $2 == archetype ]] && api_var=ARCHETYPE_API_URL key_var=ATAI_API_KEY
+  API=$(sed -n "s/^  export $api_var=//p" "$log")
+  KEY=$(sed -n "s/^  export $key_var=//p" "$log")
+  CONTROL=${API%/*}/_watch
+}
+
+daemon() {  # name platform instance poll maxCheck [ledger-db]: starts a daemon told the crowd through its inbox
+  local dir=$WORK/$1/instance-$3 upper=${2^^}
+  mkdir -p "$dir/inbox"
+  seq -f "watch-%05g" 1 "$WATCH_COUNT" > "$dir/inbox/.jobs" && mv "$dir/inbox/.jobs" "$dir/inbox/jobs"
+  local ledger=()
+  [[ -n ${6:-} ]] && ledger=(HARVESTER_LEDGER_URL="jdbc:postgresql://127.0.0.1:$PG_PORT/$6?user=postgres"
+    HARVESTER_INSTANCE_NAME="instance-$3" HARVESTER_LEASE_TIME=10000)
+  local key_var=TENSORPOOL_KEY
+  [[ $2 == archetype ]] && key_var=ATAI_API_KEY
+  env "${upper}_API_URL=$API" "$key_var=$KEY" "${upper}_INBOX=$dir/inbox" HARVESTER_ALLOWED_HOSTS=127.0.0.1 \
+    HARVESTER_ALLOW_HTTP=true HARVESTER_OUTPUT_DIR="$WORK/$1/out" HARVESTER_DATA_DIR="$dir/data" \
+    HARVESTER_POLL_DELAY="$4" HARVESTER_MAX_CHECK_INTERVAL="$5" HARVESTER_MANAGEMENT_PORT=0 "${ledger[@]}" \
+    java -Xmx256m -jar "$JAR" run > "$dir/daemon.log" 2>&1 &
+  PIDS+=($!)
+  DAEMON_PIDS+=($!)
+  wait_for_line "$dir/daemon.log" "started in"
+}
+
+stats() { curl -s "$CONTROL/stats"; }
+
+stop_all() {
+  for pid in "${DAEMON_PIDS[@]}" "$SIM_PID"; do kill "$pid" 2>/dev/null || true; done
+  wait "${DAEMON_PIDS[@]}" "$SIM_PID" 2>/dev/null || true
+  DAEMON_PIDS=()
+}
+
+# One platform's crowd watched by one daemon: let it settle (every job asked or listed, backoff at its longest), count
+# the calls, then end some jobs and time their harvests.
+watch_run() {  # name platform count poll maxCheck settle-seconds measure-seconds
+  WATCH_COUNT=$3
+  DAEMON_PIDS=()
+  simulator "$1" "$2" "$3"
+  daemon "$1" "$2" 1 "$4" "$5"
+  echo "  $1: $3 waiting jobs; settling ${6}s, then counting ${7}s"
+  sleep "$6"
+  curl -s -X POST "$CONTROL/reset" > /dev/null
+  sleep "$7"
+  stats > "$WORK/$1-steady.json"
+  curl -s -X POST "$CONTROL/end?count=$ENDING" > /dev/null
+  for i in $(seq 1 "$ENDING"); do
+    until [[ -f $WORK/$1/out/$2/watch-$(printf %05d "$i")/_manifest.json ]]; do sleep 0.1; done
+  done
+  stats > "$WORK/$1-ended.json"
+  stop_all
+}
+
+# A listing settles after its first two polls; a crowd asked one by one after two longest intervals.
+watch_run archetype archetype "$WATCHED" "$POLL" "$MAX_CHECK" $(( POLL * 3 / 1000 )) "$MEASURE"
+watch_run tensorpool tensorpool "$SCALED_WATCHED" "$SCALED_POLL" "$SCALED_MAX_CHECK" \
+  $(( (SCALED_MAX_CHECK * 2 + SCALED_POLL * 2) / 1000 )) $(( SCALED_MAX_CHECK * 3 / 1000 ))
+
+# The same crowd watched by 1, 2 and 3 instances sharing one ledger: the calls the platform sees per job.
+for n in 1 2 3; do
+  WATCH_COUNT=$INSTANCE_JOBS
+  DAEMON_PIDS=()
+  psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -Atc "CREATE DATABASE watch_$n" > /dev/null
+  simulator "instances-$n" tensorpool "$INSTANCE_JOBS"
+  for i in $(seq 1 "$n"); do daemon "instances-$n" tensorpool "$i" "$SCALED_POLL" "$SCALED_MAX_CHECK" "watch_$n"; done
+  echo "  $n instance(s): $INSTANCE_JOBS waiting TensorPool jobs"
+  sleep $(( (SCALED_MAX_CHECK * 2 + SCALED_POLL * 2) / 1000 ))
+  curl -s -X POST "$CONTROL/reset" > /dev/null
+  sleep $(( SCALED_MAX_CHECK * 2 / 1000 ))
+  stats > "$WORK/instances-$n.json"
+  stop_all
+done
+
+python3 "$ROOT/bench/watching_report.py" "$WORK" "$RESULTS" "$LATENCY" "$WATCHED" "$POLL" "$MAX_CHECK" \
+  "$SCALED_WATCHED" "$SCALED_POLL" "$SCALED_MAX_CHECK" "$INSTANCE_JOBS" "$ENDING"
+echo "bench: results in $RESULTS"
