@@ -50,14 +50,13 @@ final class HarvestOnce {
             endpoint.getConfiguration().setJobIds(String.join(",", jobIds));
             endpoint.getConfiguration().setInbox(null);
             endpoint.getConfiguration().setDiscover(false);
+            // Run from a script: while a job has not ended, ask again soon (from every WAITING_POLL, backing off to
+            // every WAITING_POLL x 5), not at the daemon's pace.
+            endpoint.getConfiguration().setMaxCheckInterval(WAITING_POLL.toMillis() * 5);
             if (route.getConsumer() instanceof ScheduledPollConsumer consumer) {
-                // Run from a script: poll at once, not after the daemon's start-up grace; and while a job has not ended,
-                // ask again soon (every WAITING_POLL, every WAITING_POLL x 5 after ten such polls), not at the
-                // daemon's pace; a pipeline whose own delay is shorter keeps it.
+                // Poll at once, not after the daemon's start-up grace; a pipeline whose own delay is shorter keeps it.
                 consumer.setInitialDelay(0);
                 consumer.setDelay(Math.min(consumer.getDelay(), WAITING_POLL.toMillis()));
-                consumer.setBackoffIdleThreshold(10);
-                consumer.setBackoffMultiplier(4);
             }
             try {
                 endpoint.requireCredentials();

@@ -10,11 +10,13 @@ import dev.jobharvester.sim.SimFile;
 import dev.jobharvester.sim.SimJob;
 import dev.jobharvester.sim.Simulator;
 import dev.jobharvester.sim.TensorPoolApi;
+import dev.jobharvester.testing.CapturedLog;
 import dev.jobharvester.testing.TcpProxy;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
@@ -93,5 +95,43 @@ class SharedLedgerOutageTest {
                 new PrintStream(listing, true, StandardCharsets.UTF_8), System.err)).isZero();
         assertThat(listing.toString(StandardCharsets.UTF_8)).startsWith(ROUTE + "  (postgresql ")
                 .contains("tensorpool/tp-first  complete").contains("tensorpool/tp-during  complete");
+    }
+
+    /**
+     * A file whose delivery was under way when the database went away ends in the sink during the outage: its record
+     * waits in the instance's local journal and is written once the database answers, so the file is not fetched
+     * again; the job's other file (taken before the outage was noticed, or after it) and its manifest follow, each
+     * once.
+     */
+    @Test
+    void aFileDeliveredWhileTheSharedLedgerIsAwayIsRecordedWhenItIsBackNotFetchedAgain() throws Exception {
+        SimFile slow = SimFile.of("slow.bin", 3_000_000).throttle(1_000_000);
+        SimFile next = SimFile.of("next.bin", 2_000);
+        SimJob job = simulator.addJob(NAME, SimJob.of("tp-in-flight", JobScript.always("completed"), slow, next));
+        URI server = URI.create(database.url().substring("jdbc:".length()));
+        Path output = RunningHarvester.output(dir);
+        try (TcpProxy proxy = TcpProxy.to(server.getHost(), server.getPort())) {
+            Map<String, String> settings = RunningHarvester.settings(simulator, dir, job.id());
+            settings.put("camel.component.job-outputs.ledger-url", through(proxy, database.url()));
+            settings.put("harvester.concurrent-downloads", "1");
+            try (CapturedLog log = CapturedLog.attach(); RunningHarvester harvester = RunningHarvester.start(settings)) {
+                await().atMost(WAIT).until(() -> simulator.downloads(NAME, job.id(), slow.path()) == 1);
+                proxy.cut();
+                await().atMost(WAIT).until(() -> Files.exists(output.resolve(NAME).resolve(job.id())
+                        .resolve(slow.path())));
+                await().atMost(WAIT).until(() -> harvester.readiness().statusCode() == 503);
+                await().atMost(WAIT).until(() -> log.lines().stream().anyMatch(line -> line.contains("records are kept"
+                        + " in") && line.contains(".pending.jsonl until it answers")));
+                Set<String> polls = new HashSet<>();
+                JobOutputsConsumer consumer = (JobOutputsConsumer) harvester.context().getRoute(ROUTE).getConsumer();
+                await().atMost(WAIT).until(() -> polls.add(consumer.getLastPoll()) && polls.size() > 3);
+
+                proxy.restore();
+                await().atMost(WAIT).until(() -> Delivered.manifestPresent(NAME, output, job));
+            }
+        }
+        assertThat(simulator.downloads(NAME, job.id(), slow.path())).as("fetched once").isEqualTo(1);
+        assertThat(simulator.downloads(NAME, job.id(), next.path())).isEqualTo(1);
+        assertThat(simulator.deliveryFaults(NAME, job, output.resolve(NAME).resolve(job.id()))).isEmpty();
     }
 }

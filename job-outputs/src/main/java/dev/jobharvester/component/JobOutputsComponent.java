@@ -2,6 +2,7 @@ package dev.jobharvester.component;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.jobharvester.common.SinkNames;
 import dev.jobharvester.download.HttpClients;
 import dev.jobharvester.ledger.FileLedger;
 import dev.jobharvester.ledger.JdbcLedger;
@@ -113,11 +114,14 @@ public class JobOutputsComponent extends DefaultComponent {
      * {@code dataDir/ledger/name.jsonl}.
      */
     synchronized Ledger ledger(String dataDir, String name) {
+        Path folder = Path.of(dataDir, "ledger").toAbsolutePath().normalize();
         if (isLedgerShared()) {
+            // Records written while the database is out of reach wait here, this instance's own.
+            Path pending = folder.resolve(name + "." + SinkNames.segment(instanceName) + ".pending.jsonl");
             return jdbcLedgers.computeIfAbsent(name, n -> started(new JdbcLedger(ledgerDataSource(),
-                    JdbcUrls.redacted(ledgerUrl), n, instanceName, Duration.ofMillis(leaseTime))));
+                    JdbcUrls.redacted(ledgerUrl), n, instanceName, Duration.ofMillis(leaseTime), pending)));
         }
-        Path file = Path.of(dataDir, "ledger", name + ".jsonl").toAbsolutePath().normalize();
+        Path file = folder.resolve(name + ".jsonl");
         return fileLedgers.computeIfAbsent(file, f -> started(new FileLedger(f, fsync)));
     }
 

@@ -113,6 +113,8 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
     private final Set<String> busy = ConcurrentHashMap.newKeySet();
     /** The jobs handed to the job workers and not done yet. */
     private final AtomicInteger harvesting = new AtomicInteger();
+    /** Jobs whose turn ended while the schedule could not be written: due again once it can. */
+    private final Set<String> dueOnceReachable = ConcurrentHashMap.newKeySet();
     /** Jobs that ended while every job worker was busy, handed back to the shared schedule for another instance. */
     private final AtomicInteger handedBack = new AtomicInteger();
     /** Renews the leases of a shared ledger while their jobs are harvested; null with the file ledger. */
@@ -228,6 +230,10 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
         int count = 0;
         try {
             watchWaiting();
+            for (String jobKey : dueOnceReachable) {
+                schedule.again(jobKey, Duration.ZERO);
+                dueOnceReachable.remove(jobKey);
+            }
             if (discovery != null && schedule.turn("discover", pollDelay())) {
                 discover();
             }
@@ -366,7 +372,8 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
                 schedule.checked(job.jobKey, job.lastState());
             }
         } catch (LedgerFailureException e) {
-            // Its claim in the schedule lapses, and it is due again then.
+            // Not left until its claim in the schedule lapses: due as soon as the schedule can be written again.
+            dueOnceReachable.add(job.jobKey);
             LOG.warn("{}: {}", getRouteId(), e.getMessage());
         } finally {
             busy.remove(turned.jobId);

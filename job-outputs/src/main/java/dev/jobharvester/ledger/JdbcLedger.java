@@ -9,6 +9,7 @@ import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 import java.sql.Statement;
 import java.sql.Timestamp;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -47,6 +48,11 @@ public class JdbcLedger extends ServiceSupport implements Ledger {
     private final String leaseInterval;
     /** The leases this instance holds, by job key. */
     private final Map<String, JdbcLease> leases = new ConcurrentHashMap<>();
+    /** Where records are kept while the database cannot be reached, or null: then such a record fails. */
+    private final Path pendingFile;
+    /** The records written while the database could not be reached, until they are in it. */
+    private FileLedger pending;
+    private volatile boolean keepingPending;
 
     /**
      * @param where     the database, for messages (no credentials)
@@ -55,6 +61,16 @@ public class JdbcLedger extends ServiceSupport implements Ledger {
      * @param leaseTime how long a claim holds without renewal
      */
     public JdbcLedger(DataSource dataSource, String where, String pipeline, String owner, Duration leaseTime) {
+        this(dataSource, where, pipeline, owner, leaseTime, null);
+    }
+
+    /**
+     * @param pendingFile where records are kept, synced, while the database cannot be reached: a file that went to the
+     *                    sink then is not delivered again once it answers
+     */
+    public JdbcLedger(DataSource dataSource, String where, String pipeline, String owner, Duration leaseTime,
+            Path pendingFile) {
+        this.pendingFile = pendingFile;
         this.database = new LedgerDatabase(dataSource, where, pipeline);
         this.where = where;
         this.pipeline = pipeline;
@@ -83,7 +99,81 @@ public class JdbcLedger extends ServiceSupport implements Ledger {
     }
 
     @Override
+    protected void doStart() {
+        if (pendingFile != null) {
+            pending = new FileLedger(pendingFile, true);
+            pending.start();
+        }
+    }
+
+    @Override
+    protected void doStop() {
+        if (pending != null) {
+            pending.stop();
+        }
+    }
+
+    /**
+     * A record that could not be written because the database is out of reach is kept in the local journal, synced,
+     * and written once it answers; any other failure is thrown.
+     */
+    private void orKeep(LedgerFailureException failure, Consumer<FileLedger> write) {
+        if (pending == null || database.writeFailure() == null) {
+            throw failure;
+        }
+        write.accept(pending);
+        pending.sync();
+        if (!keepingPending) {
+            keepingPending = true;
+            LOG.warn("{}; records are kept in {} until it answers, then written to it", database.writeFailure(),
+                    pendingFile);
+        }
+    }
+
+    /**
+     * Writes the records kept while the database was out of reach, each job's under its lease: the one this instance
+     * holds, or a claim of its own (another instance that took the job meanwhile keeps it; once that one completed it,
+     * the kept records are dropped).
+     */
+    private void writePending() {
+        for (String jobKey : pending.jobKeys()) {
+            JdbcLease held = leases.get(jobKey);
+            Optional<Lease> claimed = held != null && held.held() ? Optional.empty() : claim(jobKey);
+            if ((held == null || !held.held()) && claimed.isEmpty()) {
+                if (isJobComplete(jobKey)) {
+                    pending.forgetJob(jobKey);
+                }
+                continue;
+            }
+            try {
+                Optional<Completion> done = pending.completion(jobKey);
+                if (done.isPresent()) {
+                    complete(jobKey, done.get());
+                } else {
+                    for (Kind kind : Kind.values()) {
+                        pending.forEachFile(jobKey, kind, this::insert);
+                    }
+                }
+                pending.forgetJob(jobKey);
+                LOG.info("{}: the records kept while the ledger could not be reached are written to it", jobKey);
+            } finally {
+                claimed.ifPresent(Lease::release);
+            }
+        }
+        pending.sync();
+        keepingPending = false;
+    }
+
+    @Override
     public void delivered(DeliveredFile file) {
+        try {
+            insert(file);
+        } catch (LedgerFailureException e) {
+            orKeep(e, kept -> kept.delivered(file));
+        }
+    }
+
+    private void insert(DeliveredFile file) {
         database.transaction("record " + file.key(), connection -> {
             fence(connection, file.jobKey());
             return database.update(connection, """
@@ -162,6 +252,14 @@ public class JdbcLedger extends ServiceSupport implements Ledger {
 
     @Override
     public void jobComplete(String jobKey, Completion completion) {
+        try {
+            complete(jobKey, completion);
+        } catch (LedgerFailureException e) {
+            orKeep(e, kept -> kept.jobComplete(jobKey, completion));
+        }
+    }
+
+    private void complete(String jobKey, Completion completion) {
         database.transaction("record " + jobKey + " as complete", connection -> {
             fence(connection, jobKey);
             database.update(connection, "INSERT INTO harvest_jobs (pipeline, job_key, completed_at, owner, state, run)"
@@ -234,7 +332,18 @@ public class JdbcLedger extends ServiceSupport implements Ledger {
 
     @Override
     public boolean retryWrites() {
-        return database.retryWrites();
+        if (!database.retryWrites()) {
+            return false;
+        }
+        if (pending != null && !pending.jobKeys().isEmpty()) {
+            try {
+                writePending();
+            } catch (LedgerFailureException e) {
+                LOG.warn("{} (the kept records are written at a later poll)", e.getMessage());
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override
@@ -249,8 +358,9 @@ public class JdbcLedger extends ServiceSupport implements Ledger {
     }
 
     /**
-     * Takes the job when no instance holds it, or the holder let its lease expire; each grant carries a fence number
-     * one higher than the last, so the records of an earlier holder can be told apart.
+     * Takes the job when no instance holds it, the holder let its lease expire, or the holder is this instance (its
+     * hand-back failed, the database being away: it need not wait for its own lease to run out). Each grant carries a
+     * fence number one higher than the last, so the records of an earlier holder, or an earlier claim, are refused.
      */
     @Override
     public Optional<Lease> claim(String jobKey) {
@@ -261,7 +371,7 @@ public class JdbcLedger extends ServiceSupport implements Ledger {
                     VALUES (?, ?, ?, 1, now() + %s)
                     ON CONFLICT (pipeline, job_key) DO UPDATE SET owner = EXCLUDED.owner,
                         fence = harvest_leases.fence + 1, expires_at = EXCLUDED.expires_at
-                    WHERE harvest_leases.expires_at <= now()
+                    WHERE harvest_leases.expires_at <= now() OR harvest_leases.owner = EXCLUDED.owner
                     RETURNING fence""".formatted(leaseInterval), jobKey, owner);
                     ResultSet row = statement.executeQuery()) {
                 return row.next() ? row.getLong(1) : null;

@@ -123,6 +123,22 @@ class JdbcLedgerTest {
         assertThatThrownBy(() -> a.delivered(file("late.bin", 1))).isInstanceOf(LeaseLostException.class);
     }
 
+    /** Its hand-back lost (the database was away), an instance takes its own job again without waiting for the lease. */
+    @Test
+    void anInstanceTakesItsOwnUnreleasedJobAgainAtOnceUnderANewFence() {
+        JdbcLedger a = instance("a", Duration.ofSeconds(30));
+        JdbcLedger b = instance("b", Duration.ofSeconds(30));
+        Lease unreleased = a.claim(JOB).orElseThrow();
+        Lease again = a.claim(JOB).orElseThrow();
+        assertThat(b.claim(JOB)).as("still a's").isEmpty();
+        a.delivered(file("now.bin", 1));
+        assertThat(again.held()).isTrue();
+        unreleased.release();
+        assertThat(b.claim(JOB)).as("the stale hand-back released nothing").isEmpty();
+        again.release();
+        assertThat(b.claim(JOB)).isPresent();
+    }
+
     @Test
     void aLedgerStartedWhileTheDatabaseIsDownSaysSoAndWorksOnceItAnswers() {
         PGSimpleDataSource dataSource = new PGSimpleDataSource();
