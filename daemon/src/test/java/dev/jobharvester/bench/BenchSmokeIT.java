@@ -60,4 +60,13 @@ class BenchSmokeIT {
             assertThat(results).contains(row);
         }
     }
+
+    @Test
+    void theLedgerBenchmarkMeasuresRecordsAndTheScheduleAndWritesItsTables() throws IOException, InterruptedException {
+        PostgresDatabase.serverUrl();
+        String results = smoke("ledger.sh", "LEDGER.md");
+        for (String row : new String[] {"| 1 |", "| 2 |", "| 4 |", "hand out 32 due jobs", "take a listing"}) {
+            assertThat(results).contains(row);
+        }
+    }
 }

@@ -132,32 +132,35 @@ public class JdbcLedger extends ServiceSupport implements Ledger {
 
     /**
      * Writes the records kept while the database was out of reach, each job's under its lease: the one this instance
-     * holds, or a claim of its own (another instance that took the job meanwhile keeps it; once that one completed it,
-     * the kept records are dropped).
+     * still holds (kept from being handed back until then), or a claim of its own. A job another instance took over
+     * meanwhile is left to it, and its kept records are dropped once it is complete.
      */
     private void writePending() {
         for (String jobKey : pending.jobKeys()) {
             JdbcLease held = leases.get(jobKey);
-            Optional<Lease> claimed = held != null && held.held() ? Optional.empty() : claim(jobKey);
-            if ((held == null || !held.held()) && claimed.isEmpty()) {
+            Lease lease = held != null && held.held() ? held : claim(jobKey).orElse(null);
+            try {
                 if (isJobComplete(jobKey)) {
                     pending.forgetJob(jobKey);
-                }
-                continue;
-            }
-            try {
-                Optional<Completion> done = pending.completion(jobKey);
-                if (done.isPresent()) {
-                    complete(jobKey, done.get());
-                } else {
-                    for (Kind kind : Kind.values()) {
-                        pending.forEachFile(jobKey, kind, this::insert);
+                } else if (lease != null) {
+                    Optional<Completion> done = pending.completion(jobKey);
+                    if (done.isPresent()) {
+                        complete(jobKey, done.get());
+                    } else {
+                        for (Kind kind : Kind.values()) {
+                            pending.forEachFile(jobKey, kind, this::insert);
+                        }
                     }
+                    pending.forgetJob(jobKey);
+                    LOG.info("{}: the records kept while the ledger could not be reached are written to it", jobKey);
                 }
-                pending.forgetJob(jobKey);
-                LOG.info("{}: the records kept while the ledger could not be reached are written to it", jobKey);
+            } catch (LeaseLostException e) {
+                LOG.warn("{} (another instance took the job over; the records kept of it are dropped once it is"
+                        + " complete)", e.getMessage());
             } finally {
-                claimed.ifPresent(Lease::release);
+                if (lease != null && (lease != held || held.handBackWhenWritten)) {
+                    lease.release();
+                }
             }
         }
         pending.sync();
@@ -392,6 +395,8 @@ public class JdbcLedger extends ServiceSupport implements Ledger {
         /** Until when this instance counts the lease as its own: it asked for it no later than this minus leaseTime. */
         private volatile long heldUntilNanos;
         private volatile boolean lost;
+        /** Asked to hand it back while records of its job were kept locally: done once they are written. */
+        private volatile boolean handBackWhenWritten;
 
         private JdbcLease(String jobKey, long fence, long askedNanos) {
             this.jobKey = jobKey;
@@ -430,6 +435,11 @@ public class JdbcLedger extends ServiceSupport implements Ledger {
 
         @Override
         public void release() {
+            if (pending != null && pending.jobKeys().contains(jobKey)) {
+                // Handed back, another instance would deliver again what the kept records say is delivered.
+                handBackWhenWritten = true;
+                return;
+            }
             leases.remove(jobKey, this);
             try {
                 database.single("hand back " + jobKey, connection -> database.update(connection, "UPDATE harvest_leases SET"

@@ -39,7 +39,11 @@ public final class PostgresDatabase implements AutoCloseable {
 
     /** A new, empty database; the calling test is skipped (failed under CI) when no server is configured. */
     public static PostgresDatabase create() throws SQLException {
-        String server = serverUrl();
+        return create(serverUrl());
+    }
+
+    /** A new, empty database on the server with that JDBC URL. */
+    public static PostgresDatabase create(String server) throws SQLException {
         String name = "harvester_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12)
                 .toLowerCase(Locale.ROOT);
         try (Connection connection = DriverManager.getConnection(server); Statement sql = connection.createStatement()) {
