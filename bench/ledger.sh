@@ -21,14 +21,9 @@ WATCHED=${BENCH_WATCHED:-100000}
 WORK=$ROOT/target/bench/ledger
 rm -rf "$WORK"
 mkdir -p "$WORK"
-if [[ -n ${BENCH_TEST_CP:-} ]]; then
-  TEST_CP=$BENCH_TEST_CP
-else
-  mvn -B -q install -DskipTests
-  mvn -B -q -pl job-outputs dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$WORK/classpath.txt" \
-    >/dev/null
-  TEST_CP=$ROOT/job-outputs/target/test-classes:$ROOT/job-outputs/target/classes:$(cat "$WORK/classpath.txt")
-fi
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
+TEST_CP=$(test_classpath "$WORK")
 trap 'bash "$ROOT/.ci/postgres.sh" stop "$WORK/pg"' EXIT
 eval "$(POSTGRES_FSYNC=on bash .ci/postgres.sh start "$WORK/pg")"
 PG_PORT=$(sed -E 's|.*127.0.0.1:([0-9]+)/.*|\1|' <<<"$HARVESTER_TEST_POSTGRES_URL")
@@ -40,7 +35,8 @@ java -Xmx512m -cp "$TEST_CP" dev.jobharvester.ledger.LedgerCapacity \
 python3 - "$WORK/results.tsv" "$RESULTS" "$SECONDS_EACH" <<'PY'
 import datetime, os, platform, sys
 tsv, out, seconds = sys.argv[1], sys.argv[2], sys.argv[3]
-rows = [line.rstrip("\n").split("\t") for line in open(tsv) if line.strip()]
+kinds = {"records", "watch", "due-all", "due-none", "listed"}
+rows = [row for row in (line.rstrip("\n").split("\t") for line in open(tsv)) if row[0] in kinds]
 records = [r for r in rows if r[0] == "records"]
 other = {r[0]: r for r in rows if r[0] != "records"}
 lines = ["# What one PostgreSQL server carries of the shared ledger", "",

@@ -4,3 +4,16 @@ wait_for_line() {  # file pattern: waits up to a minute for a line matching patt
   for _ in $(seq 1 600); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
   echo "bench: no '$2' in $1" >&2; tail -20 "$1" >&2; exit 1
 }
+
+# The class path of the component's classes and test classes (its test servers, the ledger's capacity bench): the test
+# suite passes its own in BENCH_TEST_CP; run by hand, it is built.
+test_classpath() {  # work-dir
+  if [[ -n ${BENCH_TEST_CP:-} ]]; then
+    echo "$BENCH_TEST_CP"
+    return
+  fi
+  mvn -B -q install -DskipTests >&2
+  mvn -B -q -pl job-outputs dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$1/classpath.txt" \
+    >/dev/null
+  echo "$ROOT/job-outputs/target/test-classes:$ROOT/job-outputs/target/classes:$(cat "$1/classpath.txt")"
+}

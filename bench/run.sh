@@ -44,15 +44,10 @@ WORK=$ROOT/target/bench/work
 rm -rf "$WORK"
 mkdir -p "$WORK"
 JAR=$ROOT/daemon/target/job-harvester.jar
-# The test servers (s3proxy) run from the component's test classes. The test suite passes its own class path.
-if [[ -n ${BENCH_TEST_CP:-} ]]; then
-  TEST_CP=$BENCH_TEST_CP
-else
-  mvn -B -q install -DskipTests
-  mvn -B -q -pl job-outputs dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$WORK/classpath.txt" \
-    >/dev/null
-  TEST_CP=$ROOT/job-outputs/target/test-classes:$(cat "$WORK/classpath.txt")
-fi
+# The test servers (s3proxy) run from the component's test classes.
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
+TEST_CP=$(test_classpath "$WORK")
 
 PIDS=()
 cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
@@ -66,8 +61,6 @@ await_file() {  # path: waits for it, at most BENCH_TIMEOUT seconds
   done
 }
 
-# shellcheck source=bench/lib.sh
-source "$ROOT/bench/lib.sh"
 
 # --- the simulator, with every job in 4*REPS copies, a fresh one per run, and more to warm the daemons up ----------
 WARMUPS=${BENCH_WARMUPS:-5}

@@ -13,7 +13,8 @@ ROOT=$PWD
 if [[ "${1:-}" == "--smoke" ]]; then
   : "${BENCH_WATCHED:=60}" "${BENCH_ENDING:=5}" "${BENCH_POLL:=500}" "${BENCH_MAX_CHECK:=4000}" "${BENCH_MEASURE:=6}"
   : "${BENCH_SCALED_WATCHED:=40}" "${BENCH_SCALED_POLL:=300}" "${BENCH_SCALED_MAX_CHECK:=2400}"
-  : "${BENCH_INSTANCE_JOBS:=30}" "${BENCH_LATENCY:=20}"
+  : "${BENCH_INSTANCE_JOBS:=30}" "${BENCH_LATENCY:=20}" "${BENCH_SIDE_BY_SIDE:=10}" "${BENCH_SLOW_BYTES:=20000000}"
+  : "${BENCH_SLOW_RATE:=2000000}"
   RESULTS=$ROOT/target/bench/WATCHING.md
 else
   RESULTS=${BENCH_RESULTS:-$ROOT/bench/WATCHING.md}
@@ -31,12 +32,17 @@ SCALED_WATCHED=${BENCH_SCALED_WATCHED:-1000}
 SCALED_POLL=${BENCH_SCALED_POLL:-3000}
 SCALED_MAX_CHECK=${BENCH_SCALED_MAX_CHECK:-60000}
 INSTANCE_JOBS=${BENCH_INSTANCE_JOBS:-300}
+SIDE_BY_SIDE=${BENCH_SIDE_BY_SIDE:-50}
+SLOW_BYTES=${BENCH_SLOW_BYTES:-200000000}
+SLOW_RATE=${BENCH_SLOW_RATE:-4000000}
 
 WORK=$ROOT/target/bench/watching
 rm -rf "$WORK"
 mkdir -p "$WORK"
-JAR=$ROOT/daemon/target/job-harvester.jar
-[[ -f $JAR ]] || mvn -B -q package -DskipTests
+[[ -f $ROOT/daemon/target/job-harvester.jar ]] || mvn -B -q package -DskipTests
+# A copy: a build during the half hour this runs must not swap the jar under the running daemons.
+JAR=$WORK/job-harvester.jar
+cp "$ROOT/daemon/target/job-harvester.jar" "$JAR"
 
 PIDS=()
 cleanup() {
@@ -51,9 +57,9 @@ source "$ROOT/bench/lib.sh"
 eval "$(bash .ci/postgres.sh start "$WORK/pg")"
 PG_PORT=$(sed -E 's|.*127.0.0.1:([0-9]+)/.*|\1|' <<<"$HARVESTER_TEST_POSTGRES_URL")
 
-simulator() {  # name platform count: starts a simulator with a crowd of waiting jobs; sets API, KEY, CONTROL
+simulator() {  # name platform count [more options]: a simulator with a crowd of waiting jobs; sets API, KEY, CONTROL
   local log=$WORK/$1-simulator.log
-  java -Xmx1g -jar "$JAR" simulator --watch "$3" --watch-platform "$2" --api-latency "$LATENCY" > "$log" 2>&1 &
+  java -Xmx1g -jar "$JAR" simulator --watch "$3" --watch-platform "$2" --api-latency "$LATENCY" "${@:4}" > "$log" 2>&1 &
   PIDS+=($!)
   SIM_PID=$!
   wait_for_line "$log" "Stop with Ctrl-C"
@@ -67,7 +73,8 @@ simulator() {  # name platform count: starts a simulator with a crowd of waiting
 daemon() {  # name platform instance poll maxCheck [ledger-db]: starts a daemon told the crowd through its inbox
   local dir=$WORK/$1/instance-$3 upper=${2^^}
   mkdir -p "$dir/inbox"
-  seq -f "watch-%05g" 1 "$WATCH_COUNT" > "$dir/inbox/.jobs" && mv "$dir/inbox/.jobs" "$dir/inbox/jobs"
+  { printf '%s' "${EXTRA_JOBS:-}"; seq -f "watch-%05g" 1 "$WATCH_COUNT"; } > "$dir/inbox/.jobs"
+  mv "$dir/inbox/.jobs" "$dir/inbox/jobs"
   local ledger=()
   [[ -n ${6:-} ]] && ledger=(HARVESTER_LEDGER_URL="jdbc:postgresql://127.0.0.1:$PG_PORT/$6?user=postgres"
     HARVESTER_INSTANCE_NAME="instance-$3" HARVESTER_LEASE_TIME=10000)
@@ -115,6 +122,28 @@ watch_run archetype archetype "$WATCHED" "$POLL" "$MAX_CHECK" $(( POLL * 3 / 100
 watch_run tensorpool tensorpool "$SCALED_WATCHED" "$SCALED_POLL" "$SCALED_MAX_CHECK" \
   $(( (SCALED_MAX_CHECK * 2 + SCALED_POLL * 2) / 1000 )) $(( SCALED_MAX_CHECK * 3 / 1000 ))
 
+# One large slow file and 50 small jobs ending together: the small jobs' manifests do not wait for the large one.
+WATCH_COUNT=$SIDE_BY_SIDE
+DAEMON_PIDS=()
+simulator side tensorpool "$SIDE_BY_SIDE" --bench 1 --small-files 1 --large-bytes 1 --listing-small 1 \
+  --listing-large 1 --capped-bytes "$SLOW_BYTES" --capped-rate "$SLOW_RATE"
+EXTRA_JOBS=$'bench-capped-1\n' daemon side tensorpool 1 1000 "$SCALED_MAX_CHECK"
+until grep -q "bench-capped-1 ended 'completed'" "$WORK/side/instance-1/daemon.log"; do sleep 0.1; done
+began=$(date +%s%N)
+curl -s -X POST "$CONTROL/end?count=$SIDE_BY_SIDE" > /dev/null
+for i in $(seq 1 "$SIDE_BY_SIDE"); do
+  until [[ -f $WORK/side/out/tensorpool/watch-$(printf %05d "$i")/_manifest.json ]]; do sleep 0.05; done
+done
+small_done=$(date +%s%N)
+large_pending=$([[ -f $WORK/side/out/tensorpool/bench-capped-1/_manifest.json ]] && echo no || echo yes)
+until [[ -f $WORK/side/out/tensorpool/bench-capped-1/_manifest.json ]]; do sleep 0.1; done
+large_done=$(date +%s%N)
+printf '{"small": %s, "large": %s, "largePendingWhenSmallDone": "%s"}\n' \
+  "$(( (small_done - began) / 1000000 ))" "$(( (large_done - began) / 1000000 ))" "$large_pending" > "$WORK/side.json"
+echo "  side by side: $SIDE_BY_SIDE small jobs in $(( (small_done - began) / 1000000 )) ms, the large one in $(( (large_done - began) / 1000000 )) ms"
+stop_all
+EXTRA_JOBS=
+
 # The same crowd watched by 1, 2 and 3 instances sharing one ledger: the calls the platform sees per job.
 for n in 1 2 3; do
   WATCH_COUNT=$INSTANCE_JOBS
@@ -131,5 +160,6 @@ for n in 1 2 3; do
 done
 
 python3 "$ROOT/bench/watching_report.py" "$WORK" "$RESULTS" "$LATENCY" "$WATCHED" "$POLL" "$MAX_CHECK" \
-  "$SCALED_WATCHED" "$SCALED_POLL" "$SCALED_MAX_CHECK" "$INSTANCE_JOBS" "$ENDING"
+  "$SCALED_WATCHED" "$SCALED_POLL" "$SCALED_MAX_CHECK" "$INSTANCE_JOBS" "$ENDING" "$SIDE_BY_SIDE" "$SLOW_BYTES" \
+  "$SLOW_RATE"
 echo "bench: results in $RESULTS"

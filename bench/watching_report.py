@@ -7,8 +7,8 @@ import statistics
 import sys
 
 work, out = sys.argv[1], sys.argv[2]
-latency, watched, poll, max_check, scaled_watched, scaled_poll, scaled_max, instance_jobs, ending = map(
-    int, sys.argv[3:12])
+(latency, watched, poll, max_check, scaled_watched, scaled_poll, scaled_max, instance_jobs, ending, side_by_side,
+ slow_bytes, slow_rate) = map(int, sys.argv[3:15])
 
 
 def load(name):
@@ -49,6 +49,15 @@ lines += [f"Archetype AI runs at the shipped settings: its job list gives every 
           " state is reached only after the longest pause, so it runs on a clock scaled down tenfold: jobs ÷"
           f" `maxCheckInterval` is the same as 10,000 jobs at the shipped 600 s, and so is the rate of calls;"
           " a job's end is then seen within `maxCheckInterval`, not within two polls.", ""]
+side = load("side")
+lines += ["## Jobs side by side", "",
+          f"One job with one large file served slowly ({slow_bytes / 1e6:g} MB at {slow_rate / 1e6:g} MB/s) is being"
+          f" harvested when {side_by_side} small jobs end together (poll delay 1 s):", "",
+          "| | time from the small jobs' end |", "|---|---|",
+          f"| the {side_by_side} small jobs' manifests, all in | {side['small'] / 1000:.1f} s |",
+          f"| the large job's manifest | {side['large'] / 1000:.1f} s |", "",
+          "The large job was still downloading when every small one was in: "
+          + ("yes." if side["largePendingWhenSmallDone"] == "yes" else "no (it finished first; see the sizes)."), ""]
 rows = [load(f"instances-{n}") for n in (1, 2, 3)]
 base = calls(rows[0]) / rows[0]["seconds"]
 lines += ["## The same crowd, 1, 2 and 3 instances sharing one PostgreSQL ledger", "",

@@ -54,10 +54,7 @@ class CoordinationFaultsTest {
             // A second per file: the outage lands in the middle of transfers.
             List<SimJob> jobs = cluster.jobs("tp-pg-", 12, 3, 500_000, 500_000, null);
             cluster.writeRoute(jobs, 2);
-            for (String instance : INSTANCES) {
-                cluster.start(instance);
-            }
-            INSTANCES.forEach(cluster::awaitStarted);
+            cluster.startAll(INSTANCES);
             jobs.forEach(job -> job.script().advance());
             await().atMost(WAIT).until(() -> cluster.deliveryLines().size() >= 6);
             assertThat(cluster.allHarvested(jobs)).as("still harvesting").isFalse();
@@ -83,10 +80,7 @@ class CoordinationFaultsTest {
             // A quarter of a second per job: with twelve harvested at once, about seven seconds of transfers.
             List<SimJob> jobs = cluster.jobs("tp-roll-", 300, 1, 50_000, 200_000, null);
             cluster.writeRoute(jobs, 2);
-            for (String instance : INSTANCES) {
-                cluster.start(instance);
-            }
-            INSTANCES.forEach(cluster::awaitStarted);
+            cluster.startAll(INSTANCES);
             jobs.forEach(job -> job.script().advance());
             for (String instance : INSTANCES) {
                 DaemonProcess restarted = cluster.running(instance);

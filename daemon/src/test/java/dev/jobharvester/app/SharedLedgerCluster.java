@@ -117,6 +117,14 @@ final class SharedLedgerCluster implements AutoCloseable {
         return daemon;
     }
 
+    /** Starts a daemon per instance name, and waits until every one has started. */
+    void startAll(List<String> instances) throws IOException {
+        for (String instance : instances) {
+            start(instance);
+        }
+        instances.forEach(this::awaitStarted);
+    }
+
     /** The last daemon started under that name. */
     DaemonProcess running(String instance) {
         return daemons.get(names.lastIndexOf(instance));

@@ -62,10 +62,7 @@ class SharedLedgerTest {
         List<SimJob> jobs = cluster.jobs("tp-watched-", 20, 1, 1_000, 10_000_000, null);
         cluster.writeRoute(jobs, 2);
         List<String> instances = List.of("instance-1", "instance-2", "instance-3");
-        for (String instance : instances) {
-            cluster.start(instance);
-        }
-        instances.forEach(cluster::awaitStarted);
+        cluster.startAll(instances);
         Instant allUp = Instant.now();
         await().atMost(WAIT).until(() -> jobs.stream().allMatch(job -> statusCalls(job, allUp).size() >= 6));
         for (SimJob job : jobs) {
@@ -94,10 +91,7 @@ class SharedLedgerTest {
         List<SimJob> jobs = cluster.jobs("tp-shared-", 30, 3, 200_000, 200_000, null);
         cluster.writeRoute(jobs, 3);
         List<String> instances = List.of("instance-1", "instance-2", "instance-3");
-        for (String instance : instances) {
-            cluster.start(instance);
-        }
-        instances.forEach(cluster::awaitStarted);
+        cluster.startAll(instances);
         // The jobs finish on the platform once every instance is up, so that none has a head start.
         jobs.forEach(job -> job.script().advance());
         await().atMost(WAIT).until(() -> cluster.allHarvested(jobs));

@@ -65,15 +65,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Polls each tracked job until it reaches a terminal state, then lists its outputs page by page and emits one
- * exchange per file not yet in the ledger, each page before the next is listed; once all are delivered, one exchange
- * with the job's manifest. Each job's turn runs on a job worker, {@code concurrentJobs} at a time, so that a job whose
- * files stall holds back no other. A file is recorded in the ledger only when its exchange completed ({@link
+ * Asks each watched job for its state when the schedule says it is due, until it reaches a terminal state, then
+ * lists its outputs page by page and emits one exchange per file not yet in the ledger, each page before the next is
+ * listed; once all are delivered, one exchange with the job's manifest. States are asked on status workers, four at a
+ * time; a job's harvest runs on a job worker, {@code concurrentJobs} at a time, so that a job whose files stall holds
+ * back no other, and no harvest holds back a status check. A file is recorded in the ledger only when its exchange completed ({@link
  * FileCompletion}), so a failure or a crash means "fetch again", never "lost".
  * <p>
  * Over 300 lines because the poll's path through a job (state, lease, pages, files, archive entries, manifest) reads
- * best in one place; what each step hands off lives apart: the job's rules in {@link TrackedJob}, the ledger writes
- * in {@link DeliveryRecords}, the lanes in {@link BatchLanes}, the JMX face in {@link ManagedJobOutputsConsumer}.
+ * best in one place; what each step hands off lives apart: the job's rules in {@link TrackedJob}, when it is asked in
+ * {@link JobWatch}, the ledger writes in {@link DeliveryRecords}, the lanes in {@link BatchLanes}, the JMX face in
+ * {@link ManagedJobOutputsConsumer}.
  */
 public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
 
@@ -81,11 +83,6 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
     private static final int STATUS_CHECKS = 4;
     /** Due jobs taken from the schedule at once: few enough that their claims never lapse while they wait here. */
     private static final int DUE_AT_ONCE = STATUS_CHECKS * 8;
-    /**
-     * Watched jobs from which one listing of the platform's jobs per poll costs less than asking each on its own: a
-     * listing is a call per page of 100 jobs, a job backing off is asked far less often than at every poll.
-     */
-    private static final int LISTING_PAYS = 20;
     private static final Logger LOG = LoggerFactory.getLogger(JobOutputsConsumer.class);
 
     private final JobOutputsConfiguration configuration;
@@ -113,8 +110,6 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
     private final Set<String> busy = ConcurrentHashMap.newKeySet();
     /** The jobs handed to the job workers and not done yet. */
     private final AtomicInteger harvesting = new AtomicInteger();
-    /** Jobs whose turn ended while the schedule could not be written: due again once it can. */
-    private final Set<String> dueOnceReachable = ConcurrentHashMap.newKeySet();
     /** Jobs that ended while every job worker was busy, handed back to the shared schedule for another instance. */
     private final AtomicInteger handedBack = new AtomicInteger();
     /** Renews the leases of a shared ledger while their jobs are harvested; null with the file ledger. */
@@ -137,9 +132,10 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
         ExecutorServiceManager executors = getEndpoint().getCamelContext().getExecutorServiceManager();
         ledger = component.ledger(configuration.getDataDir(), getEndpoint().ledgerName(getRoute()));
         LOG.info("{}: ledger in {}", getRouteId(), ledger);
-        schedule = ledger.schedule(provider.name(), new Intervals(pollDelay(),
+        watch = new JobWatch(ledger.schedule(provider.name(), new Intervals(pollDelay(),
                 Duration.ofMillis(Math.max(getDelay(), configuration.getMaxCheckInterval())),
-                Duration.ofMillis(component.getLeaseTime())));
+                Duration.ofMillis(component.getLeaseTime()))), provider, pollDelay(),
+                Duration.ofMillis(configuration.getWatchDelay()));
         if (component.isLedgerShared()) {
             long every = Math.max(1, component.getLeaseTime() / 3);
             renewals = executors.newSingleThreadScheduledExecutor(this, "job-outputs-leases-" + getRouteId());
@@ -229,18 +225,11 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
         }
         int count = 0;
         try {
-            watchWaiting();
-            for (String jobKey : dueOnceReachable) {
-                schedule.again(jobKey, Duration.ZERO);
-                dueOnceReachable.remove(jobKey);
-            }
-            if (discovery != null && schedule.turn("discover", pollDelay())) {
+            watch.catchUp();
+            if (discovery != null && watch.turn("discover")) {
                 discover();
             }
-            if (provider.listsStates() && schedule.watched() >= LISTING_PAYS
-                    && schedule.turn("list-states", pollDelay())) {
-                listStates();
-            }
+            watch.listStates();
             count = checkDueJobs();
         } catch (LedgerFailureException e) {
             LOG.warn("{}: {} (tried again at the next poll)", getRouteId(), e.getMessage());
@@ -265,7 +254,7 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
         int count = 0;
         while (isRunAllowed() && !sinkOutage.coolingDown()) {
             handedBack.set(0);
-            List<JobSchedule.Due> due = schedule.due(DUE_AT_ONCE);
+            List<JobSchedule.Due> due = watch.due(DUE_AT_ONCE);
             CountDownLatch turns = new CountDownLatch(due.size());
             for (JobSchedule.Due handed : due) {
                 TrackedJob job = jobs.compute(handed.jobId(), (id, known) -> known == null
@@ -352,29 +341,13 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
     }
 
     /**
-     * Tells the schedule when the job is next due, from where its turn left it; the job is free for the next turn.
+     * The job's turn is over: the schedule is told when it is due next, and the job is free for its next turn.
      *
      * @param handBack whether the job is due at once, for whichever instance has a job worker free
      */
     private void endTurn(TrackedJob turned, boolean handBack) {
-        TrackedJob job = jobs.getOrDefault(turned.jobId, turned);
         try {
-            if (handBack) {
-                schedule.again(job.jobKey, Duration.ZERO);
-            } else if (job.harvestedReversibly() != null) {
-                schedule.again(job.jobKey, Duration.ofMillis(configuration.getWatchDelay()));
-            } else if (job.phase().isFinished()) {
-                schedule.unwatch(job.jobKey);
-            } else if (job.terminal() != null || job.lastState() == null) {
-                // Its harvest goes on, or a new run (or its first answer) is awaited: at the next poll.
-                schedule.again(job.jobKey, pollDelay());
-            } else {
-                schedule.checked(job.jobKey, job.lastState());
-            }
-        } catch (LedgerFailureException e) {
-            // Not left until its claim in the schedule lapses: due as soon as the schedule can be written again.
-            dueOnceReachable.add(job.jobKey);
-            LOG.warn("{}: {}", getRouteId(), e.getMessage());
+            watch.turnEnded(jobs.getOrDefault(turned.jobId, turned), handBack);
         } finally {
             busy.remove(turned.jobId);
         }
@@ -404,22 +377,6 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
             }
         } catch (IOException | RuntimeException e) {
             LOG.warn("{}: discovery failed (will try again at the next poll): {}", provider.name(), e.getMessage());
-        }
-    }
-
-    /** Takes the states of the platform's job list, where it has one, for every watched job at once. */
-    private void listStates() {
-        try {
-            Map<String, JobSchedule.Listed> byKey = new LinkedHashMap<>();
-            provider.listedStates().forEach((id, status) -> byKey.put(SinkNames.jobKey(provider.name(), id),
-                    new JobSchedule.Listed(status.providerState(), !status.state().isTerminal())));
-            schedule.listed(byKey);
-        } catch (IOException | RuntimeException e) {
-            if (e instanceof LedgerFailureException failure) {
-                throw failure;
-            }
-            LOG.warn("{}: listing the jobs' states failed (each job is asked on its own meanwhile): {}",
-                    provider.name(), e.getMessage());
         }
     }
 

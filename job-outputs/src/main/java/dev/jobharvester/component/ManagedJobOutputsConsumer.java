@@ -2,10 +2,8 @@ package dev.jobharvester.component;
 
 import dev.jobharvester.common.SinkNames;
 import dev.jobharvester.ledger.DeliveredFile.Kind;
-import dev.jobharvester.ledger.JobSchedule;
 import dev.jobharvester.ledger.Lease;
 import dev.jobharvester.ledger.Ledger;
-import dev.jobharvester.ledger.LedgerFailureException;
 import dev.jobharvester.provider.ApiStatus;
 import dev.jobharvester.provider.JobProvider;
 import java.time.Instant;
@@ -13,9 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArraySet;
 import org.apache.camel.Processor;
 import org.apache.camel.api.management.ManagedAttribute;
 import org.apache.camel.api.management.ManagedOperation;
@@ -41,9 +37,7 @@ public abstract class ManagedJobOutputsConsumer extends ScheduledBatchPollingCon
     /** The leases on the jobs this consumer harvests right now, by job key. */
     protected final Map<String, Lease> leases = new ConcurrentHashMap<>();
     protected Ledger ledger;
-    protected JobSchedule schedule;
-    /** Jobs added while the schedule could not be reached, in order. */
-    private final Set<TrackedJob> waitingForSchedule = new CopyOnWriteArraySet<>();
+    protected JobWatch watch;
     protected SinkOutage sinkOutage;
     protected volatile boolean paused;
 
@@ -61,32 +55,10 @@ public abstract class ManagedJobOutputsConsumer extends ScheduledBatchPollingCon
         }
         boolean added = jobs.putIfAbsent(id, new TrackedJob(id, SinkNames.jobKey(provider.name(), id))) == null;
         if (added) {
-            watch(jobs.get(id));
+            watch.watch(jobs.get(id));
             LOG.info("{} job {} found: watching it until it ends", provider.name(), id);
         }
         return added;
-    }
-
-    /**
-     * Puts a job in the schedule; while a shared one cannot be reached, the job waits here and is put there at a later
-     * poll ({@link #watchWaiting}), so that a job added during an outage is not lost.
-     */
-    protected void watch(TrackedJob job) {
-        waitingForSchedule.add(job);
-        watchWaiting();
-    }
-
-    /** Puts the jobs added while the schedule could not be reached in it, as far as it can be reached now. */
-    protected void watchWaiting() {
-        for (TrackedJob job : waitingForSchedule) {
-            try {
-                schedule.watch(job.jobKey, job.jobId);
-                waitingForSchedule.remove(job);
-            } catch (LedgerFailureException e) {
-                LOG.debug("{} (the job is watched once it can be)", e.getMessage());
-                return;
-            }
-        }
     }
 
     @ManagedOperation(description = "Forgets what was delivered of a job and harvests it again, over the files in the"
@@ -103,7 +75,7 @@ public abstract class ManagedJobOutputsConsumer extends ScheduledBatchPollingCon
             return false;
         }
         jobs.put(id, new TrackedJob(id, jobKey));
-        watch(jobs.get(id));
+        watch.watch(jobs.get(id));
         LOG.info("{} job {} will be harvested again: every file is fetched and delivered anew", provider.name(), id);
         return true;
     }
@@ -145,7 +117,7 @@ public abstract class ManagedJobOutputsConsumer extends ScheduledBatchPollingCon
             if (retried > 0) {
                 // Only this job's files are tried again: jobs given up or not harvested stay so.
                 job.retryParked();
-                watch(job);
+                watch.watch(job);
                 count += retried;
             }
         }

@@ -54,14 +54,9 @@ public abstract class JobProvider {
         throw new UnsupportedOperationException(name() + " has no job list to discover jobs from");
     }
 
-    /** Whether the platform's job list gives the jobs' states ({@link #listedStates}). */
-    public boolean listsStates() {
-        return false;
-    }
-
     /**
-     * The states of the jobs the platform lists, by job id, in one sweep of its job list, where {@link #listsStates}.
-     * Jobs it does not list are asked on their own.
+     * The states of the jobs the platform lists, by job id, in one sweep of its job list, where its facts say it has
+     * one ({@link PlatformFacts#discovery()}). Jobs it does not list are asked on their own.
      */
     public Map<String, JobStatus> listedStates() throws IOException {
         throw new UnsupportedOperationException(name() + " has no job list that gives the jobs' states");

@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * @param reversibleStates     terminal states a job can leave again (a retried job): such a job stays watched
  * @param storageHosts         the hosts its download URLs point at ({@code *.} patterns allowed); its API host is
  *                             always allowed
- * @param discovery            whether it has a job list that jobs can be discovered from
+ * @param discovery            whether it has a job list, with each job's state, that jobs can be discovered from
+ *                             and many jobs' states read at once
  * @param outcomeFields        fields of a job's status that say more about its result than its state (an exit code,
  *                             an error), carried into the manifest's {@code outcome} when the job ends
  */

@@ -2,6 +2,7 @@ package dev.jobharvester.provider;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.jobharvester.common.OutputFile;
 import dev.jobharvester.download.HttpClients;
@@ -11,7 +12,11 @@ import dev.jobharvester.sim.SimJob;
 import dev.jobharvester.sim.Simulator;
 import dev.jobharvester.sim.TensorPoolApi;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.AutoClose;
@@ -96,5 +101,28 @@ class TensorPoolProviderTest {
     void anUnknownJobIsNamed() {
         assertThatThrownBy(() -> provider.status("nope")).hasMessage(
                 "tensorpool job nope: GET /job/info/nope answered 404: Job not found");
+    }
+
+    /** A 429's Retry-After holds back every call to the platform, not only the one it answered. */
+    @Test
+    void aRetryAfterHoldsBackTheOtherCallsToThePlatformToo() throws Exception {
+        simulator.addJob(TensorPoolApi.NAME, SimJob.of("limited", JobScript.always("running")));
+        simulator.addJob(TensorPoolApi.NAME, SimJob.of("other", JobScript.always("running")));
+        simulator.failNext("/tensorpool/job/info/limited", 1, 429, "2");
+        CompletableFuture<JobStatus> limited = CompletableFuture.supplyAsync(() -> {
+            try {
+                return provider.status("limited");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        await().atMost(Duration.ofSeconds(10)).until(() -> !simulator.requests()
+                .matching(e -> e.status() == 429).isEmpty());
+        Instant limitedAt = simulator.requests().matching(e -> e.status() == 429).get(0).at();
+        assertThat(provider.status("other").providerState()).isEqualTo("running");
+        assertThat(limited.get().providerState()).isEqualTo("running");
+        Instant otherAt = simulator.requests().matching(e -> e.path().endsWith("/other")).get(0).at();
+        assertThat(Duration.between(limitedAt, otherAt)).as("the other call, after the 429 said 2 s")
+                .isGreaterThanOrEqualTo(Duration.ofMillis(1_900));
     }
 }

@@ -106,11 +106,6 @@ public class ArchetypeProvider extends JobProvider {
     }
 
     @Override
-    public boolean listsStates() {
-        return true;
-    }
-
-    @Override
     public Map<String, JobStatus> listedStates() throws IOException {
         Map<String, JobStatus> states = new LinkedHashMap<>();
         forEachListed(null, job -> {

@@ -79,11 +79,6 @@ public class PixxelProvider extends JobProvider {
     }
 
     @Override
-    public boolean listsStates() {
-        return true;
-    }
-
-    @Override
     public Map<String, JobStatus> listedStates() throws IOException {
         Map<String, JobStatus> states = new LinkedHashMap<>();
         for (JsonNode job : api().get("(list)", jobs).path("jobs")) {
