@@ -35,7 +35,7 @@ java -Xmx512m -cp "$TEST_CP" dev.jobharvester.ledger.LedgerCapacity \
 python3 - "$WORK/results.tsv" "$RESULTS" "$SECONDS_EACH" <<'PY'
 import datetime, os, platform, sys
 tsv, out, seconds = sys.argv[1], sys.argv[2], sys.argv[3]
-kinds = {"records", "watch", "due-all", "due-none", "listed"}
+kinds = {"records", "watch", "due-and-checked", "due", "listed"}
 rows = [row for row in (line.rstrip("\n").split("\t") for line in open(tsv)) if row[0] in kinds]
 records = [r for r in rows if r[0] == "records"]
 other = {r[0]: r for r in rows if r[0] != "records"}
@@ -49,11 +49,12 @@ lines = ["# What one PostgreSQL server carries of the shared ledger", "",
          "| instances | records per second |", "|---|---|"]
 lines += [f"| {n} | {float(rate):,.0f} |" for _, n, rate in records]
 lines += ["", "## The schedule", "",
-          f"With {int(other['watch'][1]):,} jobs watched:", "",
+          f"With {int(other['watch'][1]):,} jobs watched (the schedule's writes commit without waiting for the disk:"
+          " one lost in a crash of the database only has a job asked again sooner):", "",
           "| statement | time |", "|---|---|",
           f"| watch a job (insert) | {float(other['watch'][2]):.2f} ms each |",
-          f"| hand out 32 due jobs and reschedule each | {float(other['due-all'][2]):.1f} ms |",
-          f"| ask for due jobs when none is due | {float(other['due-none'][2]):.2f} ms |",
+          f"| hand out 32 due jobs (one statement) | {float(other['due'][2]):.2f} ms |",
+          f"| hand out 32 due jobs and reschedule each (33 statements) | {float(other['due-and-checked'][2]):.1f} ms |",
           f"| take a listing of {int(other['listed'][1]):,} states | {float(other['listed'][2]):.0f} ms |"]
 os.makedirs(os.path.dirname(out), exist_ok=True)
 open(out, "w").write("\n".join(lines) + "\n")
