@@ -47,8 +47,9 @@ lines += [f"Archetype AI runs at the shipped settings: its job list gives every 
           " changed. TensorPool has no such list: each job is asked on its own, and a job whose state does not change"
           " is asked less and less often, its pause doubling from the poll delay up to `maxCheckInterval`. Its steady"
           " state is reached only after the longest pause, so it runs on a clock scaled down tenfold: jobs ÷"
-          f" `maxCheckInterval` is the same as 10,000 jobs at the shipped 600 s, and so is the rate of calls;"
-          " a job's end is then seen within `maxCheckInterval`, not within two polls.", ""]
+          f" `maxCheckInterval` is the same as 10,000 jobs at the shipped 600 s, and so is the rate of calls."
+          " The price is the delay: a job's end is seen within its pause, at most `maxCheckInterval` stretched by a"
+          " quarter, not within two polls. Each row is one run.", ""]
 side = load("side")
 lines += ["## Jobs side by side", "",
           f"One job with one large file served slowly ({slow_bytes / 1e6:g} MB at {slow_rate / 1e6:g} MB/s) is being"
@@ -70,6 +71,9 @@ for n, stats in zip((1, 2, 3), rows):
     lines.append(f"| {n} | {stats['statusCalls']:,} | {stats['seconds']:.0f} s | {rate:.2f} |"
                  f" {rate * 60 / instance_jobs:.2f} | **{rate / base:.2f}×** |")
 lines += ["", "The instances share one schedule in the ledger's database: a due job is handed to one instance (`FOR UPDATE"
-          " SKIP LOCKED`), which asks and writes when the job is due next; the others are not handed it meanwhile."]
+          " SKIP LOCKED`), which asks and writes when the job is due next; the others are not handed it meanwhile."
+          " One run per row, so read the ratios as ±10 % or so: the jobs' pauses fall unevenly into a two-minute"
+          " window (which is how 2 instances can count fewer calls than 1). Instances that each asked every job would"
+          " send about N× the calls of one."]
 os.makedirs(os.path.dirname(out) or ".", exist_ok=True)
 open(out, "w").write("\n".join(lines) + "\n")
