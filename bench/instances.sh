@@ -26,18 +26,9 @@ mkdir -p "$WORK"
 JAR=$ROOT/daemon/target/job-harvester.jar
 [[ -f $JAR ]] || mvn -B -q package -DskipTests
 
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  bash "$ROOT/.ci/postgres.sh" stop "$WORK/pg"
-}
-trap cleanup EXIT
 # shellcheck source=bench/lib.sh
 source "$ROOT/bench/lib.sh"
-
-eval "$(bash .ci/postgres.sh start "$WORK/pg")"
-PG_PORT=$(sed -E 's|.*127.0.0.1:([0-9]+)/.*|\1|' <<<"$HARVESTER_TEST_POSTGRES_URL")
+with_postgres
 psql_q() { psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -At "$@"; }
 
 # Every job in MAX copies' worth: each run harvests fresh ones.

@@ -24,9 +24,7 @@ mkdir -p "$WORK"
 # shellcheck source=bench/lib.sh
 source "$ROOT/bench/lib.sh"
 TEST_CP=$(test_classpath "$WORK")
-trap 'bash "$ROOT/.ci/postgres.sh" stop "$WORK/pg"' EXIT
-eval "$(POSTGRES_FSYNC=on bash .ci/postgres.sh start "$WORK/pg")"
-PG_PORT=$(sed -E 's|.*127.0.0.1:([0-9]+)/.*|\1|' <<<"$HARVESTER_TEST_POSTGRES_URL")
+POSTGRES_FSYNC=on with_postgres
 psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -Atc "CREATE DATABASE capacity" > /dev/null
 
 java -Xmx512m -cp "$TEST_CP" dev.jobharvester.ledger.LedgerCapacity \

@@ -17,3 +17,18 @@ test_classpath() {  # work-dir
     >/dev/null
   echo "$ROOT/job-outputs/target/test-classes:$ROOT/job-outputs/target/classes:$(cat "$1/classpath.txt")"
 }
+
+# For the benchmarks of daemons sharing a PostgreSQL ledger: the daemons' PIDS are killed and the throwaway server in
+# WORK/pg stopped on exit; the server is started, and its port set in PG_PORT.
+with_postgres() {
+  PIDS=()
+  trap stop_daemons_and_postgres EXIT
+  eval "$(bash "$ROOT/.ci/postgres.sh" start "$WORK/pg")"
+  PG_PORT=$(sed -E 's|.*127.0.0.1:([0-9]+)/.*|\1|' <<<"$HARVESTER_TEST_POSTGRES_URL")
+}
+
+stop_daemons_and_postgres() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  bash "$ROOT/.ci/postgres.sh" stop "$WORK/pg"
+}

@@ -44,18 +44,9 @@ mkdir -p "$WORK"
 JAR=$WORK/job-harvester.jar
 cp "$ROOT/daemon/target/job-harvester.jar" "$JAR"
 
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  bash "$ROOT/.ci/postgres.sh" stop "$WORK/pg"
-}
-trap cleanup EXIT
 # shellcheck source=bench/lib.sh
 source "$ROOT/bench/lib.sh"
-
-eval "$(bash .ci/postgres.sh start "$WORK/pg")"
-PG_PORT=$(sed -E 's|.*127.0.0.1:([0-9]+)/.*|\1|' <<<"$HARVESTER_TEST_POSTGRES_URL")
+with_postgres
 
 simulator() {  # name platform count [more options]: a simulator with a crowd of waiting jobs; sets API, KEY, CONTROL
   local log=$WORK/$1-simulator.log
