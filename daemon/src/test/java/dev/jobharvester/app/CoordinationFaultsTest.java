@@ -26,7 +26,7 @@ class CoordinationFaultsTest {
 
     private static final String NAME = SharedLedgerCluster.NAME;
     private static final Duration WAIT = SharedLedgerCluster.WAIT;
-    private static final List<String> INSTANCES = List.of("instance-1", "instance-2", "instance-3");
+    private static final List<String> INSTANCES = SharedLedgerCluster.THREE;
 
     /** Kept when a test fails: the daemons' logs say what happened. */
     @TempDir(cleanup = CleanupMode.ON_SUCCESS)
@@ -53,9 +53,7 @@ class CoordinationFaultsTest {
                         Duration.ofSeconds(30))) {
             // A second per file: the outage lands in the middle of transfers.
             List<SimJob> jobs = cluster.jobs("tp-pg-", 12, 3, 500_000, 500_000, null);
-            cluster.writeRoute(jobs, 2);
-            cluster.startAll(INSTANCES);
-            jobs.forEach(job -> job.script().advance());
+            cluster.harvestOnAll(jobs, 2, INSTANCES);
             await().atMost(WAIT).until(() -> cluster.deliveryLines().size() >= 6);
             assertThat(cluster.allHarvested(jobs)).as("still harvesting").isFalse();
 
@@ -79,9 +77,7 @@ class CoordinationFaultsTest {
                         Duration.ofSeconds(3))) {
             // A quarter of a second per job: with twelve harvested at once, about seven seconds of transfers.
             List<SimJob> jobs = cluster.jobs("tp-roll-", 300, 1, 50_000, 200_000, null);
-            cluster.writeRoute(jobs, 2);
-            cluster.startAll(INSTANCES);
-            jobs.forEach(job -> job.script().advance());
+            cluster.harvestOnAll(jobs, 2, INSTANCES);
             for (String instance : INSTANCES) {
                 DaemonProcess restarted = cluster.running(instance);
                 assertThat(restarted.terminate(Duration.ofSeconds(30))).as("exit code of %s after SIGTERM", instance)

@@ -27,6 +27,7 @@ final class SharedLedgerCluster implements AutoCloseable {
     static final Duration WAIT = Duration.ofSeconds(120);
     /** The test server trusts every login, so the password only has to stay out of the logs. */
     static final String LEDGER_PASSWORD = "pg-secret-7d1e4b";
+    static final List<String> THREE = List.of("instance-1", "instance-2", "instance-3");
 
     private final Path dir;
     private final Simulator simulator;
@@ -123,6 +124,16 @@ final class SharedLedgerCluster implements AutoCloseable {
             start(instance);
         }
         instances.forEach(this::awaitStarted);
+    }
+
+    /**
+     * Starts the instances on a pipeline of these jobs, then ends the jobs on the platform: once every instance is up,
+     * so that none has a head start.
+     */
+    void harvestOnAll(List<SimJob> jobs, int concurrentDownloads, List<String> instances) throws IOException {
+        writeRoute(jobs, concurrentDownloads);
+        startAll(instances);
+        jobs.forEach(job -> job.script().advance());
     }
 
     /** The last daemon started under that name. */

@@ -61,8 +61,7 @@ class SharedLedgerTest {
     void threeInstancesAskEachWaitingJobAsOneInstanceWould() throws Exception {
         List<SimJob> jobs = cluster.jobs("tp-watched-", 20, 1, 1_000, 10_000_000, null);
         cluster.writeRoute(jobs, 2);
-        List<String> instances = List.of("instance-1", "instance-2", "instance-3");
-        cluster.startAll(instances);
+        cluster.startAll(SharedLedgerCluster.THREE);
         Instant allUp = Instant.now();
         await().atMost(WAIT).until(() -> jobs.stream().allMatch(job -> statusCalls(job, allUp).size() >= 6));
         for (SimJob job : jobs) {
@@ -89,11 +88,8 @@ class SharedLedgerTest {
         // A second per job: each instance harvests four side by side, so quicker jobs could all be gone before the
         // last instance to poll claims one.
         List<SimJob> jobs = cluster.jobs("tp-shared-", 30, 3, 200_000, 200_000, null);
-        cluster.writeRoute(jobs, 3);
-        List<String> instances = List.of("instance-1", "instance-2", "instance-3");
-        cluster.startAll(instances);
-        // The jobs finish on the platform once every instance is up, so that none has a head start.
-        jobs.forEach(job -> job.script().advance());
+        List<String> instances = SharedLedgerCluster.THREE;
+        cluster.harvestOnAll(jobs, 3, instances);
         await().atMost(WAIT).until(() -> cluster.allHarvested(jobs));
 
         cluster.assertEachDeliveredOnce(jobs);

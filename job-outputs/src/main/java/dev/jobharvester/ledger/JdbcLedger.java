@@ -1,12 +1,10 @@
 package dev.jobharvester.ledger;
 
-import dev.jobharvester.common.Failures;
 import dev.jobharvester.ledger.DeliveredFile.Kind;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.SQLTransientConnectionException;
 import java.sql.Statement;
 import java.sql.Timestamp;
 import java.nio.file.Path;
