@@ -103,10 +103,14 @@ final class LedgerDatabase {
         answeredAt = System.nanoTime();
     }
 
-    /** No connection could be had, or it broke (SQL state class 08); not a statement the database refused. */
+    /**
+     * No connection could be had, or it broke (SQL state class 08), or the server is shutting down or starting (57P01
+     * to 57P03: a restart ends every session with one of these); not a statement the database refused.
+     */
     private static boolean isConnectionFailure(SQLException e) {
+        String state = e.getSQLState();
         return e instanceof SQLTransientConnectionException
-                || e.getSQLState() != null && e.getSQLState().startsWith("08");
+                || state != null && (state.startsWith("08") || state.startsWith("57P"));
     }
 
     /**
