@@ -21,7 +21,7 @@ import org.apache.camel.support.ScheduledPollConsumer;
  */
 final class HarvestOnce {
 
-    private static final Duration CHECK_EVERY = Duration.ofMillis(200);
+    private static final Duration CHECK_EVERY = Duration.ofMillis(50);
     private static final Duration WAITING_POLL = Duration.ofSeconds(1);
 
     private HarvestOnce() {
@@ -32,7 +32,7 @@ final class HarvestOnce {
         List<String> jobIds = Arrays.stream(line.required("jobs", "the job ids, comma-separated").split(","))
                 .map(String::trim).filter(id -> !id.isEmpty()).distinct().toList();
         Duration wait = Duration.ofSeconds(line.longOption("wait", 0));
-        Main main = Harvester.create(config, Harvester.PIPELINES_NOT_STARTED);
+        Main main = Harvester.create(config, Harvester.PIPELINES_NOT_STARTED, routeId);
         try {
             main.start();
         } catch (Exception e) {

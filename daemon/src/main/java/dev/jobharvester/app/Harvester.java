@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.function.UnaryOperator;
@@ -41,6 +42,14 @@ public final class Harvester {
      * @param overrides settings that win over every other source (the demo and tests use them)
      */
     public static Main create(Path config, Map<String, String> overrides) {
+        return create(config, overrides, null);
+    }
+
+    /**
+     * @param routeId a pipeline to build alone of the shipped ones, when one has that id (a command that runs only it
+     *                need not build the others' S3 and SFTP clients); null: all
+     */
+    static Main create(Path config, Map<String, String> overrides, String routeId) {
         // JSch offers a refused password again up to 6 times per connection: a daemon has nothing new to type, and each
         // try counts toward the server's lockout (fail2ban, MaxAuthTries). JSch has this setting only globally.
         JSch.setConfig("MaxAuthTries", "1");
@@ -50,7 +59,7 @@ public final class Harvester {
         winning.putAll(overrides);
         winning.forEach(main::addOverrideProperty);
         UnaryOperator<String> setting = settings(config, winning);
-        main.addOverrideProperty(ROUTES, existingRoutes(setting.apply(ROUTES)));
+        main.addOverrideProperty(ROUTES, routeFiles(setting.apply(ROUTES), routeId));
         main.bind("managementAddress", new ManagementAddress());
         JolokiaPolicy.apply(main, Boolean.parseBoolean(setting.apply(JolokiaPolicy.OPERATIONS)));
         return main;
@@ -74,13 +83,20 @@ public final class Harvester {
     }
 
     /**
-     * The route patterns without those of a folder that does not exist: from an empty folder the jar runs with its
-     * shipped pipelines alone (Camel fails on a missing folder).
+     * The route patterns without those of a folder that does not exist (from an empty folder the jar runs with its
+     * shipped pipelines alone; Camel fails on a missing folder), the class path's as the files they match.
      */
-    static String existingRoutes(String patterns) {
+    static String routeFiles(String patterns, String routeId) {
         return Arrays.stream(patterns.split(",")).map(String::trim)
                 .filter(p -> !p.startsWith("file:") || Files.isDirectory(Path.of(p.substring(5)).getParent()))
+                .flatMap(p -> only(ClasspathRoutes.expand(p), routeId).stream())
                 .collect(Collectors.joining(","));
+    }
+
+    private static List<String> only(List<String> files, String routeId) {
+        List<String> named = files.stream().filter(file -> file.startsWith("classpath:")
+                && file.endsWith("/" + routeId + ".yaml")).toList();
+        return named.isEmpty() ? files : named;
     }
 
     /** One readable line per distinct message in the cause chain, the root cause last. */

@@ -68,6 +68,21 @@ public final class OpenSshServer implements AutoCloseable {
         return server;
     }
 
+    /** For the benchmark: a server in the folder given, until killed; prints where to reach it. */
+    public static void main(String[] args) throws Exception {
+        OpenSshServer server = start(Path.of(args[0]), null);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                server.close();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }));
+        System.out.println("port=" + server.port() + "\nroot=" + server.root() + "\nkey=" + server.privateKey()
+                + "\nknown_hosts=" + server.knownHosts());
+        Thread.currentThread().join();
+    }
+
     private boolean answers() {
         assertThat(process.isAlive()).as("sshd running; see %s", directory.resolve("sshd.log")).isTrue();
         try (Socket socket = new Socket()) {
