@@ -32,3 +32,7 @@ stop_daemons_and_postgres() {
   wait 2>/dev/null || true
   bash "$ROOT/.ci/postgres.sh" stop "$WORK/pg"
 }
+
+free_port() {  # a free TCP port on 127.0.0.1
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}

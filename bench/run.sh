@@ -1,28 +1,51 @@
 #!/usr/bin/env bash
-# Times job-harvester against curl, rclone and aria2c on the same generated files, served by the simulator behind a
-# real job listing, in one run, in alternation; writes medians, peak RSS, CPU time and ratios to bench/RESULTS.md.
-#   bench/run.sh            the full sizes, 5 repetitions (about 35 minutes on 2 cores)
-#   bench/run.sh --smoke    tiny sizes, one repetition, results in target/bench/RESULTS.md (the test suite runs this)
+# Times job-harvester against curl, rclone, aria2c and OpenSSH's sftp on the same files, behind a TensorPool job
+# listing, in one run, in alternation; writes medians, peak RSS, CPU time and ratios to bench/RESULTS.md.
+#   bench/run.sh            the source is nginx (C, sendfile) serving stored files and a static copy of the job API:
+#                           a server that is not ours and costs little CPU; 3 repetitions (about 30 minutes on 2 cores)
+#   BENCH_SOURCE=simulator bench/run.sh
+#                           the source is the project's simulator, files generated as served (bench/SIMULATOR.md;
+#                           5 repetitions, with the capped-rate file and the paged listings it alone serves)
+#   bench/run.sh --smoke    tiny sizes, one repetition, results in target/bench/ (the test suite runs this)
 #   BENCH_WORKLOADS="small large durability" BENCH_RESULTS=bench/DURABILITY.md bench/run.sh
 #                           the cost of fsync: the same daemons with HARVESTER_FSYNC=false beside them
-# Sizes and repetitions can be changed with BENCH_* variables (see below). Run from anywhere; needs Java 17, Maven,
-# curl, rclone, aria2c, GNU time and python3 (Debian: apt-get install curl rclone aria2 time python3).
+# The harvester runs through its launcher (daemon/target/job-harvester: the shipped JVM settings and class-data
+# archive) unless a row says otherwise. Sizes and repetitions can be changed with BENCH_* variables (see below). Run
+# from anywhere, as root for the SFTP workload (it starts an sshd); needs Java 17, Maven, curl, rclone, aria2c, nginx,
+# OpenSSH, GNU time and python3 (Debian: apt-get install curl rclone aria2 nginx-light openssh-server time python3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 
 SMOKE=0
 [[ "${1:-}" == "--smoke" ]] && SMOKE=1
+SOURCE=${BENCH_SOURCE:-nginx}
+[[ $SOURCE == nginx || $SOURCE == simulator ]] || { echo "bench: BENCH_SOURCE is nginx or simulator" >&2; exit 2; }
+RESULTS_NAME=RESULTS.md
+[[ $SOURCE == simulator ]] && RESULTS_NAME=SIMULATOR.md
 if (( SMOKE )); then
   : "${BENCH_REPS:=1}" "${BENCH_WARMUPS:=1}" "${BENCH_SMALL_FILES:=200}" "${BENCH_LARGE_BYTES:=8388608}"
   : "${BENCH_CAPPED_BYTES:=8388608}" "${BENCH_CAPPED_RATE:=8388608}" "${BENCH_LISTING_SMALL:=100}"
-  : "${BENCH_LISTING_LARGE:=1000}"
-  RESULTS=$ROOT/target/bench/RESULTS.md
+  : "${BENCH_LISTING_LARGE:=1000}" "${BENCH_S3_FILES:=50}" "${BENCH_S3_LARGE_BYTES:=8388608}"
+  : "${BENCH_SFTP_BYTES:=8000000}"
+  RESULTS=$ROOT/target/bench/$RESULTS_NAME
 else
-  RESULTS=${BENCH_RESULTS:-$ROOT/bench/RESULTS.md}
+  RESULTS=${BENCH_RESULTS:-$ROOT/bench/$RESULTS_NAME}
 fi
-REPS=${BENCH_REPS:-5}
-SMALL_FILES=${BENCH_SMALL_FILES:-20000}
+if [[ $SOURCE == nginx ]]; then
+  REPS=${BENCH_REPS:-3}
+  SMALL_FILES=${BENCH_SMALL_FILES:-10000}
+  DEFAULT_WORKLOADS="small large s3 s3large sftp start durability"
+else
+  REPS=${BENCH_REPS:-5}
+  SMALL_FILES=${BENCH_SMALL_FILES:-20000}
+  DEFAULT_WORKLOADS="small large capped s3 listing durability"
+fi
+# nginx only: the S3 workloads' own sizes, the SFTP file and the delay each way of the far SFTP link.
+S3_FILES=${BENCH_S3_FILES:-2000}
+S3_LARGE_BYTES=${BENCH_S3_LARGE_BYTES:-536870912}
+SFTP_BYTES=${BENCH_SFTP_BYTES:-200000000}
+SFTP_DELAY_MS=${BENCH_SFTP_DELAY_MS:-25}
 SMALL_BYTES=${BENCH_SMALL_BYTES:-65536}
 LARGE_BYTES=${BENCH_LARGE_BYTES:-2147483648}
 CAPPED_BYTES=${BENCH_CAPPED_BYTES:-200000000}
@@ -30,12 +53,12 @@ CAPPED_RATE=${BENCH_CAPPED_RATE:-20000000}
 LISTING_SMALL=${BENCH_LISTING_SMALL:-1000}
 LISTING_LARGE=${BENCH_LISTING_LARGE:-100000}
 PARALLEL=16
-WORKLOADS=" ${BENCH_WORKLOADS:-small large capped s3 listing durability} "
+WORKLOADS=" ${BENCH_WORKLOADS:-$DEFAULT_WORKLOADS} "
 runs() { [[ $WORKLOADS == *" $1 "* ]]; }
 
-for tool in curl rclone aria2c python3 /usr/bin/time; do
+for tool in curl rclone aria2c python3 /usr/bin/time nginx sftp; do
   if ! command -v "$tool" >/dev/null 2>&1; then
-    echo "bench: $tool is missing; on Debian: apt-get install curl rclone aria2 time python3" >&2
+    echo "bench: $tool is missing; on Debian: apt-get install curl rclone aria2 nginx-light openssh-server time python3" >&2
     exit 2
   fi
 done
@@ -44,6 +67,7 @@ WORK=$ROOT/target/bench/work
 rm -rf "$WORK"
 mkdir -p "$WORK"
 JAR=$ROOT/daemon/target/job-harvester.jar
+LAUNCHER=$ROOT/daemon/target/job-harvester
 # The test servers (s3proxy) run from the component's test classes.
 # shellcheck source=bench/lib.sh
 source "$ROOT/bench/lib.sh"
@@ -62,18 +86,32 @@ await_file() {  # path: waits for it, at most BENCH_TIMEOUT seconds
 }
 
 
-# --- the simulator, with every job in 4*REPS copies, a fresh one per run, and more to warm the daemons up ----------
+# --- the source, with every job in 4*REPS copies, a fresh one per run, and more to warm the daemons up -------------
 WARMUPS=${BENCH_WARMUPS:-5}
 COPIES=$((4 * REPS + WARMUPS))
-java -Xmx4g -jar "$JAR" simulator --bench "$COPIES" --small-files "$SMALL_FILES" --small-file-bytes "$SMALL_BYTES" \
-  --large-bytes "$LARGE_BYTES" --capped-bytes "$CAPPED_BYTES" --capped-rate "$CAPPED_RATE" \
-  --listing-small "$LISTING_SMALL" --listing-large "$LISTING_LARGE" > "$WORK/simulator.log" 2>&1 &
-PIDS+=($!)
-wait_for_line "$WORK/simulator.log" "Stop with Ctrl-C"
-eval "$(grep '^  export ' "$WORK/simulator.log" | sed 's/^  //')"
-unset TENSORPOOL_JOB_IDS  # the demo jobs the simulator also serves are not part of the benchmark
-STORAGE=$(sed -n 's/^Storage: //p' "$WORK/simulator.log" | sed 's:/$::')
-export WORK JAR PARALLEL TENSORPOOL_API_URL TENSORPOOL_KEY ARCHETYPE_API_URL ATAI_API_KEY
+if [[ $SOURCE == simulator ]]; then
+  java -Xmx4g -jar "$JAR" simulator --bench "$COPIES" --small-files "$SMALL_FILES" --small-file-bytes "$SMALL_BYTES" \
+    --large-bytes "$LARGE_BYTES" --capped-bytes "$CAPPED_BYTES" --capped-rate "$CAPPED_RATE" \
+    --listing-small "$LISTING_SMALL" --listing-large "$LISTING_LARGE" > "$WORK/simulator.log" 2>&1 &
+  PIDS+=($!)
+  wait_for_line "$WORK/simulator.log" "Stop with Ctrl-C"
+  eval "$(grep '^  export ' "$WORK/simulator.log" | sed 's/^  //')"
+  unset TENSORPOOL_JOB_IDS  # the demo jobs the simulator also serves are not part of the benchmark
+  STORAGE=$(sed -n 's/^Storage: //p' "$WORK/simulator.log" | sed 's:/$::')
+  S3_KIND=small
+else
+  NGINX_PORT=$(free_port)
+  python3 "$ROOT/bench/static_source.py" "$WORK/www" "$NGINX_PORT" "$COPIES" "$SMALL_FILES" "$SMALL_BYTES" \
+    "$LARGE_BYTES" "$S3_FILES" "$S3_LARGE_BYTES" "$SFTP_BYTES"
+  nginx -c "$WORK/www/nginx.conf" > "$WORK/nginx.log" 2>&1 &
+  PIDS+=($!)
+  TENSORPOOL_API_URL=http://127.0.0.1:$NGINX_PORT TENSORPOOL_KEY=static-source-key
+  ARCHETYPE_API_URL=http://127.0.0.1:$NGINX_PORT/no-archetype-here ATAI_API_KEY=static-source-key
+  STORAGE=http://127.0.0.1:$NGINX_PORT/storage
+  until curl -sf -o /dev/null "$TENSORPOOL_API_URL/job/info/bench-small-1"; do sleep 0.05; done
+  S3_KIND=s3
+fi
+export WORK JAR LAUNCHER PARALLEL TENSORPOOL_API_URL TENSORPOOL_KEY ARCHETYPE_API_URL ATAI_API_KEY
 
 # --- s3proxy, a real S3-compatible server --------------------------------------------------------------------------
 mkdir -p "$WORK/s3"
@@ -148,44 +186,86 @@ aria_many() {  # url-list dest
   aria2c -q -j $PARALLEL -x 1 --allow-overwrite=true --auto-file-renaming=false -d "$2" -i "$WORK/aria.txt"
 }
 
-harvest_once() {  # route job [jvm options...]: the harvester from JVM start to exit
+harvest_once() {  # route job [JVM options instead of the launcher's]: the harvester from JVM start to exit
   local route=$1 job=$2
   shift 2
-  env $(harvester_env "$WORK/out/harvester" "$WORK/out/data") java "$@" -jar "$JAR" harvest --route "$route" --jobs "$job"
+  env $(harvester_env "$WORK/out/harvester" "$WORK/out/data") ${1:+JAVA_OPTS="$*"} "$LAUNCHER" harvest \
+    --route "$route" --jobs "$job"
+}
+# rclone with "dest:" the S3 store. This machine sets AWS_CA_BUNDLE, which rclone cannot use with a plain-http endpoint.
+rclone_s3() {
+  env -u AWS_CA_BUNDLE RCLONE_CONFIG_DEST_TYPE=s3 RCLONE_CONFIG_DEST_PROVIDER=Other RCLONE_CONFIG_DEST_ENDPOINT="$S3_URL" \
+    RCLONE_CONFIG_DEST_ACCESS_KEY_ID="$S3_ACCESS" RCLONE_CONFIG_DEST_SECRET_ACCESS_KEY="$S3_SECRET" rclone "$@"
 }
 # GNU time runs programs, not shell functions: these run through bash -c.
-export -f harvester_env harvest_once curl_many aria_many
+export -f harvester_env harvest_once curl_many aria_many rclone_s3
+export S3_URL S3_ACCESS S3_SECRET
 
 # The running daemons: started once; each job is dropped into a daemon's inbox and timed from the drop to its
-# manifest in the sink. One delivers to disk over one connection per file, one the same with its heap at 64 MiB (the
-# 2 GiB file only), one to disk in 4 segments per large file (the capped file only), one into s3proxy through the S3
-# pipeline.
-start_daemon() {  # name heap environment...: sets DAEMON_PID
-  local name=$1 heap=$2
+# manifest in the sink. One delivers to disk over one connection per file, with the launcher's JVM settings; one the
+# same with its heap at 64 MiB (the 2 GiB file only); one to disk in 4 segments per large file (the capped file only);
+# one into s3proxy through the S3 pipeline; two onto an OpenSSH server, one near (loopback), one far (the delay proxy).
+start_daemon() {  # name JVM-options (empty: the launcher's) environment...: sets DAEMON_PID
+  local name=$1 options=$2
   shift 2
   mkdir -p "$WORK/inbox-$name"
   env $(harvester_env "$WORK/steady-$name/out" "$WORK/steady-$name/data") TENSORPOOL_INBOX="$WORK/inbox-$name" \
-    HARVESTER_LOG_LEVEL=INFO "$@" java "-Xmx$heap" -jar "$JAR" run > "$WORK/daemon-$name.log" 2>&1 &
+    HARVESTER_LOG_LEVEL=INFO ${options:+JAVA_OPTS="$options"} "$@" "$LAUNCHER" run > "$WORK/daemon-$name.log" 2>&1 &
   DAEMON_PID=$!
   PIDS+=($DAEMON_PID)
   wait_for_line "$WORK/daemon-$name.log" "started in"
 }
-start_daemon disk 256m HARVESTER_SEGMENTS=1
+HEAP64="-Xmx64m -XX:+UseSerialGC"
+S3_DAEMON_ENV=(TENSORPOOL_TO_S3_ENABLED=true TENSORPOOL_TO_DIRECTORY_ENABLED=false S3_BUCKET=job-outputs
+  S3_PREFIX=harvester-steady/ S3_OVERRIDE_ENDPOINT=true S3_ENDPOINT="$S3_URL" S3_PATH_STYLE=true
+  AWS_ACCESS_KEY_ID=$S3_ACCESS AWS_SECRET_ACCESS_KEY=$S3_SECRET)
+start_daemon disk "" HARVESTER_SEGMENTS=1
 DAEMON_DISK=$DAEMON_PID
-start_daemon large 64m HARVESTER_SEGMENTS=1
-DAEMON_LARGE=$DAEMON_PID
-start_daemon segments 64m HARVESTER_SEGMENTS=4
-DAEMON_SEGMENTS=$DAEMON_PID
-start_daemon s3 256m TENSORPOOL_TO_S3_ENABLED=true TENSORPOOL_TO_DIRECTORY_ENABLED=false S3_BUCKET=job-outputs \
-  S3_PREFIX=harvester-steady/ S3_OVERRIDE_ENDPOINT=true S3_ENDPOINT="$S3_URL" S3_PATH_STYLE=true \
-  AWS_ACCESS_KEY_ID=$S3_ACCESS AWS_SECRET_ACCESS_KEY=$S3_SECRET
-DAEMON_S3=$DAEMON_PID
+if runs large; then
+  start_daemon large "$HEAP64" HARVESTER_SEGMENTS=1
+  DAEMON_LARGE=$DAEMON_PID
+fi
+if runs capped; then
+  start_daemon segments "$HEAP64" HARVESTER_SEGMENTS=4
+  DAEMON_SEGMENTS=$DAEMON_PID
+fi
+if runs s3 || runs s3large; then
+  start_daemon s3 "" "${S3_DAEMON_ENV[@]}"
+  DAEMON_S3=$DAEMON_PID
+fi
 # The cost of durability: the same daemons as disk and large, with every fsync off.
 if runs durability; then
-  start_daemon scratch 256m HARVESTER_SEGMENTS=1 HARVESTER_FSYNC=false
+  start_daemon scratch "" HARVESTER_SEGMENTS=1 HARVESTER_FSYNC=false
   DAEMON_SCRATCH=$DAEMON_PID
-  start_daemon scratch-large 64m HARVESTER_SEGMENTS=1 HARVESTER_FSYNC=false
-  DAEMON_SCRATCH_LARGE=$DAEMON_PID
+  if runs large; then
+    start_daemon scratch-large "$HEAP64" HARVESTER_SEGMENTS=1 HARVESTER_FSYNC=false
+    DAEMON_SCRATCH_LARGE=$DAEMON_PID
+  fi
+fi
+# OpenSSH's sshd (as a test of the suite runs it), straight and behind a proxy that delays every byte SFTP_DELAY_MS
+# each way; the harvester's daemons upload to it and OpenSSH's own sftp puts the same file.
+if runs sftp; then
+  java -cp "$TEST_CP" dev.jobharvester.sink.OpenSshServer "$WORK/sshd" > "$WORK/sshd.log" 2>&1 &
+  PIDS+=($!)
+  wait_for_line "$WORK/sshd.log" "^known_hosts="
+  SSH_PORT=$(sed -n 's/^port=//p' "$WORK/sshd.log")
+  SSH_ROOT=$(sed -n 's/^root=//p' "$WORK/sshd.log")
+  SSH_KEY=$(sed -n 's/^key=//p' "$WORK/sshd.log")
+  python3 "$ROOT/bench/delay_proxy.py" "$SSH_PORT" "$SFTP_DELAY_MS" > "$WORK/delay-proxy.log" 2>&1 &
+  PIDS+=($!)
+  wait_for_line "$WORK/delay-proxy.log" "^port="
+  FAR_PORT=$(sed -n 's/^port=//p' "$WORK/delay-proxy.log")
+  sed -n 's/^known_hosts=//p' "$WORK/sshd.log" | xargs cat > "$WORK/known_hosts"
+  sed "s/:$SSH_PORT /:$FAR_PORT /" "$WORK/known_hosts" >> "$WORK/known_hosts"
+  for side in near far; do
+    port=$SSH_PORT
+    [[ $side == far ]] && port=$FAR_PORT
+    start_daemon "sftp-$side" "" TENSORPOOL_TO_SFTP_ENABLED=true TENSORPOOL_TO_DIRECTORY_ENABLED=false \
+      SFTP_HOST=127.0.0.1 SFTP_PORT="$port" SFTP_USERNAME=root SFTP_PRIVATE_KEY_FILE="$SSH_KEY" \
+      SFTP_KNOWN_HOSTS_FILE="$WORK/known_hosts" SFTP_DIRECTORY="$side"
+    printf -v "DAEMON_SFTP_${side^^}" %s "$DAEMON_PID"
+    echo "put $WORK/www/files/sftp.bin $side-sftp.bin" > "$WORK/sftp-put-$side.txt"
+  done
 fi
 SCRATCH=
 runs durability && SCRATCH=scratch
@@ -195,6 +275,9 @@ manifest_on_disk() {  # daemon job
 }
 manifest_in_s3() {  # job
   echo "$WORK/s3/job-outputs/harvester-steady/tensorpool/$1/_manifest.json"
+}
+manifest_on_sftp() {  # side job
+  echo "$SSH_ROOT/$1/tensorpool/$2/_manifest.json"
 }
 
 drop_job() {  # daemon-name job: hands the job to the daemon's inbox, whole, by a rename
@@ -232,11 +315,14 @@ echo "bench: $REPS repetitions; work in $WORK"
 # Warm means compiled: after three warm-ups, a daemon's CPU for its next jobs of 20,000 files was 13.5, 11.6, 9.8, 8.7
 # and 9.5 s, still falling through the seventh.
 for ((warmup = 4 * REPS + 1; warmup <= COPIES; warmup++)); do
-  for name in disk s3 $SCRATCH; do
+  for name in disk $SCRATCH; do
     drop_job "$name" "bench-small-$warmup"
   done
+  if [[ -n ${DAEMON_S3:-} ]]; then
+    drop_job s3 "bench-$S3_KIND-$warmup"
+    await_file "$(manifest_in_s3 "bench-$S3_KIND-$warmup")"
+  fi
   await_file "$(manifest_on_disk disk "bench-small-$warmup")"
-  await_file "$(manifest_in_s3 "bench-small-$warmup")"
   rm -rf "$WORK/steady-disk/out/tensorpool/bench-small-$warmup"
   if runs durability; then
     await_file "$(manifest_on_disk scratch "bench-small-$warmup")"
@@ -252,6 +338,17 @@ if runs large; then
   warm_large large "bench-large-$COPIES"
   # Large copies 2*REPS+1 on are used by no timed run (the s3 workload takes small ones only).
   runs durability && warm_large scratch-large "bench-large-$((2 * REPS + 1))"
+fi
+if runs s3large; then
+  drop_job s3 "bench-s3large-$COPIES"
+  await_file "$(manifest_in_s3 "bench-s3large-$COPIES")"
+fi
+if runs sftp; then
+  for side in near far; do
+    drop_job "sftp-$side" "bench-sftp-$COPIES"
+    await_file "$(manifest_on_sftp "$side" "bench-sftp-$COPIES")"
+    rm -rf "$SSH_ROOT/$side/tensorpool/bench-sftp-$COPIES"
+  done
 fi
 for rep in $(seq 1 "$REPS"); do
   once=$rep
@@ -290,12 +387,13 @@ for rep in $(seq 1 "$REPS"); do
   presigned "bench-large-$once" > "$WORK/large.txt"
   large_url=$(cut -f1 "$WORK/large.txt")
   # With the durability workload, the disk itself: dd writing as many bytes and syncing them, the floor of any durable copy.
-  large_runs=(curl harvester daemon $SCRATCH ${SCRATCH:+dd})
+  large_runs=(curl harvester daemon $SCRATCH ${SCRATCH:+dd} ${SCRATCH:+curlsync})
   for ((i = 0; i < ${#large_runs[@]}; i++)); do
     case ${large_runs[$(( (i + rep) % ${#large_runs[@]} ))]} in
       curl) measure large curl curl -sf -o "$WORK/out/large.bin" "$large_url" ;;
-      harvester) measure large "harvester (one-shot, -Xmx64m)" bash -c 'harvest_once "$@"' _ tensorpool-to-directory \
-                   "bench-large-$once" -Xmx64m ;;
+      curlsync) measure large "curl, then sync" bash -c 'curl -sf -o "$1" "$2" && sync' _ "$WORK/out/large.bin" "$large_url" ;;
+      harvester) measure large "harvester (one-shot)" bash -c 'harvest_once "$@"' _ tensorpool-to-directory \
+                   "bench-large-$once" ;;
       daemon) steady large "harvester (running daemon)" "bench-large-$daemon_job" large \
                 "$(manifest_on_disk large "bench-large-$daemon_job")" "$DAEMON_LARGE"
               rm -rf "$WORK/steady-large/out/tensorpool/bench-large-$daemon_job" ;;
@@ -326,24 +424,57 @@ for rep in $(seq 1 "$REPS"); do
 
   # The small files into s3proxy: rclone from the same storage, the harvester through its S3 pipeline.
   if runs s3; then
-  s3_job=bench-small-$((2 * REPS + rep))
+  s3_job=bench-$S3_KIND-$((2 * REPS + rep))
   s3_runs=(rclone harvester daemon)
   for ((i = 0; i < ${#s3_runs[@]}; i++)); do
     case ${s3_runs[$(( (i + rep) % ${#s3_runs[@]} ))]} in
-      # This machine sets AWS_CA_BUNDLE, which rclone cannot use with a plain-http endpoint.
-      rclone) measure s3 rclone env -u AWS_CA_BUNDLE RCLONE_CONFIG_DEST_TYPE=s3 RCLONE_CONFIG_DEST_PROVIDER=Other \
-                RCLONE_CONFIG_DEST_ENDPOINT="$S3_URL" RCLONE_CONFIG_DEST_ACCESS_KEY_ID=$S3_ACCESS \
-                RCLONE_CONFIG_DEST_SECRET_ACCESS_KEY=$S3_SECRET \
-                rclone copy :http: "dest:job-outputs/rclone-$rep" --http-url "$STORAGE/tensorpool/bench-small-$once/" \
-                --http-no-head --transfers $PARALLEL --checkers $PARALLEL ;;
-      harvester) measure s3 "harvester (one-shot, JVM start included)" env TENSORPOOL_TO_S3_ENABLED=true \
-                   TENSORPOOL_TO_DIRECTORY_ENABLED=false S3_BUCKET=job-outputs S3_PREFIX="harvester-$rep/" \
-                   S3_OVERRIDE_ENDPOINT=true S3_ENDPOINT="$S3_URL" S3_PATH_STYLE=true \
-                   AWS_ACCESS_KEY_ID=$S3_ACCESS AWS_SECRET_ACCESS_KEY=$S3_SECRET \
-                   bash -c 'harvest_once "$@"' _ tensorpool-to-s3 "bench-small-$daemon_job" ;;
+      rclone) measure s3 rclone bash -c 'rclone_s3 "$@"' _ copy :http: "dest:job-outputs/rclone-$rep" \
+                --http-url "$STORAGE/tensorpool/bench-$S3_KIND-$once/" --http-no-head --transfers $PARALLEL \
+                --checkers $PARALLEL ;;
+      harvester) measure s3 "harvester (one-shot, JVM start included)" env "${S3_DAEMON_ENV[@]}" \
+                   S3_PREFIX="harvester-$rep/" bash -c 'harvest_once "$@"' _ tensorpool-to-s3 "bench-$S3_KIND-$daemon_job" ;;
       daemon) steady s3 "harvester (running daemon)" "$s3_job" s3 "$(manifest_in_s3 "$s3_job")" "$DAEMON_S3" ;;
     esac
   done
+  fi
+
+  # One large object into s3proxy: rclone copyurl from its presigned URL, the harvester's S3 daemon from the listing.
+  if runs s3large; then
+  s3large_url=$(presigned "bench-s3large-$once" | cut -f1)
+  s3large_job=bench-s3large-$((REPS + rep))
+  for ((i = 0; i < 2; i++)); do
+    case $(( (i + rep) % 2 )) in
+      0) measure s3large "rclone copyurl" bash -c 'rclone_s3 "$@"' _ copyurl "$s3large_url" \
+           "dest:job-outputs/rclone-large-$rep/large.bin" ;;
+      1) steady s3large "harvester (running daemon)" "$s3large_job" s3 "$(manifest_in_s3 "$s3large_job")" "$DAEMON_S3" ;;
+    esac
+  done
+  fi
+
+  # One file onto OpenSSH's sshd, near and far: sftp puts it from the disk, the daemons fetch it from nginx and upload.
+  if runs sftp; then
+  for side in near far; do
+    port=$SSH_PORT
+    [[ $side == far ]] && port=$FAR_PORT
+    sftp_runs=(sftp daemon)
+    for ((i = 0; i < 2; i++)); do
+      case ${sftp_runs[$(( (i + rep) % 2 ))]} in
+        sftp) measure "sftp-$side" "sftp (OpenSSH)" sftp -q -b "$WORK/sftp-put-$side.txt" -P "$port" -i "$SSH_KEY" \
+                -o UserKnownHostsFile="$WORK/known_hosts" root@127.0.0.1 ;;
+        daemon) pid_var=DAEMON_SFTP_${side^^}
+                steady "sftp-$side" "harvester (running daemon)" "bench-sftp-$daemon_job" "sftp-$side" \
+                  "$(manifest_on_sftp "$side" "bench-sftp-$daemon_job")" "${!pid_var}" ;;
+      esac
+    done
+  done
+  fi
+
+  # A one-shot harvest of one small file: the launcher's start, one job, exit.
+  if runs start; then
+  measure start "harvester (one-shot, launcher)" bash -c 'harvest_once "$@"' _ tensorpool-to-directory "bench-one-$once"
+  measure start "harvester (one-shot, java -jar)" env JAVA_OPTS= bash -c \
+    'env $(harvester_env "$WORK/out/harvester" "$WORK/out/data") java -jar "$JAR" harvest --route "$1" --jobs "$2"' _ \
+    tensorpool-to-directory "bench-one-$daemon_job"
   fi
 done
 
@@ -351,9 +482,10 @@ done
 for count in "$LISTING_SMALL" "$LISTING_LARGE"; do
   runs listing || break
   measure "listing" "harvester, $count outputs" bash -c 'harvest_once "$@"' _ archetype-to-directory \
-    "bench-listing-$count" -Xmx128m
+    "bench-listing-$count" -Xmx128m -XX:+UseSerialGC
 done
 
-python3 "$ROOT/bench/report.py" "$WORK/results.tsv" "$RESULTS" "$REPS" "$SMALL_FILES" "$SMALL_BYTES" "$LARGE_BYTES" \
-  "$CAPPED_BYTES" "$CAPPED_RATE" "$LISTING_SMALL" "$LISTING_LARGE" "$WARMUPS"
+export SOURCE REPS WARMUPS SMALL_FILES SMALL_BYTES LARGE_BYTES CAPPED_BYTES CAPPED_RATE LISTING_SMALL LISTING_LARGE \
+  S3_FILES S3_LARGE_BYTES SFTP_BYTES SFTP_DELAY_MS
+python3 "$ROOT/bench/report.py" "$WORK/results.tsv" "$RESULTS"
 echo "bench: results in $RESULTS"

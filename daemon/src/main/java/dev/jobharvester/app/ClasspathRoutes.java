@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.jar.JarFile;
+import java.util.zip.ZipEntry;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -22,31 +23,32 @@ final class ClasspathRoutes {
     private ClasspathRoutes() {
     }
 
-    /** The pattern itself unless it is a classpath wildcard; otherwise each file it matches. */
-    static List<String> expand(String pattern) {
+    /** The pattern itself unless it is a classpath wildcard; otherwise each file it matches in the loader's class path. */
+    static List<String> expand(String pattern, ClassLoader loader) {
         int star = pattern.indexOf("/*.");
         if (!pattern.startsWith("classpath:") || star < 0 || pattern.indexOf('*', star + 2) >= 0) {
             return List.of(pattern);
         }
         String folder = pattern.substring("classpath:".length(), star);
         String extension = pattern.substring(star + 2);
-        return files(folder).stream().filter(name -> name.endsWith(extension)).sorted()
+        URL url = loader.getResource(folder + "/");
+        if (url == null) {
+            // A jar without an entry for the folder itself: Camel's scan finds what is there.
+            return List.of(pattern);
+        }
+        return files(url, folder).stream().filter(name -> name.endsWith(extension)).sorted()
                 .map(name -> "classpath:" + folder + "/" + name).toList();
     }
 
     /** The names of the files directly in a class-path folder, from a jar or a folder of classes. */
-    private static List<String> files(String folder) {
-        URL url = ClasspathRoutes.class.getClassLoader().getResource(folder + "/");
-        if (url == null) {
-            return List.of();
-        }
+    private static List<String> files(URL url, String folder) {
         try {
             if ("jar".equals(url.getProtocol())) {
                 JarURLConnection connection = (JarURLConnection) url.openConnection();
                 connection.setUseCaches(false);
                 try (JarFile jar = connection.getJarFile()) {
                     String prefix = folder + "/";
-                    return jar.stream().map(entry -> entry.getName())
+                    return jar.stream().map(ZipEntry::getName)
                             .filter(name -> name.startsWith(prefix) && name.indexOf('/', prefix.length()) < 0
                                     && name.length() > prefix.length())
                             .map(name -> name.substring(prefix.length())).collect(Collectors.toList());

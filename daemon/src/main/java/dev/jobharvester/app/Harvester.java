@@ -89,7 +89,7 @@ public final class Harvester {
     static String routeFiles(String patterns, String routeId) {
         return Arrays.stream(patterns.split(",")).map(String::trim)
                 .filter(p -> !p.startsWith("file:") || Files.isDirectory(Path.of(p.substring(5)).getParent()))
-                .flatMap(p -> only(ClasspathRoutes.expand(p), routeId).stream())
+                .flatMap(p -> only(ClasspathRoutes.expand(p, Harvester.class.getClassLoader()), routeId).stream())
                 .collect(Collectors.joining(","));
     }
 

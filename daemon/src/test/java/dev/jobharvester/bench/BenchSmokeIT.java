@@ -19,11 +19,16 @@ class BenchSmokeIT {
 
     /** Runs a benchmark script with --smoke and answers the results table it wrote under target/bench. */
     private static String smoke(String script, String results) throws IOException, InterruptedException {
-        Path log = Path.of("target", script.replace(".sh", "") + "-smoke.log");
+        return smoke(script, results, "nginx");
+    }
+
+    private static String smoke(String script, String results, String source) throws IOException, InterruptedException {
+        Path log = Path.of("target", script.replace(".sh", "") + "-" + source + "-smoke.log");
         ProcessBuilder builder = new ProcessBuilder("bash", "bench/" + script, "--smoke").directory(REPOSITORY.toFile())
                 .redirectErrorStream(true).redirectOutput(log.toFile());
         // The test servers the script starts come from this suite's own class path.
         builder.environment().put("BENCH_TEST_CP", System.getProperty("java.class.path"));
+        builder.environment().put("BENCH_SOURCE", source);
         Process bench = builder.start();
         assertThat(bench.waitFor(10, TimeUnit.MINUTES)).as("finished").isTrue();
         assertThat(bench.exitValue()).as("exit code; see %s", log).isZero();
@@ -31,14 +36,24 @@ class BenchSmokeIT {
     }
 
     @Test
-    void theBenchmarkRunsEndToEndAndWritesItsTable() throws IOException, InterruptedException {
+    void theBenchmarkAgainstNginxRunsEndToEndAndWritesItsTable() throws IOException, InterruptedException {
         String results = smoke("run.sh", "RESULTS.md");
         for (String tool : new String[] {"| curl |", "| aria2c |", "| rclone |", "harvester (running daemon)",
-                "harvester (one-shot", "aria2c -x4", "harvester (running daemon, 4 segments)", "harvester, 1000 outputs",
-                "harvester (running daemon, fsync off)"}) {
+                "harvester (one-shot", "| rclone copyurl |", "into s3proxy", "| sftp (OpenSSH) |", "50 ms round trip",
+                "harvester (one-shot, launcher)", "harvester (running daemon, fsync off)"}) {
             assertThat(results).contains(tool);
         }
-        assertThat(results).contains("## Goals");
+        assertThat(results).contains("## Goals (issue 19").contains("## How firm");
+    }
+
+    @Test
+    void theBenchmarkAgainstTheSimulatorRunsEndToEndAndWritesItsTable() throws IOException, InterruptedException {
+        String results = smoke("run.sh", "SIMULATOR.md", "simulator");
+        for (String tool : new String[] {"| curl |", "| rclone |", "harvester (running daemon)", "aria2c -x4",
+                "harvester (running daemon, 4 segments)", "harvester, 1000 outputs"}) {
+            assertThat(results).contains(tool);
+        }
+        assertThat(results).contains("## Goals (issues 7 and 14)");
     }
 
     @Test
