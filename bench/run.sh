@@ -7,8 +7,8 @@
 #                           the source is the project's simulator, files generated as served (bench/SIMULATOR.md;
 #                           5 repetitions, with the capped-rate file and the paged listings it alone serves)
 #   bench/run.sh --smoke    tiny sizes, one repetition, results in target/bench/ (the test suite runs this)
-#   BENCH_WORKLOADS="small large durability" BENCH_RESULTS=bench/DURABILITY.md bench/run.sh
-#                           the cost of fsync: the same daemons with HARVESTER_FSYNC=false beside them
+#   BENCH_WORKLOADS="small large durability" BENCH_RESULTS=/tmp/durability.md bench/run.sh
+#                           a part only: here the cost of fsync (daemons with HARVESTER_FSYNC=false beside the others)
 # The harvester runs through its launcher (daemon/target/job-harvester: the shipped JVM settings and class-data
 # archive) unless a row says otherwise. Sizes and repetitions can be changed with BENCH_* variables (see below). Run
 # from anywhere, as root for the SFTP workload (it starts an sshd); needs Java 17, Maven, curl, rclone, aria2c, nginx,

@@ -35,11 +35,12 @@ final class SinkOutage {
             "org.apache.camel.component.file.remote.RemoteFileConnectException");
     /**
      * ...and by the words of one cause: the file system's, camel-ftp's when it cannot connect, and JSch's when the
-     * session under a transfer went down (its keep-alive gave up on a server that stopped answering).
+     * session under a transfer went down (its keep-alive gave up on a server that stopped answering): in the middle of
+     * a write when many writes are in flight (sftp.bulk-requests), while waiting for an answer otherwise.
      */
     private static final List<String> WHOLE_SINK_WORDS = List.of("no space left on device", "disk quota exceeded",
             "read-only file system", "input/output error", "stale file handle", "cannot connect to",
-            "session is down", "inputstream is closed", "pipe closed");
+            "session is down", "inputstream is closed", "pipe closed", "channel is broken");
     /** An S3 answer's status, in the AWS SDK's message. */
     private static final Pattern SERVICE_STATUS = Pattern.compile("Status Code: (\\d{3})");
 
