@@ -9,9 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.jar.JarFile;
-import java.util.zip.ZipEntry;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
 
 /**
  * A {@code classpath:DIR/*.EXT} route pattern as the list of the files it matches. Camel resolves such a wildcard by
@@ -51,7 +50,7 @@ final class ClasspathRoutes {
                     return jar.stream().map(ZipEntry::getName)
                             .filter(name -> name.startsWith(prefix) && name.indexOf('/', prefix.length()) < 0
                                     && name.length() > prefix.length())
-                            .map(name -> name.substring(prefix.length())).collect(Collectors.toList());
+                            .map(name -> name.substring(prefix.length())).toList();
                 }
             }
             try (Stream<Path> listed = Files.list(Path.of(url.toURI()))) {
