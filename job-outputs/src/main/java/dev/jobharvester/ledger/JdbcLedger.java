@@ -221,15 +221,8 @@ public class JdbcLedger extends ServiceSupport implements Ledger {
         });
     }
 
-    /**
-     * A record kept while the database was out of reach counts until it is written: the instance that holds the job
-     * again may ask before the next poll writes it, and would deliver the file a second time.
-     */
     @Override
     public boolean isDelivered(String jobKey, String path) {
-        if (pending != null && pending.isDelivered(jobKey, path)) {
-            return true;
-        }
         return database.single("look up " + jobKey + "/" + path, connection -> database.exists(connection, """
                 SELECT 1 FROM harvest_files WHERE pipeline = ? AND job_key = ? AND path = ?
                 UNION ALL SELECT 1 FROM harvest_jobs WHERE pipeline = ? AND job_key = ?""",
@@ -238,8 +231,7 @@ public class JdbcLedger extends ServiceSupport implements Ledger {
 
     @Override
     public Map<String, Kind> recorded(String jobKey, Collection<String> paths) {
-        Map<String, Kind> kept = pending != null ? pending.recorded(jobKey, paths) : Map.of();
-        Map<String, Kind> written = database.single("look up the records of " + jobKey, connection -> {
+        return database.single("look up the records of " + jobKey, connection -> {
             Map<String, Kind> kinds = new HashMap<>();
             try (PreparedStatement statement = database.statement(connection, "SELECT path, kind FROM harvest_files WHERE"
                     + " pipeline = ? AND job_key = ? AND path = ANY (?)", jobKey,
@@ -251,12 +243,6 @@ public class JdbcLedger extends ServiceSupport implements Ledger {
             }
             return kinds;
         });
-        if (kept.isEmpty()) {
-            return written;
-        }
-        Map<String, Kind> both = new HashMap<>(written);
-        both.putAll(kept);
-        return both;
     }
 
     @Override
