@@ -22,22 +22,23 @@ large_bytes, s3_files, s3_large_bytes, sftp_bytes = int(large_bytes), int(s3_fil
 base = f"http://127.0.0.1:{port}"
 
 
-def random_file(path, size):
+def fill(path, size, read):
+    """A file of size bytes, taken a MiB at a time from read(n)."""
     with open(path, "wb") as out:
         left = size
         while left:
-            block = os.urandom(min(left, 1 << 20))
+            block = read(min(left, 1 << 20))
             out.write(block)
             left -= len(block)
+
+
+def random_file(path, size):
+    fill(path, size, os.urandom)
 
 
 def prefix_file(path, source, size):
-    with open(source, "rb") as src, open(path, "wb") as out:
-        left = size
-        while left:
-            block = src.read(min(left, 1 << 20))
-            out.write(block)
-            left -= len(block)
+    with open(source, "rb") as src:
+        fill(path, size, src.read)
 
 
 def write(path, text):
