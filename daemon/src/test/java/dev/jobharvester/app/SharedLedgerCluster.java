@@ -13,8 +13,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 /**
@@ -170,14 +172,29 @@ final class SharedLedgerCluster implements AutoCloseable {
 
     /** Every file and manifest of the jobs delivered once, byte for byte. */
     void assertEachDeliveredOnce(List<SimJob> jobs) throws IOException {
-        Map<String, Long> counts = deliveryLines().stream().collect(Collectors.groupingBy(l -> l[0],
-                Collectors.counting()));
-        assertThat(deliveryLines().stream().filter(l -> counts.get(l[0]) > 1).map(l -> String.join(" ", l)))
-                .as("deliveries of files delivered more than once").isEmpty();
-        assertThat(counts).hasSize(jobs.stream().mapToInt(j -> j.files().size() + 1).sum());
+        assertEachDeliveredOnce(jobs, deliveries -> false);
+    }
+
+    /**
+     * Every file and manifest of the jobs delivered byte for byte, each once except where {@code mayRepeat} accepts
+     * the instances that delivered it, in order.
+     */
+    void assertEachDeliveredOnce(List<SimJob> jobs, Predicate<List<String>> mayRepeat) throws IOException {
+        Map<String, List<String>> instancesPerFile = deliveryLines().stream().collect(Collectors.groupingBy(
+                l -> l[0], LinkedHashMap::new, Collectors.mapping(l -> l[1], Collectors.toList())));
+        assertThat(instancesPerFile.entrySet().stream().filter(e -> e.getValue().size() > 1
+                && !mayRepeat.test(e.getValue())).map(e -> e.getKey() + " " + e.getValue()))
+                .as("files delivered more than once, and by which instances").isEmpty();
+        assertThat(instancesPerFile).hasSize(jobs.stream().mapToInt(j -> j.files().size() + 1).sum());
         for (SimJob job : jobs) {
             Delivered.assertComplete(NAME, output(), job, "completed");
         }
+    }
+
+    /** The files delivered more than once: "provider/job/path". */
+    List<String> repeatedDeliveries() throws IOException {
+        return deliveryLines().stream().collect(Collectors.groupingBy(l -> l[0], Collectors.counting())).entrySet()
+                .stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey).sorted().toList();
     }
 
     @Override

@@ -50,6 +50,8 @@ public class JdbcLedger extends ServiceSupport implements Ledger {
     private final Path pendingFile;
     /** The records written while the database could not be reached, until they are in it. */
     private FileLedger pending;
+    /** Held while a record is kept, and while a job's kept records are written and forgotten. */
+    private final Object pendingLock = new Object();
     private volatile boolean keepingPending;
 
     /**
@@ -113,17 +115,21 @@ public class JdbcLedger extends ServiceSupport implements Ledger {
 
     /**
      * A record that could not be written because the database is out of reach is kept in the local journal, synced,
-     * and written once it answers; any other failure is thrown.
+     * and written once it answers; any other failure is thrown. Told by the failure itself, not by the database's
+     * state now: another statement may have reached it meanwhile (a restart ends pooled connections that are then
+     * found broken one by one), and the file is in the sink already.
      */
     private void orKeep(LedgerFailureException failure, Consumer<FileLedger> write) {
-        if (pending == null || database.writeFailure() == null) {
+        if (pending == null || !failure.unreachable()) {
             throw failure;
         }
-        write.accept(pending);
-        pending.sync();
+        synchronized (pendingLock) {
+            write.accept(pending);
+            pending.sync();
+        }
         if (!keepingPending) {
             keepingPending = true;
-            LOG.warn("{}; records are kept in {} until it answers, then written to it", database.writeFailure(),
+            LOG.warn("{}; records are kept in {} until it answers, then written to it", failure.getMessage(),
                     pendingFile);
         }
     }
@@ -137,27 +143,31 @@ public class JdbcLedger extends ServiceSupport implements Ledger {
         for (String jobKey : pending.jobKeys()) {
             JdbcLease held = leases.get(jobKey);
             Lease lease = held != null && held.held() ? held : claim(jobKey).orElse(null);
-            try {
-                if (isJobComplete(jobKey)) {
-                    pending.forgetJob(jobKey);
-                } else if (lease != null) {
-                    Optional<Completion> done = pending.completion(jobKey);
-                    if (done.isPresent()) {
-                        complete(jobKey, done.get());
-                    } else {
-                        for (Kind kind : Kind.values()) {
-                            pending.forEachFile(jobKey, kind, this::insert);
+            // A lane may be keeping a record of the same job now: it waits, or it would be forgotten unwritten.
+            synchronized (pendingLock) {
+                try {
+                    if (isJobComplete(jobKey)) {
+                        pending.forgetJob(jobKey);
+                    } else if (lease != null) {
+                        Optional<Completion> done = pending.completion(jobKey);
+                        if (done.isPresent()) {
+                            complete(jobKey, done.get());
+                        } else {
+                            for (Kind kind : Kind.values()) {
+                                pending.forEachFile(jobKey, kind, this::insert);
+                            }
                         }
+                        pending.forgetJob(jobKey);
+                        LOG.info("{}: the records kept while the ledger could not be reached are written to it",
+                                jobKey);
                     }
-                    pending.forgetJob(jobKey);
-                    LOG.info("{}: the records kept while the ledger could not be reached are written to it", jobKey);
-                }
-            } catch (LeaseLostException e) {
-                LOG.warn("{} (another instance took the job over; the records kept of it are dropped once it is"
-                        + " complete)", e.getMessage());
-            } finally {
-                if (lease != null && (lease != held || held.handBackWhenWritten)) {
-                    lease.release();
+                } catch (LeaseLostException e) {
+                    LOG.warn("{} (another instance took the job over; the records kept of it are dropped once it is"
+                            + " complete)", e.getMessage());
+                } finally {
+                    if (lease != null && (lease != held || held.handBackWhenWritten)) {
+                        lease.release();
+                    }
                 }
             }
         }

@@ -72,7 +72,9 @@ final class LedgerDatabase {
 
     /** Runs work on a pooled connection; a failure is named with what was being done. */
     private <T> T connected(String what, boolean transaction, Work<T> work) {
-        try (Connection connection = dataSource.getConnection()) {
+        Connection connection = null;
+        try {
+            connection = dataSource.getConnection();
             T result;
             if (!transaction) {
                 result = work.run(connection);
@@ -82,19 +84,52 @@ final class LedgerDatabase {
                     result = work.run(connection);
                     connection.commit();
                 } catch (SQLException | RuntimeException e) {
-                    connection.rollback();
+                    rollback(connection, e);
                     throw e;
                 }
             }
             answered();
             return result;
         } catch (SQLException e) {
-            LedgerFailureException failure = failure(what, e);
-            if (isConnectionFailure(e)) {
+            boolean connectionFailure = isConnectionFailure(e) || isClosed(connection);
+            if (connectionFailure) {
                 // Whichever statement found it out, what an operator needs to hear is that the database is away.
-                unreachable = failure("be reached", e).getMessage();
+                unreachable = failure("be reached", e, true).getMessage();
             }
-            throw failure;
+            throw failure(what, e, connectionFailure);
+        } finally {
+            close(connection);
+        }
+    }
+
+    /** A rollback that fails (the connection broke) must not hide the failure that called for it. */
+    private static void rollback(Connection connection, Exception cause) {
+        try {
+            connection.rollback();
+        } catch (SQLException e) {
+            cause.addSuppressed(e);
+        }
+    }
+
+    /**
+     * The pool closes a connection it found broken (the server ended its session): what it says then ("Connection is
+     * closed") has no SQL state to tell it by.
+     */
+    private static boolean isClosed(Connection connection) {
+        try {
+            return connection != null && connection.isClosed();
+        } catch (SQLException e) {
+            return true;
+        }
+    }
+
+    private static void close(Connection connection) {
+        if (connection != null) {
+            try {
+                connection.close();
+            } catch (SQLException e) {
+                LOG.debug("closing a ledger connection failed: {}", e.getMessage());
+            }
         }
     }
 
@@ -138,9 +173,9 @@ final class LedgerDatabase {
         return unreachable == null;
     }
 
-    private LedgerFailureException failure(String what, SQLException e) {
+    private LedgerFailureException failure(String what, SQLException e, boolean unreachable) {
         return new LedgerFailureException("the ledger " + pipeline + " in " + where + " could not " + what + ": "
-                + Failures.describe(e, ": "), e);
+                + Failures.describe(e, ": "), e, unreachable);
     }
 
     String pipeline() {

@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -13,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.postgresql.ds.PGSimpleDataSource;
 
 /** The shared ledger against a real PostgreSQL: records, claims, and the fence on records of a lost lease. */
@@ -137,6 +142,35 @@ class JdbcLedgerTest {
         assertThat(b.claim(JOB)).as("the stale hand-back released nothing").isEmpty();
         again.release();
         assertThat(b.claim(JOB)).isPresent();
+    }
+
+    /**
+     * A server restart ends every session: the pool hands out a connection whose session is gone, the statement fails,
+     * the pool closes the connection, and the rollback then fails with a message that has no SQL state. The record of
+     * a file already in the sink is kept locally all the same, and written once the database answers.
+     */
+    @Test
+    void aRecordWhoseSessionTheServerEndedIsKeptAndWrittenLater(@TempDir Path dir) throws Exception {
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(database.url());
+        config.setMaximumPoolSize(1);
+        try (HikariDataSource pool = new HikariDataSource(config)) {
+            JdbcLedger ledger = new JdbcLedger(pool, "test", "route", "a", Duration.ofSeconds(30),
+                    dir.resolve("route.a.pending.jsonl"));
+            ledger.start();
+            ledgers.add(ledger);
+            ledger.claim(JOB).orElseThrow();
+            ledger.delivered(file("before.bin", 1));
+            assertThat(database.rows("SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE datname ="
+                    + " current_database() AND pid <> pg_backend_pid()")).containsExactly("t");
+
+            ledger.delivered(file("during.bin", 2));
+            assertThat(ledger.writeFailure()).as("told as the database being away").contains("could not be reached");
+            assertThat(Files.readString(dir.resolve("route.a.pending.jsonl"))).contains("during.bin");
+
+            assertThat(ledger.retryWrites()).isTrue();
+            assertThat(files(ledger)).extracting(DeliveredFile::path).containsExactly("before.bin", "during.bin");
+        }
     }
 
     @Test
