@@ -180,8 +180,7 @@ final class SharedLedgerCluster implements AutoCloseable {
      * the instances that delivered it, in order.
      */
     void assertEachDeliveredOnce(List<SimJob> jobs, Predicate<List<String>> mayRepeat) throws IOException {
-        Map<String, List<String>> instancesPerFile = deliveryLines().stream().collect(Collectors.groupingBy(
-                l -> l[0], LinkedHashMap::new, Collectors.mapping(l -> l[1], Collectors.toList())));
+        Map<String, List<String>> instancesPerFile = instancesPerFile();
         assertThat(instancesPerFile.entrySet().stream().filter(e -> e.getValue().size() > 1
                 && !mayRepeat.test(e.getValue())).map(e -> e.getKey() + " " + e.getValue()))
                 .as("files delivered more than once, and by which instances").isEmpty();
@@ -193,8 +192,14 @@ final class SharedLedgerCluster implements AutoCloseable {
 
     /** The files delivered more than once: "provider/job/path". */
     List<String> repeatedDeliveries() throws IOException {
-        return deliveryLines().stream().collect(Collectors.groupingBy(l -> l[0], Collectors.counting())).entrySet()
-                .stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey).sorted().toList();
+        return instancesPerFile().entrySet().stream().filter(e -> e.getValue().size() > 1).map(Map.Entry::getKey)
+                .sorted().toList();
+    }
+
+    /** Each file delivered, "provider/job/path", with the instances that delivered it in order. */
+    private Map<String, List<String>> instancesPerFile() throws IOException {
+        return deliveryLines().stream().collect(Collectors.groupingBy(l -> l[0], LinkedHashMap::new,
+                Collectors.mapping(l -> l[1], Collectors.toList())));
     }
 
     @Override
