@@ -12,7 +12,7 @@ from collections import defaultdict
 
 tsv, out = sys.argv[1:3]
 env = os.environ
-source, reps, warmups = env["SOURCE"], int(env["REPS"]), env["WARMUPS"]
+source, reps, warmups, warmed = env["SOURCE"], int(env["REPS"]), env["WARMUPS"], env.get("WARMED_AFTER", "")
 small_files, small_bytes, large_bytes = int(env["SMALL_FILES"]), int(env["SMALL_BYTES"]), int(env["LARGE_BYTES"])
 capped_bytes, capped_rate = int(env["CAPPED_BYTES"]), int(env["CAPPED_RATE"])
 listing_small, listing_large = env["LISTING_SMALL"], env["LISTING_LARGE"]
@@ -99,9 +99,9 @@ lines = [
     " the user and system time of the tool's processes during the run (for a running daemon, from /proc); the source's"
     " own is not counted, though it runs on the same cores. 16 transfers side by side for every tool. Every timed run"
     " starts after `sync` and, run as root, with the page cache dropped. The harvester runs through its launcher"
-    " (shipped JVM settings, class-data archive) unless a row says otherwise; the running daemons are timed warm, after"
-    f" {warmups} jobs of small files (the large-file daemons after one large job), since the JIT compiles through"
-    " several.",
+    " (shipped JVM settings, class-data archive) unless a row says otherwise. The running daemons are timed warm: each"
+    " small-file daemon after as many jobs of its kind as it took until one cost its JIT compilers (jstat) under 5% of"
+    f" its CPU, at most {warmups} ({warmed or 'none run'}); the large-file and SFTP daemons after one job of theirs.",
     "",
     "| workload | tool | time (median) | peak RSS | CPU | CPU per GiB | CPU per 1,000 objects | harvester ÷ tool |",
     "|---|---|---|---|---|---|---|---|",

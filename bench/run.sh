@@ -11,7 +11,7 @@
 #                           a part only: here the cost of fsync (daemons with HARVESTER_FSYNC=false beside the others)
 # The harvester runs through its launcher (daemon/target/job-harvester: the shipped JVM settings and class-data
 # archive) unless a row says otherwise. Sizes and repetitions can be changed with BENCH_* variables (see below). Run
-# from anywhere, as root for the SFTP workload (it starts an sshd); needs Java 17, Maven, curl, rclone, aria2c, nginx,
+# from anywhere, as root for the SFTP workload (it starts an sshd); needs Java 17 (its jstat too), Maven, curl, rclone, aria2c, nginx,
 # OpenSSH, GNU time and python3 (Debian: apt-get install curl rclone aria2 nginx-light openssh-server time python3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -56,7 +56,7 @@ PARALLEL=16
 WORKLOADS=" ${BENCH_WORKLOADS:-$DEFAULT_WORKLOADS} "
 runs() { [[ $WORKLOADS == *" $1 "* ]]; }
 
-for tool in curl rclone aria2c python3 /usr/bin/time nginx sftp; do
+for tool in curl rclone aria2c python3 /usr/bin/time nginx sftp jstat; do
   if ! command -v "$tool" >/dev/null 2>&1; then
     echo "bench: $tool is missing; on Debian: apt-get install curl rclone aria2 nginx-light openssh-server time python3" >&2
     exit 2
@@ -87,7 +87,7 @@ await_file() {  # path: waits for it, at most BENCH_TIMEOUT seconds
 
 
 # --- the source, with every job in 4*REPS copies, a fresh one per run, and more to warm the daemons up -------------
-WARMUPS=${BENCH_WARMUPS:-5}
+WARMUPS=${BENCH_WARMUPS:-30}
 COPIES=$((4 * REPS + WARMUPS))
 if [[ $SOURCE == simulator ]]; then
   java -Xmx4g -jar "$JAR" simulator --bench "$COPIES" --small-files "$SMALL_FILES" --small-file-bytes "$SMALL_BYTES" \
@@ -311,23 +311,46 @@ cpu_ticks() {  # pid: user and system time the process has spent so far, in cloc
 }
 
 echo "bench: $REPS repetitions; work in $WORK"
-# A daemon runs for months: the running-daemon figures are taken warm, after jobs of the same kind.
-# Warm means compiled: after three warm-ups, a daemon's CPU for its next jobs of 20,000 files was 13.5, 11.6, 9.8, 8.7
-# and 9.5 s, still falling through the seventh.
-for ((warmup = 4 * REPS + 1; warmup <= COPIES; warmup++)); do
-  for name in disk $SCRATCH; do
-    drop_job "$name" "bench-small-$warmup"
+# A daemon runs for months: the running-daemon figures are taken warm, after jobs of the same kind. Warm means compiled,
+# which takes a number of objects, not of jobs: the S3 daemon still spent 30% of its CPU in the JIT compilers during its
+# sixth job of 2,000 objects, and after fifteen needed half the CPU per object. So each of these daemons gets warm-up
+# jobs until one costs its compilers (jstat's compile time) under 5% of the daemon's CPU, or WARMUPS have run.
+compile_seconds() {  # pid: time the JIT has spent compiling so far, in seconds
+  jstat -compiler "$1" | awk 'NR == 2 { print $4 }'
+}
+warmup_job() {  # daemon-name copy
+  if [[ $1 == s3 ]]; then echo "bench-$S3_KIND-$2"; else echo "bench-small-$2"; fi
+}
+declare -A WARMING=([disk]=$DAEMON_DISK) WARMED compiled_before ticks_before
+runs durability && WARMING[scratch]=$DAEMON_SCRATCH
+[[ -n ${DAEMON_S3:-} ]] && WARMING[s3]=$DAEMON_S3
+for ((warmup = 4 * REPS + 1; warmup <= COPIES && ${#WARMING[@]} > 0; warmup++)); do
+  for name in "${!WARMING[@]}"; do
+    compiled_before[$name]=$(compile_seconds "${WARMING[$name]}")
+    ticks_before[$name]=$(cpu_ticks "${WARMING[$name]}")
+    drop_job "$name" "$(warmup_job "$name" "$warmup")"
   done
-  if [[ -n ${DAEMON_S3:-} ]]; then
-    drop_job s3 "bench-$S3_KIND-$warmup"
-    await_file "$(manifest_in_s3 "bench-$S3_KIND-$warmup")"
-  fi
-  await_file "$(manifest_on_disk disk "bench-small-$warmup")"
-  rm -rf "$WORK/steady-disk/out/tensorpool/bench-small-$warmup"
-  if runs durability; then
-    await_file "$(manifest_on_disk scratch "bench-small-$warmup")"
-    rm -rf "$WORK/steady-scratch/out/tensorpool/bench-small-$warmup"
-  fi
+  for name in "${!WARMING[@]}"; do
+    pid=${WARMING[$name]}
+    job=$(warmup_job "$name" "$warmup")
+    if [[ $name == s3 ]]; then
+      await_file "$(manifest_in_s3 "$job")"
+    else
+      await_file "$(manifest_on_disk "$name" "$job")"
+      rm -rf "$WORK/steady-$name/out/tensorpool/$job"
+    fi
+    WARMED[$name]=$((warmup - 4 * REPS))
+    if python3 -c "import sys; sys.exit(($(compile_seconds "$pid") - ${compiled_before[$name]}) * $(getconf CLK_TCK) \
+        >= 0.05 * ($(cpu_ticks "$pid") - ${ticks_before[$name]}))"; then
+      unset "WARMING[$name]"
+    else
+      WARMED[$name]="${WARMED[$name]}, still compiling"
+    fi
+  done
+done
+WARMED_AFTER=
+for name in "${!WARMED[@]}"; do
+  WARMED_AFTER+="${WARMED_AFTER:+; }$name: ${WARMED[$name]}"
 done
 warm_large() {  # daemon-name job
   drop_job "$1" "$2"
@@ -485,7 +508,7 @@ for count in "$LISTING_SMALL" "$LISTING_LARGE"; do
     "bench-listing-$count" -Xmx128m -XX:+UseSerialGC
 done
 
-export SOURCE REPS WARMUPS SMALL_FILES SMALL_BYTES LARGE_BYTES CAPPED_BYTES CAPPED_RATE LISTING_SMALL LISTING_LARGE \
+export SOURCE REPS WARMUPS WARMED_AFTER SMALL_FILES SMALL_BYTES LARGE_BYTES CAPPED_BYTES CAPPED_RATE LISTING_SMALL LISTING_LARGE \
   S3_FILES S3_LARGE_BYTES SFTP_BYTES SFTP_DELAY_MS
 python3 "$ROOT/bench/report.py" "$WORK/results.tsv" "$RESULTS"
 echo "bench: results in $RESULTS"
