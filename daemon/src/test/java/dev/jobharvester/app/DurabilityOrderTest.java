@@ -22,9 +22,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What survives a power cut depends on the order of the calls that make bytes durable. A real {@code harvest} run in
- * its own JVM, traced by strace, must show for every delivered file: its data synced under the temp name, then the
- * rename, then its folder synced, then the ledger's record written; the ledger synced before the manifest is built
- * from it; and the manifest synced, renamed, its folder synced, before the job's completion is written and synced.
+ * its own JVM, traced by strace, must show for every delivered file: its data synced under the temp name (an
+ * fdatasync of the file, or a syncfs of the sink's file system begun after the file's last write, through a descriptor
+ * opened before the file was, since only then is a failed writeback of its pages reported), then the rename,
+ * then its folder synced, then the ledger's record written; the ledger synced before the manifest is built from it;
+ * and the manifest synced, renamed, its folder synced, before the job's completion is written and synced.
  */
 class DurabilityOrderTest {
 
@@ -40,7 +42,7 @@ class DurabilityOrderTest {
     void everyFileIsDurableBeforeItsRecordAndTheRecordsBeforeTheManifest() throws Exception {
         requireStrace();
         List<SimFile> files = new ArrayList<>();
-        for (int i = 0; i < 6; i++) {
+        for (int i = 0; i < 16; i++) {
             files.add(SimFile.of("out/part-" + i + ".bin", 50_000 + i * 7_000));
         }
         files.add(SimFile.of("new/deeper/last.txt", 3_000));
@@ -49,7 +51,7 @@ class DurabilityOrderTest {
         environment.put("HARVESTER_CONCURRENT_DOWNLOADS", "4");
         Path trace = dir.resolve("strace.txt");
         List<String> command = new ArrayList<>(List.of("strace", "-f", "-qq", "-y", "-s", "512", "-o", trace.toString(),
-                "-e", "trace=write,pwrite64,fsync,fdatasync,rename,renameat,renameat2"));
+                "-e", "trace=openat,write,pwrite64,fsync,fdatasync,syncfs,rename,renameat,renameat2"));
         command.addAll(DaemonProcess.command(List.of("-Xmx256m"), "harvest", "--route", ROUTE, "--jobs", job.id()));
         try (DaemonProcess harvest = DaemonProcess.startCommand(dir, command, environment)) {
             assertThat(harvest.waitFor(Duration.ofSeconds(120))).as("exit code of harvest (see daemon.log)").isZero();
@@ -90,15 +92,26 @@ class DurabilityOrderTest {
     private static void deliveredDurably(SyscallTrace calls, Path file, int recordedAt) {
         Path temp = file.resolveSibling(".inprogress-" + file.getFileName());
         Call rename = first(calls, SyscallTrace.rename(temp, file), "the rename of " + file);
-        Call dataSynced = last(calls, named("fdatasync", "fsync").and(c -> c.on(temp.toString())
-                && c.returned() < rename.began()), "an fdatasync of " + temp + " before its rename");
-        assertThat(calls.all(named("write", "pwrite64").and(c -> c.on(temp.toString())
-                && c.began() > dataSynced.returned()))).as("writes to " + temp + " after its sync").isEmpty();
         Path root = file.getParent();
         while (!root.getFileName().toString().equals(NAME)) {
             root = root.getParent();
         }
         root = root.getParent();
+        Path sink = root;
+        Call dataSynced = last(calls, named("fdatasync", "fsync").and(c -> c.on(temp.toString()))
+                .or(named("syncfs").and(c -> c.fdPath() != null && Path.of(c.fdPath()).startsWith(sink)))
+                .and(c -> c.returned() < rename.began()), "a sync of " + temp + "'s data before its rename");
+        assertThat(calls.all(named("write", "pwrite64").and(c -> c.on(temp.toString())
+                && c.began() > dataSynced.began()))).as("writes to " + temp + " after its sync began").isEmpty();
+        if (dataSynced.name().equals("syncfs")) {
+            Call created = first(calls, named("openat").and(c -> c.strings().contains(temp.toString())),
+                    "the creation of " + temp);
+            Call opened = last(calls, named("openat").and(c -> c.result() == dataSynced.fd()
+                    && c.returned() < dataSynced.began()), "the opening of the syncfs's descriptor");
+            assertThat(opened.strings()).as("what the syncfs's descriptor is").contains(sink.toString());
+            assertThat(opened.returned()).as("the syncfs's descriptor opened before " + temp + " was created")
+                    .isLessThan(created.began());
+        }
         for (Path folder = file.getParent(); folder.startsWith(root); folder = folder.getParent()) {
             Path current = folder;
             first(calls, named("fsync", "fdatasync").and(c -> c.on(current.toString()) && c.returned() < recordedAt

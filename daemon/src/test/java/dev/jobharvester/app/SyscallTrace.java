@@ -19,8 +19,11 @@ import java.util.regex.Pattern;
  */
 final class SyscallTrace {
 
-    /** One call: {@code began} and {@code returned} are line numbers in the trace. */
-    record Call(String name, String fdPath, List<String> strings, int began, int returned) {
+    /**
+     * One call: {@code fd} is its first argument's descriptor (-1 if none), {@code result} what it returned;
+     * {@code began} and {@code returned} are line numbers in the trace.
+     */
+    record Call(String name, int fd, String fdPath, List<String> strings, long result, int began, int returned) {
 
         boolean on(String path) {
             return path.equals(fdPath);
@@ -29,8 +32,7 @@ final class SyscallTrace {
 
     private static final Pattern START = Pattern.compile("^(\\d+)\\s+(\\w+)\\((.*)$");
     private static final Pattern RESUMED = Pattern.compile("^(\\d+)\\s+<\\.\\.\\. (\\w+) resumed>(.*)$");
-    private static final Pattern FD_PATH = Pattern.compile("^-?\\d+<([^>]*)>");
-    private static final Pattern STRING = Pattern.compile("\"((?:[^\"\\\\]|\\\\.)*)\"");
+    private static final Pattern FD_PATH = Pattern.compile("^(-?\\d+)<([^>]*)>");
     private static final Pattern RESULT = Pattern.compile("\\)\\s+=\\s+(-?\\d+)");
 
     private final List<Call> calls;
@@ -78,12 +80,40 @@ final class SyscallTrace {
             return; // failed or without a result
         }
         Matcher fd = FD_PATH.matcher(arguments);
+        boolean hasFd = fd.find();
+        Matcher value = RESULT.matcher(arguments).region(end, arguments.length());
+        calls.add(new Call(name, hasFd ? Integer.parseInt(fd.group(1)) : -1, hasFd ? fd.group(2) : null,
+                strings(arguments.substring(0, end)), value.find() ? Long.parseLong(value.group(1)) : 0, began,
+                returned));
+    }
+
+    /**
+     * The quoted strings among a call's arguments, quotes and backslashes unescaped. Scanned by hand: a regular
+     * expression recursed once per escape and overflowed the stack on a write of binary bytes.
+     */
+    private static List<String> strings(String arguments) {
         List<String> strings = new ArrayList<>();
-        Matcher string = STRING.matcher(arguments.substring(0, end));
-        while (string.find()) {
-            strings.add(string.group(1).replace("\\\"", "\"").replace("\\\\", "\\"));
+        StringBuilder current = null;
+        for (int i = 0; i < arguments.length(); i++) {
+            char c = arguments.charAt(i);
+            if (current == null) {
+                if (c == '"') {
+                    current = new StringBuilder();
+                }
+            } else if (c == '\\' && i + 1 < arguments.length()) {
+                char next = arguments.charAt(++i);
+                if (next != '"' && next != '\\') {
+                    current.append(c);
+                }
+                current.append(next);
+            } else if (c == '"') {
+                strings.add(current.toString());
+                current = null;
+            } else {
+                current.append(c);
+            }
         }
-        calls.add(new Call(name, fd.find() ? fd.group(1) : null, strings, began, returned));
+        return strings;
     }
 
     /** The calls that match, in the order they began. */

@@ -3,6 +3,7 @@ package dev.jobharvester.sink;
 import dev.jobharvester.download.DownloadStream;
 import dev.jobharvester.download.VerifiedBody;
 import dev.jobharvester.durability.Directories;
+import dev.jobharvester.durability.FileSystemSync;
 import dev.jobharvester.durability.LinkRefusedException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,6 +20,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -37,7 +39,9 @@ import java.util.stream.Stream;
  * name beside it (a large file's writeback is started every {@link #WRITEBACK_EVERY} bytes, so its sync later has
  * little left to do). Staged files are then <em>committed</em> together:
  * <ol>
- * <li>each one's data is fdatasync'ed, side by side, so that the file system writes them in few journal commits;</li>
+ * <li>their data is made durable: by one syncfs of the file system they are on, where Linux offers it and vouches
+ * for them ({@link FileSystemSync}), else by an fdatasync of each, side by side, so that the file system writes them
+ * in few journal commits;</li>
  * <li>each is renamed over its final name in one step, so a file already there stays until its whole replacement
  * takes its place;</li>
  * <li>each folder they went into is fsync'ed once, and so is the parent of every folder on the way the first time
@@ -62,7 +66,8 @@ final class DirectoryWriter {
      * A file whose bytes are all under its temp name, waiting to be committed; with fsync on its channel stays open
      * for the commit's sync, so that the file is not opened again.
      */
-    record Staged(Path temp, Path target, List<Path> levels, FileChannel channel, boolean marked) {
+    record Staged(Path temp, Path target, List<Path> levels, FileChannel channel, boolean marked,
+            FileSystemSync watch) {
     }
 
     private final Path root;
@@ -77,6 +82,8 @@ final class DirectoryWriter {
                     return size() > DURABLE_KEPT;
                 }
             }));
+    /** The file system's sync that files staged from now on are committed with; null without fsync or syncfs. */
+    private FileSystemSync watch;
 
     /** @param syncs runs the fdatasyncs of a commit side by side, and the early writebacks of large files */
     DirectoryWriter(Path root, String tempPrefix, boolean fsync, ExecutorService syncs) {
@@ -104,6 +111,7 @@ final class DirectoryWriter {
             throw new LinkRefusedException(target);
         }
         Path temp = dir.resolve(tempName(target.getFileName().toString()));
+        FileSystemSync watching = fsync ? watch() : null;
         FileChannel out = null;
         boolean marked;
         try {
@@ -121,7 +129,30 @@ final class DirectoryWriter {
             }
             throw e;
         }
-        return new Staged(temp, target, levels, fsync ? out : null, marked);
+        return new Staged(temp, target, levels, fsync ? out : null, marked, watching);
+    }
+
+    /** The current file system sync, a new one when the last failed (its failure may have hit this file's pages). */
+    private synchronized FileSystemSync watch() {
+        if (!FileSystemSync.available() || watch != null && !watch.isFailed()) {
+            return watch;
+        }
+        if (watch != null) {
+            watch.close();
+        }
+        try {
+            watch = FileSystemSync.open(root);
+        } catch (IOException e) {
+            watch = null; // each file gets its own fdatasync
+        }
+        return watch;
+    }
+
+    /** Lets the file system go; files staged after this are synced one by one. */
+    synchronized void close() {
+        if (watch != null) {
+            watch.close();
+        }
     }
 
     /**
@@ -204,6 +235,9 @@ final class DirectoryWriter {
     }
 
     private void syncData(List<Staged> files, Map<Staged, IOException> failed) {
+        if (files.size() > 1 && syncedTogether(files)) {
+            return;
+        }
         if (files.size() == 1) {
             try {
                 forceData(files.get(0).channel());
@@ -230,6 +264,38 @@ final class DirectoryWriter {
                         failed);
             }
         }
+    }
+
+    /**
+     * One syncfs for the whole group, when its files were all staged under the same watch of the file system they are
+     * on; after a failure each file's own fdatasync follows and tells which failed.
+     */
+    private static boolean syncedTogether(List<Staged> files) {
+        FileSystemSync watch = files.get(0).watch();
+        if (watch == null) {
+            return false;
+        }
+        Set<Path> folders = new HashSet<>();
+        try {
+            for (Staged file : files) {
+                Path folder = file.temp().getParent();
+                if (file.watch() != watch || folders.add(folder) && !watch.device().equals(
+                        Files.getAttribute(folder, "unix:dev", LinkOption.NOFOLLOW_LINKS))) {
+                    return false;
+                }
+            }
+            watch.sync();
+        } catch (IOException | UnsupportedOperationException e) {
+            return false;
+        }
+        for (Staged file : files) {
+            try {
+                file.channel().close();
+            } catch (IOException e) {
+                // Its data is durable: a close after a successful sync has nothing left to report.
+            }
+        }
+        return true;
     }
 
     private static void forceData(FileChannel channel) throws IOException {

@@ -69,6 +69,9 @@ public class DurableFileEndpoint extends DefaultEndpoint {
             getCamelContext().getExecutorServiceManager().shutdownGraceful(completing);
             committer = null;
         }
+        if (writer != null) {
+            writer.close();
+        }
         if (syncs != null) {
             getCamelContext().getExecutorServiceManager().shutdown(syncs);
             syncs = null;
