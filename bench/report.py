@@ -98,7 +98,10 @@ lines = [
     " http backend. Peak RSS is the largest process of a run (GNU time); for a running daemon, its VmHWM so far. CPU is"
     " the user and system time of the tool's processes during the run (for a running daemon, from /proc); the source's"
     " own is not counted, though it runs on the same cores. 16 transfers side by side for every tool. Every timed run"
-    " starts after `sync` and, run as root, with the page cache dropped. The harvester runs through its launcher"
+    " starts after `sync` and, run as root, with the page cache dropped"
+    + (" and the workload's stored files read back in (nginx stands for a store on another machine, whose reads do not"
+       " wait behind our writes)" if source == "nginx" else "")
+    + ". The harvester runs through its launcher"
     " (shipped JVM settings, class-data archive) unless a row says otherwise. The running daemons are timed warm: each"
     " small-file daemon after as many jobs of its kind as it took until one cost its JIT compilers (jstat) under 5% of"
     f" its CPU, at most {warmups} ({warmed or 'none run'}); the large-file and SFTP daemons after one job of theirs.",

@@ -130,13 +130,27 @@ harvester_env() {  # out-dir data-dir: the environment every harvester run share
 
 # Every timed run starts from the same page cache: what the run before left dirty is written back, and (as root) the
 # cache is dropped, since reclaiming a full one costs whoever writes next several seconds per GiB. The harvester's jar
-# is read back in, as curl's few pages are after their first run. All of it outside the timed part.
-settle() {
+# is read back in, as curl's few pages are after their first run. The source stands for a store on another machine,
+# whose disk is not ours: the workload's stored files are read back in too, or nginx (one worker, blocking reads)
+# would wait on this disk behind the very writes being timed, and durable runs would measure that. All of it outside
+# the timed part.
+settle() {  # workload
   sync
   if [[ -w /proc/sys/vm/drop_caches ]]; then
     echo 3 > /proc/sys/vm/drop_caches
     cat "$JAR" > /dev/null
+    [[ $SOURCE == nginx ]] && find "$(stored_files "$1")" -type f -exec cat {} + > /dev/null
   fi
+  return 0
+}
+
+stored_files() {  # workload: the source's files it fetches, a file or a folder
+  case $1 in
+    large) echo "$WORK/www/files/large.bin" ;;
+    s3large) echo "$WORK/www/files/s3-large.bin" ;;
+    sftp-*) echo "$WORK/www/files/sftp.bin" ;;
+    *) echo "$WORK/www/files/small" ;;
+  esac
 }
 
 # --- one timed run: appends "workload<TAB>tool<TAB>seconds<TAB>peak RSS KiB<TAB>CPU seconds" to results.tsv ----------
@@ -145,7 +159,7 @@ measure() {  # workload tool command...
   shift 2
   rm -rf "$WORK/out"
   mkdir -p "$WORK/out"
-  settle
+  settle "$workload"
   if ! /usr/bin/time -f "%e %M %U %S" -o "$WORK/time.txt" timeout "${BENCH_TIMEOUT:-1800}" "$@" > "$WORK/run.log" 2>&1
   then
     echo "bench: $tool on $workload failed:" >&2; tail -20 "$WORK/run.log" >&2; exit 1
@@ -288,7 +302,7 @@ drop_job() {  # daemon-name job: hands the job to the daemon's inbox, whole, by 
 steady() {  # workload tool job daemon-name manifest pid [then-sync]: appends the daemon's time for the job, and its peak RSS so far
   local workload=$1 tool=$2 job=$3 name=$4 manifest=$5 pid=$6 then_sync=${7:-}
   local began ended synced ticks_before ticks_after
-  settle
+  settle "$workload"
   ticks_before=$(cpu_ticks "$pid")
   began=$(date +%s%N)
   drop_job "$name" "$job"
