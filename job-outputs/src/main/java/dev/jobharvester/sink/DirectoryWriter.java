@@ -11,6 +11,7 @@ import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -170,9 +171,14 @@ final class DirectoryWriter {
                 return out.position(kept);
             }
         }
-        // Any other temp file of this name is a leftover of no use: no two writes of one file run at once.
-        Files.deleteIfExists(temp);
-        return FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        try {
+            return FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        } catch (FileAlreadyExistsException e) {
+            // A leftover of no use (no two writes of one file run at once); removed only when met, since an unlink
+            // takes the folder's lock that the other lanes' creations and the commit's renames wait for.
+            Files.delete(temp);
+            return FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        }
     }
 
     /** Whether a failed file's temp file stays for the next attempt: the download broke, and its bytes are marked. */

@@ -56,8 +56,11 @@ class DirectoryWriterPropertiesTest {
     record Write(String name, int size, int breakAt, long seed) {
     }
 
-    /** What is in place before the writes: older copies and planted links, by name or folder prefix. */
-    record World(List<Write> writes, List<String> olderCopies, List<String> links) {
+    /**
+     * What is in place before the writes: older copies and planted links, by name or folder prefix, and temp files an
+     * earlier process left behind (of no use: junk, or a link out of the sink), by the name they were for.
+     */
+    record World(List<Write> writes, List<String> olderCopies, List<String> links, List<String> leftovers) {
     }
 
     @Provide
@@ -68,7 +71,8 @@ class DirectoryWriterPropertiesTest {
                 Arbitraries.integers().between(-1, 300_000).injectDuplicates(0.3), Arbitraries.longs())
                 .as((name, size, breakAt, seed) -> new Write(name, size, breakAt < size ? breakAt : -1, seed));
         return Combinators.combine(writes.list().ofMinSize(1).ofMaxSize(6), names.list().ofMaxSize(3),
-                names.list().ofMaxSize(2)).as(World::new).filter(DirectoryWriterPropertiesTest::noFileIsAFolder);
+                names.list().ofMaxSize(2), names.list().ofMaxSize(3)).as(World::new)
+                .filter(DirectoryWriterPropertiesTest::noFileIsAFolder);
     }
 
     /** A name that is also a folder of another is a clash of its own (issue 16), not part of these worlds. */
@@ -103,6 +107,21 @@ class DirectoryWriterPropertiesTest {
                 Files.createSymbolicLink(at, outside);
                 links.add(link);
             }
+            for (String leftover : world.leftovers()) {
+                Path target = root.resolve(leftover);
+                Path temp = target.resolveSibling(".inprogress-" + target.getFileName());
+                boolean written = world.writes().stream().anyMatch(w -> w.name().equals(leftover));
+                if (!written || links.stream().anyMatch(l -> leftover.equals(l) || leftover.startsWith(l + "/"))
+                        || Files.exists(temp, LinkOption.NOFOLLOW_LINKS)) {
+                    continue; // a temp file of a name not written stays, as it should
+                }
+                Files.createDirectories(temp.getParent());
+                if (leftover.hashCode() % 2 == 0) {
+                    Files.createSymbolicLink(temp, outside.resolve("sentinel"));
+                } else {
+                    Files.writeString(temp, "junk of an earlier attempt");
+                }
+            }
             DirectoryWriter writer = new DirectoryWriter(root, ".inprogress-", true, writeback);
             for (Write write : world.writes()) {
                 byte[] body = new byte[write.size()];
@@ -124,7 +143,8 @@ class DirectoryWriterPropertiesTest {
             try (Stream<Path> files = Files.list(outside)) {
                 assertThat(files).as("what is outside the sink").containsExactly(outside.resolve("sentinel"));
             }
-            assertThat(Files.readString(outside.resolve("sentinel"))).isEqualTo("outside");
+            assertThat(Files.readAllBytes(outside.resolve("sentinel"))).as("the file outside the sink")
+                    .isEqualTo("outside".getBytes(StandardCharsets.UTF_8));
             for (String link : links) {
                 assertThat(Files.isSymbolicLink(root.resolve(link))).as("the planted link " + link).isTrue();
             }
@@ -132,9 +152,11 @@ class DirectoryWriterPropertiesTest {
                 assertThat(Files.readAllBytes(root.resolve(file.getKey()))).as(file.getKey()).isEqualTo(file.getValue());
             }
             try (Stream<Path> files = Files.walk(root)) {
-                List<Path> regular = files.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)).toList();
-                assertThat(regular).as("temp files left").noneMatch(p -> p.getFileName().toString()
+                List<Path> all = files.toList();
+                assertThat(all).as("temp files (or links) left").noneMatch(p -> p.getFileName().toString()
                         .startsWith(".inprogress-"));
+                List<Path> regular = all.stream().filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS))
+                        .toList();
                 assertThat(regular).as("files in the sink").hasSize(expected.size());
             }
         } finally {
