@@ -17,8 +17,9 @@ import java.nio.file.Path;
  * <p>
  * Since Linux 5.8 a syncfs reports each writeback error of the file system once to every descriptor opened before it
  * happened. So one is opened before the files it will vouch for, and stays open: the first sync after a failed
- * writeback fails, and so does every later one through it ({@link #isFailed()}), since another group's files may have
- * been among the failed pages; a new one takes its place for the files that come after.
+ * writeback fails, and so does every later one through it ({@link #failure()}), since the failed writeback may have
+ * held any file written meanwhile, and an fdatasync of such a file afterwards need not report it; a new one takes its
+ * place for the files that come after.
  */
 public final class FileSystemSync implements Closeable {
 
@@ -94,9 +95,9 @@ public final class FileSystemSync implements Closeable {
         }
     }
 
-    /** Whether a sync through this failed: files written while it watched need their own syncs. */
-    public boolean isFailed() {
-        return failure != null;
+    /** Why a sync through this failed (or that it is closed), else null: files written while it watched are lost. */
+    public IOException failure() {
+        return failure;
     }
 
     @Override

@@ -41,8 +41,8 @@ import java.util.stream.Stream;
  * little left to do). Staged files are then <em>committed</em> together:
  * <ol>
  * <li>their data is made durable: by one syncfs of the file system they are on, where Linux offers it and vouches
- * for them ({@link FileSystemSync}), else by an fdatasync of each, side by side, so that the file system writes them
- * in few journal commits;</li>
+ * for them ({@link FileSystemSync}; when it fails, they all fail), else by an fdatasync of each, side by side, so that
+ * the file system writes them in few journal commits;</li>
  * <li>each is renamed over its final name in one step, so a file already there stays until its whole replacement
  * takes its place;</li>
  * <li>each folder they went into is fsync'ed once, and so is the parent of every folder on the way the first time
@@ -135,7 +135,7 @@ final class DirectoryWriter {
 
     /** The current file system sync, a new one when the last failed (its failure may have hit this file's pages). */
     private synchronized FileSystemSync watch() {
-        if (!FileSystemSync.available() || watch != null && !watch.isFailed()) {
+        if (!FileSystemSync.available() || watch != null && watch.failure() == null) {
             return watch;
         }
         if (watch != null) {
@@ -240,8 +240,21 @@ final class DirectoryWriter {
         return failed;
     }
 
-    private void syncData(List<Staged> files, Map<Staged, IOException> failed) {
-        if (files.size() > 1 && syncedTogether(files)) {
+    private void syncData(List<Staged> staged, Map<Staged, IOException> failed) {
+        List<Staged> files = new ArrayList<>();
+        for (Staged file : staged) {
+            IOException lost = file.watch() == null ? null : file.watch().failure();
+            if (lost != null) {
+                // A syncfs that failed wrote this file's dirty pages back too, and may have lost them: an fdatasync
+                // now could answer success for them.
+                fail(file, new IOException("a writeback on the file system of " + file.temp() + " failed while it"
+                        + " was written: " + lost.getMessage(), lost), failed);
+            } else {
+                files.add(file);
+            }
+        }
+        if (files.size() > 1 && sharesWatch(files)) {
+            syncTogether(files, failed);
             return;
         }
         if (files.size() == 1) {
@@ -272,11 +285,8 @@ final class DirectoryWriter {
         }
     }
 
-    /**
-     * One syncfs for the whole group, when its files were all staged under the same watch of the file system they are
-     * on; after a failure each file's own fdatasync follows and tells which failed.
-     */
-    private static boolean syncedTogether(List<Staged> files) {
+    /** Whether the files were all staged under one watch of the file system they are on, so one syncfs serves them. */
+    private static boolean sharesWatch(List<Staged> files) {
         FileSystemSync watch = files.get(0).watch();
         if (watch == null) {
             return false;
@@ -290,9 +300,25 @@ final class DirectoryWriter {
                     return false;
                 }
             }
-            watch.sync();
+            return true;
         } catch (IOException | UnsupportedOperationException e) {
             return false;
+        }
+    }
+
+    /**
+     * One syncfs for the whole group. When it fails, every file of the group fails: the kernel reports a failed
+     * writeback once, to that call, without saying whose pages it lost, and an fdatasync afterwards may answer success
+     * for a file whose inode was lost (ext4 without a journal does).
+     */
+    private static void syncTogether(List<Staged> files, Map<Staged, IOException> failed) {
+        try {
+            files.get(0).watch().sync();
+        } catch (IOException e) {
+            for (Staged file : files) {
+                fail(file, new IOException("syncing " + file.temp() + " failed: " + e.getMessage(), e), failed);
+            }
+            return;
         }
         for (Staged file : files) {
             try {
@@ -301,7 +327,6 @@ final class DirectoryWriter {
                 // Its data is durable: a close after a successful sync has nothing left to report.
             }
         }
-        return true;
     }
 
     private static void forceData(FileChannel channel) throws IOException {
