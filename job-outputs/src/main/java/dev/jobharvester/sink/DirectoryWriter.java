@@ -21,14 +21,12 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
@@ -40,9 +38,8 @@ import java.util.stream.Stream;
  * name beside it (a large file's writeback is started every {@link #WRITEBACK_EVERY} bytes, so its sync later has
  * little left to do). Staged files are then <em>committed</em> together:
  * <ol>
- * <li>their data is made durable: by one syncfs of the file system they are on, where Linux offers it and vouches
- * for them ({@link FileSystemSync}; when it fails, they all fail), else by an fdatasync of each, side by side, so that
- * the file system writes them in few journal commits;</li>
+ * <li>their data is made durable ({@link DataSync}): by one syncfs of the file system they are on, where Linux
+ * offers it and vouches for them (when it fails, they all fail), else by an fdatasync of each, side by side;</li>
  * <li>each is renamed over its final name in one step, so a file already there stays until its whole replacement
  * takes its place;</li>
  * <li>each folder they went into is fsync'ed once, and so is the parent of every folder on the way the first time
@@ -83,8 +80,7 @@ final class DirectoryWriter {
                     return size() > DURABLE_KEPT;
                 }
             }));
-    /** The file system's sync that files staged from now on are committed with; null without fsync or syncfs. */
-    private FileSystemSync watch;
+    private final DataSync dataSync;
 
     /** @param syncs runs the fdatasyncs of a commit side by side, and the early writebacks of large files */
     DirectoryWriter(Path root, String tempPrefix, boolean fsync, ExecutorService syncs) {
@@ -92,6 +88,7 @@ final class DirectoryWriter {
         this.tempPrefix = tempPrefix;
         this.fsync = fsync;
         this.syncs = syncs;
+        this.dataSync = new DataSync(this.root, syncs);
     }
 
     boolean isFsync() {
@@ -112,7 +109,7 @@ final class DirectoryWriter {
             throw new LinkRefusedException(target);
         }
         Path temp = dir.resolve(tempName(target.getFileName().toString()));
-        FileSystemSync watching = fsync ? watch() : null;
+        FileSystemSync watching = fsync ? dataSync.watch() : null;
         FileChannel out = null;
         boolean marked;
         try {
@@ -133,27 +130,9 @@ final class DirectoryWriter {
         return new Staged(temp, target, levels, fsync ? out : null, marked, watching);
     }
 
-    /** The current file system sync, a new one when the last failed (its failure may have hit this file's pages). */
-    private synchronized FileSystemSync watch() {
-        if (!FileSystemSync.available() || watch != null && watch.failure() == null) {
-            return watch;
-        }
-        if (watch != null) {
-            watch.close();
-        }
-        try {
-            watch = FileSystemSync.open(root);
-        } catch (IOException e) {
-            watch = null; // each file gets its own fdatasync
-        }
-        return watch;
-    }
-
     /** Lets the file system go; files staged after this are synced one by one. */
-    synchronized void close() {
-        if (watch != null) {
-            watch.close();
-        }
+    void close() {
+        dataSync.close();
     }
 
     /**
@@ -217,7 +196,7 @@ final class DirectoryWriter {
     Map<Staged, IOException> commit(List<Staged> files) {
         Map<Staged, IOException> failed = new LinkedHashMap<>();
         if (fsync) {
-            syncData(files, failed);
+            dataSync.sync(files, failed);
         }
         List<Staged> renamed = new ArrayList<>();
         for (Staged file : files) {
@@ -238,101 +217,6 @@ final class DirectoryWriter {
             syncDirectories(renamed, failed);
         }
         return failed;
-    }
-
-    private void syncData(List<Staged> staged, Map<Staged, IOException> failed) {
-        List<Staged> files = new ArrayList<>();
-        for (Staged file : staged) {
-            IOException lost = file.watch() == null ? null : file.watch().failure();
-            if (lost != null) {
-                // A syncfs that failed wrote this file's dirty pages back too, and may have lost them: an fdatasync
-                // now could answer success for them.
-                fail(file, new IOException("a writeback on the file system of " + file.temp() + " failed while it"
-                        + " was written: " + lost.getMessage(), lost), failed);
-            } else {
-                files.add(file);
-            }
-        }
-        if (files.size() > 1 && sharesWatch(files)) {
-            syncTogether(files, failed);
-            return;
-        }
-        if (files.size() == 1) {
-            try {
-                forceData(files.get(0).channel());
-            } catch (IOException e) {
-                fail(files.get(0), e, failed);
-            }
-            return;
-        }
-        List<Future<Void>> forces = new ArrayList<>();
-        for (Staged file : files) {
-            forces.add(syncs.submit((Callable<Void>) () -> {
-                forceData(file.channel());
-                return null;
-            }));
-        }
-        for (int i = 0; i < files.size(); i++) {
-            try {
-                forces.get(i).get();
-            } catch (ExecutionException e) {
-                fail(files.get(i), e.getCause() instanceof IOException io ? io : new IOException(e.getCause()), failed);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                fail(files.get(i), new InterruptedIOException("interrupted while syncing " + files.get(i).temp()),
-                        failed);
-            }
-        }
-    }
-
-    /** Whether the files were all staged under one watch of the file system they are on, so one syncfs serves them. */
-    private static boolean sharesWatch(List<Staged> files) {
-        FileSystemSync watch = files.get(0).watch();
-        if (watch == null) {
-            return false;
-        }
-        Set<Path> folders = new HashSet<>();
-        try {
-            for (Staged file : files) {
-                Path folder = file.temp().getParent();
-                if (file.watch() != watch || folders.add(folder) && !watch.device().equals(
-                        Files.getAttribute(folder, "unix:dev", LinkOption.NOFOLLOW_LINKS))) {
-                    return false;
-                }
-            }
-            return true;
-        } catch (IOException | UnsupportedOperationException e) {
-            return false;
-        }
-    }
-
-    /**
-     * One syncfs for the whole group. When it fails, every file of the group fails: the kernel reports a failed
-     * writeback once, to that call, without saying whose pages it lost, and an fdatasync afterwards may answer success
-     * for a file whose inode was lost (ext4 without a journal does).
-     */
-    private static void syncTogether(List<Staged> files, Map<Staged, IOException> failed) {
-        try {
-            files.get(0).watch().sync();
-        } catch (IOException e) {
-            for (Staged file : files) {
-                fail(file, new IOException("syncing " + file.temp() + " failed: " + e.getMessage(), e), failed);
-            }
-            return;
-        }
-        for (Staged file : files) {
-            try {
-                file.channel().close();
-            } catch (IOException e) {
-                // Its data is durable: a close after a successful sync has nothing left to report.
-            }
-        }
-    }
-
-    private static void forceData(FileChannel channel) throws IOException {
-        try (channel) {
-            channel.force(false);
-        }
     }
 
     /** Each folder a file went into, then every new level's parent: once each; a failure fails the files below it. */
@@ -360,7 +244,8 @@ final class DirectoryWriter {
         }
     }
 
-    private static void fail(Staged file, IOException error, Map<Staged, IOException> failed) {
+    /** Fails a file: its temp file goes. */
+    static void fail(Staged file, IOException error, Map<Staged, IOException> failed) {
         failed.put(file, error);
         try {
             if (file.channel() != null) {
