@@ -335,7 +335,9 @@ compile_seconds() {  # pid: time the JIT has spent compiling so far, in seconds
 warmup_job() {  # daemon-name copy
   if [[ $1 == s3 ]]; then echo "bench-$S3_KIND-$2"; else echo "bench-small-$2"; fi
 }
-declare -A WARMING=([disk]=$DAEMON_DISK) WARMED compiled_before ticks_before
+declare -A WARMING=() WARMED compiled_before ticks_before
+# The disk daemon is warmed only for the workloads that time it: warming it beside the S3 daemon only slows that one's.
+{ runs small || runs capped; } && WARMING[disk]=$DAEMON_DISK
 runs durability && WARMING[scratch]=$DAEMON_SCRATCH
 [[ -n ${DAEMON_S3:-} ]] && WARMING[s3]=$DAEMON_S3
 for ((warmup = 4 * REPS + 1; warmup <= COPIES && ${#WARMING[@]} > 0; warmup++)); do
