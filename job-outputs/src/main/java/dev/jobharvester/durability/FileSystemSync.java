@@ -6,7 +6,6 @@ import com.sun.jna.Native;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 
 /**
@@ -64,7 +63,8 @@ public final class FileSystemSync implements Closeable {
         if (LIBC == null) {
             throw new IOException("syncfs is not available here");
         }
-        Object device = Files.getAttribute(directory, "unix:dev", LinkOption.NOFOLLOW_LINKS);
+        // Followed, as open(2) follows it: a sink configured as a link to another disk syncs that disk.
+        Object device = Files.getAttribute(directory, "unix:dev");
         try {
             return new FileSystemSync(directory, device,
                     LIBC.open(directory.toString(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));

@@ -32,6 +32,18 @@ class FileSystemSyncTest {
     }
 
     @Test
+    void aFolderGivenAsALinkIsWatchedOnTheFileSystemItLeadsTo() throws IOException, InterruptedException {
+        assumeTrue(FileSystemSync.available(), "syncfs is not available here");
+        try (SmallFileSystem other = SmallFileSystem.mount(dir.resolve("other"), "1m")) {
+            Path link = Files.createSymbolicLink(dir.resolve("sink"), other.root());
+            try (FileSystemSync sync = FileSystemSync.open(link)) {
+                assertThat(sync.device()).isEqualTo(Files.getAttribute(other.root(), "unix:dev"))
+                        .isNotEqualTo(Files.getAttribute(dir, "unix:dev"));
+            }
+        }
+    }
+
+    @Test
     void aFolderThatIsNotThereIsNamedInTheFailure() {
         assumeTrue(FileSystemSync.available(), "syncfs is not available here");
         Path missing = dir.resolve("missing");
