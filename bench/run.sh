@@ -11,8 +11,9 @@
 #                           a part only: here the cost of fsync (daemons with HARVESTER_FSYNC=false beside the others)
 # The harvester runs through its launcher (daemon/target/job-harvester: the shipped JVM settings and class-data
 # archive) unless a row says otherwise. Sizes and repetitions can be changed with BENCH_* variables (see below). Run
-# from anywhere, as root for the SFTP workload (it starts an sshd); needs Java 17 (its jstat too), Maven, curl, rclone, aria2c, nginx,
-# OpenSSH, GNU time and python3 (Debian: apt-get install curl rclone aria2 nginx-light openssh-server time python3).
+# from anywhere, as root for the SFTP workload (it starts an sshd); needs a Java 17 JDK (its jstat too), Maven, curl,
+# rclone, aria2c, nginx, OpenSSH, GNU time and python3 (Debian: apt-get install curl rclone aria2 nginx-light
+# openssh-server time python3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -58,7 +59,8 @@ runs() { [[ $WORKLOADS == *" $1 "* ]]; }
 
 for tool in curl rclone aria2c python3 /usr/bin/time nginx sftp jstat; do
   if ! command -v "$tool" >/dev/null 2>&1; then
-    echo "bench: $tool is missing; on Debian: apt-get install curl rclone aria2 nginx-light openssh-server time python3" >&2
+    echo "bench: $tool is missing; on Debian: apt-get install curl rclone aria2 nginx-light openssh-server time python3" \
+      "(jstat comes with the JDK: openjdk-17-jdk-headless)" >&2
     exit 2
   fi
 done

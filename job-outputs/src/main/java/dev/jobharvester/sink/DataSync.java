@@ -31,6 +31,7 @@ final class DataSync {
     private final ExecutorService syncs;
     /** The file system's sync that files staged from now on are committed with; null without syncfs. */
     private FileSystemSync watch;
+    private boolean closed;
 
     /** @param syncs runs the fdatasyncs side by side */
     DataSync(Path root, ExecutorService syncs) {
@@ -43,6 +44,9 @@ final class DataSync {
      * file's pages); null where syncfs is not to be had.
      */
     synchronized FileSystemSync watch() {
+        if (closed) {
+            return null;
+        }
         if (!FileSystemSync.available() || watch != null && watch.failure() == null) {
             return watch;
         }
@@ -57,8 +61,12 @@ final class DataSync {
         return watch;
     }
 
-    /** Lets the file system go: files staged under the watch fail from now on. */
+    /**
+     * Lets the file system go: files staged under the watch fail from now on, and files staged after this get an
+     * fdatasync each.
+     */
     synchronized void close() {
+        closed = true;
         if (watch != null) {
             watch.close();
         }
