@@ -95,6 +95,7 @@ public class JobOutputsComponentConfigurer extends PropertyConfigurerSupport imp
         case "maxResumes": getOrCreateConfiguration(target).setMaxResumes(property(camelContext, int.class, value)); return true;
         case "pagesize":
         case "pageSize": getOrCreateConfiguration(target).setPageSize(property(camelContext, int.class, value)); return true;
+        case "platforms": target.setPlatforms(property(camelContext, java.lang.String.class, value)); return true;
         case "portname":
         case "portName": getOrCreateConfiguration(target).setPortName(property(camelContext, java.lang.String.class, value)); return true;
         case "progressinterval":
@@ -182,6 +183,7 @@ public class JobOutputsComponentConfigurer extends PropertyConfigurerSupport imp
         case "maxResumes": return int.class;
         case "pagesize":
         case "pageSize": return int.class;
+        case "platforms": return java.lang.String.class;
         case "portname":
         case "portName": return java.lang.String.class;
         case "progressinterval":
@@ -270,6 +272,7 @@ public class JobOutputsComponentConfigurer extends PropertyConfigurerSupport imp
         case "maxResumes": return getOrCreateConfiguration(target).getMaxResumes();
         case "pagesize":
         case "pageSize": return getOrCreateConfiguration(target).getPageSize();
+        case "platforms": return target.getPlatforms();
         case "portname":
         case "portName": return getOrCreateConfiguration(target).getPortName();
         case "progressinterval":

@@ -8,6 +8,9 @@ import dev.jobharvester.ledger.FileLedger;
 import dev.jobharvester.ledger.JdbcLedger;
 import dev.jobharvester.ledger.JdbcUrls;
 import dev.jobharvester.ledger.Ledger;
+import dev.jobharvester.provider.Platform;
+import dev.jobharvester.provider.Providers;
+import dev.jobharvester.provider.declared.DeclaredPlatforms;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,6 +32,8 @@ import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 public class JobOutputsComponent extends DefaultComponent {
 
     private static final String SETTINGS_PREFIX = "camel.component.job-outputs.";
+    /** The platform files this artifact ships. */
+    static final String DEFAULT_PLATFORMS = "classpath:platforms/*.yaml";
     private static final int MAX_CONNECTIONS = 64;
     private static final int MAX_LEDGER_CONNECTIONS = 8;
     /** How long a ledger call waits for a connection: a database that does not answer by then is reported down. */
@@ -39,6 +44,7 @@ public class JobOutputsComponent extends DefaultComponent {
     private final Map<String, JdbcLedger> jdbcLedgers = new HashMap<>();
     private HikariDataSource ledgerDataSource;
     private boolean settingsChecked;
+    private Map<String, Platform> declaredPlatforms = Map.of();
 
     @Metadata(description = "The endpoint options every job-outputs pipeline starts from"
             + " (camel.component.job-outputs.max-file-attempts=3 and the like); an endpoint URI sets its own over them.")
@@ -64,6 +70,11 @@ public class JobOutputsComponent extends DefaultComponent {
     @Metadata(description = "This instance's name in the shared ledger, unique among the instances; the default is"
             + " pid@host.")
     private String instanceName = ManagementFactory.getRuntimeMXBean().getName();
+
+    @Metadata(defaultValue = DEFAULT_PLATFORMS, description = "Where platform files are (platforms declared in YAML"
+            + " rather than built in), comma-separated as Camel's route patterns are: classpath:platforms/*.yaml,"
+            + "file:/etc/job-harvester/platforms/*.yaml. A folder that does not exist holds none.")
+    private String platforms = DEFAULT_PLATFORMS;
 
     @Override
     protected Endpoint createEndpoint(String uri, String remaining, Map<String, Object> parameters) throws Exception {
@@ -95,7 +106,18 @@ public class JobOutputsComponent extends DefaultComponent {
             }
         }
         NumericOptions.check(SETTINGS_PREFIX + "*", written);
+        declaredPlatforms = DeclaredPlatforms.load(getCamelContext(), platforms);
         settingsChecked = true;
+    }
+
+    /**
+     * The platform of that name: built in, or declared in one of the platform files.
+     *
+     * @throws IllegalArgumentException naming the platforms there are
+     */
+    synchronized Platform platform(String name) {
+        checkSettings();
+        return Providers.platform(name, declaredPlatforms);
     }
 
     synchronized CloseableHttpClient httpClient(JobOutputsConfiguration configuration) {
@@ -174,6 +196,14 @@ public class JobOutputsComponent extends DefaultComponent {
 
     public void setConfiguration(JobOutputsConfiguration configuration) {
         this.configuration = configuration;
+    }
+
+    public String getPlatforms() {
+        return platforms;
+    }
+
+    public void setPlatforms(String platforms) {
+        this.platforms = platforms;
     }
 
     public long getDelay() {

@@ -23,7 +23,8 @@ import org.apache.camel.spi.UriPath;
 @UriParams
 public class JobOutputsConfiguration implements Cloneable {
 
-    @UriPath(description = "The platform the jobs run on: tensorpool, pixxel, archetype or chutes.")
+    @UriPath(description = "The platform the jobs run on: tensorpool, pixxel, archetype or chutes, or one declared in"
+            + " a platform file (openai-batch and replicate ship with the component).")
     @Metadata(required = true)
     private String provider;
     @UriParam(description = "The platform's API base URL; the default is the platform's public API. Point it at the"

@@ -3,6 +3,7 @@ package dev.jobharvester.component;
 import dev.jobharvester.download.DownloadPolicy;
 import dev.jobharvester.provider.DiscoveryFilter;
 import dev.jobharvester.provider.JobProvider;
+import dev.jobharvester.provider.Platform;
 import dev.jobharvester.provider.Providers;
 import java.net.URI;
 import java.time.Instant;
@@ -29,6 +30,7 @@ public class JobOutputsEndpoint extends ScheduledPollEndpoint {
 
     @UriParam
     private final JobOutputsConfiguration configuration;
+    private Platform platform;
     private JobProvider provider;
     private Set<String> harvestStates;
     private DiscoveryFilter discoveryFilter;
@@ -61,7 +63,8 @@ public class JobOutputsEndpoint extends ScheduledPollEndpoint {
             throw new IllegalArgumentException("job-outputs:" + configuration.getProvider() + ": segments must be at"
                     + " least 1, and segmentSize at least 65536 when segments is above 1");
         }
-        provider = Providers.create(configuration.providerOptions(), getComponent().httpClient(configuration));
+        platform = getComponent().platform(configuration.getProvider());
+        provider = Providers.create(platform, configuration.providerOptions(), getComponent().httpClient(configuration));
         if (hasWork) {
             requireCredentials();
         }
@@ -108,7 +111,7 @@ public class JobOutputsEndpoint extends ScheduledPollEndpoint {
 
     /** Fails, saying what to set, when the platform cannot be asked: no API key, or what else its API needs. */
     public void requireCredentials() {
-        Providers.requireCredentials(configuration.providerOptions());
+        Providers.requireCredentials(platform, configuration.providerOptions());
     }
 
     private Instant parseInstant(String option, String value) {

@@ -14,13 +14,16 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.hc.client5.http.classic.methods.HttpGet;
+import org.apache.hc.client5.http.classic.methods.HttpPost;
 import org.apache.hc.client5.http.classic.methods.HttpPut;
 import org.apache.hc.client5.http.classic.methods.HttpUriRequestBase;
 import org.apache.hc.client5.http.config.RequestConfig;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.apache.hc.core5.http.ClassicHttpResponse;
+import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.HttpEntity;
 import org.apache.hc.core5.http.HttpHeaders;
+import org.apache.hc.core5.http.io.entity.StringEntity;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -74,6 +77,15 @@ public class ApiClient {
         return send(jobId, () -> new HttpPut(URI.create(baseUrl + path)));
     }
 
+    /** POSTs a JSON body to {@code baseUrl + path} and parses the JSON answer. */
+    public JsonNode post(String jobId, String path, String jsonBody) throws IOException {
+        return send(jobId, () -> {
+            HttpPost post = new HttpPost(URI.create(baseUrl + path));
+            post.setEntity(new StringEntity(jsonBody, ContentType.APPLICATION_JSON));
+            return post;
+        });
+    }
+
     /** The Authorization header for a URL under the API base URL; null for any other URL, so the key stays home. */
     public String authorizationFor(URI location) {
         String url = location.toString();
@@ -83,6 +95,11 @@ public class ApiClient {
     /** A value made safe for one path segment or query value. */
     public static String encode(String value) {
         return URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    /** The platform's name, as messages about its calls begin. */
+    public String provider() {
+        return provider;
     }
 
     public String baseUrl() {

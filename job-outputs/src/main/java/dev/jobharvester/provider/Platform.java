@@ -16,6 +16,11 @@ public abstract class Platform {
         this.facts = PlatformFacts.read(getClass(), factsResource);
     }
 
+    /** A platform whose facts were read elsewhere (a declared platform's file). */
+    protected Platform(PlatformFacts facts) {
+        this.facts = facts;
+    }
+
     public final PlatformFacts facts() {
         return facts;
     }

@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * @param discovery            whether it has a job list, with each job's state, that jobs can be discovered from
  *                             and many jobs' states read at once
  * @param outcomeFields        fields of a job's status that say more about its result than its state (an exit code,
- *                             an error), carried into the manifest's {@code outcome} when the job ends
+ *                             an error; a JSON pointer such as {@code /errors/data} reaches deeper), carried into the
+ *                             manifest's {@code outcome} when the job ends
  */
 public record PlatformFacts(String name, String defaultApiUrl, KeyForm keyForm, Map<String, JobState> states,
         Set<String> defaultHarvestStates, Set<String> reversibleStates, Set<String> storageHosts, boolean discovery,
@@ -102,11 +103,11 @@ public record PlatformFacts(String name, String defaultApiUrl, KeyForm keyForm, 
         }
         List<String> said = new ArrayList<>();
         for (String field : outcomeFields) {
-            JsonNode value = job.path(field);
+            JsonNode value = field.startsWith("/") ? job.at(field) : job.path(field);
             boolean empty = value.isMissingNode() || value.isNull() || value.isContainerNode() && value.isEmpty()
                     || value.isTextual() && value.asText().isBlank();
             if (!empty) {
-                said.add(field + ": " + (value.isTextual() ? value.asText() : value.toString()));
+                said.add(field.substring(field.lastIndexOf('/') + 1) + ": " + (value.isTextual() ? value.asText() : value.toString()));
             }
         }
         return said.isEmpty() ? status : new JobStatus(status.state(), providerState, String.join("; ", said));

@@ -13,7 +13,10 @@ import dev.jobharvester.sim.RequestLog;
 import dev.jobharvester.sim.SimFile;
 import dev.jobharvester.sim.SimJob;
 import dev.jobharvester.sim.Simulator;
+import dev.jobharvester.provider.declared.DeclaredPlatforms;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -43,8 +46,32 @@ class ProviderContractTest {
     private final Simulator simulator = Simulator.started();
     private final CloseableHttpClient http = HttpClients.create(2_000, 10_000, 8);
 
-    static Stream<String> platforms() {
-        return Providers.names().stream();
+    /**
+     * A platform adapter and the simulated API it is run against.
+     *
+     * @param api the simulated platform's name, which is also the adapter's
+     */
+    record Case(String label, Platform platform, String api) {
+        @Override
+        public String toString() {
+            return label;
+        }
+    }
+
+    /** The built-in platforms, and the seeds' platforms as declared in their platform files. */
+    static Stream<Case> platforms() throws IOException {
+        List<Case> cases = new ArrayList<>();
+        for (String name : Providers.names()) {
+            cases.add(new Case(name, Providers.platform(name), name));
+        }
+        for (String seed : List.of("tensorpool", "archetype")) {
+            String location = "platforms/seeds/" + seed + ".yaml";
+            try (InputStream in = ProviderContractTest.class.getClassLoader().getResourceAsStream(location)) {
+                Platform declared = DeclaredPlatforms.read(location, new String(in.readAllBytes(), StandardCharsets.UTF_8));
+                cases.add(new Case(seed + " (declared)", declared, seed));
+            }
+        }
+        return cases.stream();
     }
 
     @AfterEach
@@ -52,13 +79,13 @@ class ProviderContractTest {
         http.close();
     }
 
-    private JobProvider provider(String platform, String key) {
-        return Providers.create(new ProviderOptions(platform, simulator.apiUrl(platform), key, 0, PixxelApi.WORKFLOW,
-                100, null, null), http);
+    private JobProvider provider(Case platform, String key) {
+        return Providers.create(platform.platform(), new ProviderOptions(platform.api(),
+                simulator.apiUrl(platform.api()), key, 0, PixxelApi.WORKFLOW, 100, null, null), http);
     }
 
-    private JobProvider provider(String platform) {
-        return provider(platform, simulator.apiKey(platform));
+    private JobProvider provider(Case platform) {
+        return provider(platform, simulator.apiKey(platform.api()));
     }
 
     private static String harvested(PlatformFacts facts) {
@@ -95,9 +122,9 @@ class ProviderContractTest {
 
     @ParameterizedTest
     @MethodSource("platforms")
-    void itsFactsHoldTogether(String platform) {
-        PlatformFacts facts = Providers.platform(platform).facts();
-        assertThat(facts.name()).isEqualTo(platform);
+    void itsFactsHoldTogether(Case platform) {
+        PlatformFacts facts = platform.platform().facts();
+        assertThat(facts.name()).isEqualTo(platform.api());
         assertThat(URI.create(facts.defaultApiUrl()).getScheme()).isEqualTo("https");
         assertThat(facts.terminalStates()).isNotEmpty().containsAll(facts.defaultHarvestStates())
                 .containsAll(facts.reversibleStates());
@@ -106,11 +133,11 @@ class ProviderContractTest {
 
     @ParameterizedTest
     @MethodSource("platforms")
-    void everyStateItsApiAnswersMapsAsItsFactsSay(String platform) throws IOException {
+    void everyStateItsApiAnswersMapsAsItsFactsSay(Case platform) throws IOException {
         JobProvider provider = provider(platform);
         for (String state : provider.facts().states().keySet()) {
             String id = "state-" + state;
-            simulator.addJob(platform, SimJob.of(id, JobScript.always(state)));
+            simulator.addJob(platform.api(), SimJob.of(id, JobScript.always(state)));
             JobStatus status = provider.status(id);
             assertThat(status.state()).as("%s state %s", platform, state).isEqualTo(provider.facts().states().get(state));
             assertThat(status.providerState()).isEqualTo(state);
@@ -119,15 +146,15 @@ class ProviderContractTest {
 
     @ParameterizedTest
     @MethodSource("platforms")
-    void aFinishedJobListsEveryFileAcrossPagesAndEachLocationServesIt(String platform) throws IOException {
+    void aFinishedJobListsEveryFileAcrossPagesAndEachLocationServesIt(Case platform) throws IOException {
         List<SimFile> files = new ArrayList<>();
         for (int i = 0; i < FILES; i++) {
             files.add(SimFile.of("out/in-" + (i % 3) + "/f-" + i + ".bin", 100 + i));
         }
         JobProvider provider = provider(platform);
-        simulator.addJob(platform, SimJob.of("many", JobScript.always(harvested(provider.facts())), files));
+        simulator.addJob(platform.api(), SimJob.of("many", JobScript.always(harvested(provider.facts())), files));
         List<OutputFile> listed = listAll(provider, "many");
-        if (platform.equals("pixxel")) {
+        if (platform.api().equals("pixxel")) {
             // Pixxel hands out one package of the job's outputs.
             assertThat(listed).extracting(OutputFile::path).containsExactly(PixxelApi.PACKAGE);
         } else {
@@ -141,15 +168,15 @@ class ProviderContractTest {
 
     @ParameterizedTest
     @MethodSource("platforms")
-    void theKeyGoesToItsApiHostInItsOwnFormAndNowhereElse(String platform) throws IOException {
+    void theKeyGoesToItsApiHostInItsOwnFormAndNowhereElse(Case platform) throws IOException {
         JobProvider provider = provider(platform);
-        simulator.addJob(platform, SimJob.of("keyed", JobScript.always(harvested(provider.facts())),
+        simulator.addJob(platform.api(), SimJob.of("keyed", JobScript.always(harvested(provider.facts())),
                 SimFile.of("a/b/c.txt", 10)));
         provider.status("keyed");
         for (OutputFile file : listAll(provider, "keyed")) {
             assertThat(status(file, provider)).isEqualTo(200);
         }
-        String key = simulator.apiKey(platform);
+        String key = simulator.apiKey(platform.api());
         List<RequestLog.Entry> requests = simulator.requests().entries();
         assertThat(requests).filteredOn(e -> e.host().equals("api")).isNotEmpty()
                 .allSatisfy(e -> assertThat(e.authorization()).isEqualTo(provider.facts().keyForm().header(key)));
@@ -159,23 +186,23 @@ class ProviderContractTest {
 
     @ParameterizedTest
     @MethodSource("platforms")
-    void aWrongKeyIsToldInThePlatformsOwnWords(String platform) {
-        simulator.addJob(platform, SimJob.of("j", JobScript.always("running")));
+    void aWrongKeyIsToldInThePlatformsOwnWords(Case platform) {
+        simulator.addJob(platform.api(), SimJob.of("j", JobScript.always("running")));
         ProviderException refused = catchThrowableOfType(ProviderException.class,
                 () -> provider(platform, "not-the-key").status("j"));
         assertThat(refused).as("%s with a wrong key", platform).isNotNull();
         assertThat(refused.httpStatus()).isIn(401, 403);
         assertThat(refused.isTransient()).isFalse();
-        assertThat(refused.getMessage()).startsWith(platform + " job j: ").matches("(?s).* answered 40[13]: .+")
+        assertThat(refused.getMessage()).startsWith(platform.api() + " job j: ").matches("(?s).* answered 40[13]: .+")
                 .doesNotContain("not-the-key");
     }
 
     @ParameterizedTest
     @MethodSource("platforms")
-    void anExpiredLocationIsFreshOnceListedAgain(String platform) throws IOException {
+    void anExpiredLocationIsFreshOnceListedAgain(Case platform) throws IOException {
         simulator.urlTtl(Duration.ofSeconds(1));
         JobProvider provider = provider(platform);
-        simulator.addJob(platform, SimJob.of("expiring", JobScript.always(harvested(provider.facts())),
+        simulator.addJob(platform.api(), SimJob.of("expiring", JobScript.always(harvested(provider.facts())),
                 SimFile.of("x/y/z.bin", 1_000)));
         OutputFile first = listAll(provider, "expiring").get(0);
         assumeThat(first.location().toString()).as("served by its API host, which does not expire")

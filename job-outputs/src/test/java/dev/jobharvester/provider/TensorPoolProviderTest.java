@@ -38,8 +38,8 @@ class TensorPoolProviderTest {
     }
 
     private JobProvider create(String key) {
-        return Providers.create(new ProviderOptions(TensorPoolApi.NAME, simulator.apiUrl(TensorPoolApi.NAME), key, 3,
-                null, 100, null, null), http);
+        return Providers.create(Providers.platform(TensorPoolApi.NAME), new ProviderOptions(TensorPoolApi.NAME,
+                simulator.apiUrl(TensorPoolApi.NAME), key, 3, null, 100, null, null), http);
     }
 
     @AfterEach

@@ -1,0 +1,80 @@
+package dev.jobharvester.provider.declared;
+
+import dev.jobharvester.provider.Platform;
+import dev.jobharvester.provider.Providers;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Collections;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.apache.camel.CamelContext;
+import org.apache.camel.spi.Resource;
+import org.apache.camel.support.PluginHelper;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Reads the platform files a component's {@code platforms} option names, as Camel finds route files. */
+public final class DeclaredPlatforms {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DeclaredPlatforms.class);
+
+    private DeclaredPlatforms() {
+    }
+
+    /**
+     * @param patterns comma-separated, as {@code camel.main.routes-include-pattern} is written:
+     *                 {@code classpath:platforms/*.yaml,file:platforms/*.yaml}; a folder that does not exist holds
+     *                 none
+     * @return the declared platforms by name
+     * @throws PlatformFileException for the first mistake in a file, or two files of one name
+     */
+    public static Map<String, Platform> load(CamelContext context, String patterns) {
+        Map<String, DeclaredPlatform> declared = new TreeMap<>();
+        if (patterns == null || patterns.isBlank()) {
+            return Map.of();
+        }
+        for (String pattern : patterns.split(",")) {
+            if (pattern.isBlank()) {
+                continue;
+            }
+            try {
+                for (Resource resource : PluginHelper.getPackageScanResourceResolver(context)
+                        .findResources(pattern.trim())) {
+                    DeclaredPlatform platform = read(resource);
+                    DeclaredPlatform twin = declared.put(platform.facts().name(), platform);
+                    if (twin != null && !twin.location().equals(platform.location())) {
+                        throw new PlatformFileException(platform.location(), 0, "name", "'"
+                                + platform.facts().name() + "' is declared in " + twin.location() + " too");
+                    }
+                }
+            } catch (PlatformFileException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IllegalArgumentException("platform files " + pattern.trim() + ": " + e.getMessage(), e);
+            }
+        }
+        declared.values().forEach(p -> LOG.debug("Platform {} declared in {}", p.facts().name(), p.location()));
+        return Collections.unmodifiableMap(declared);
+    }
+
+    private static DeclaredPlatform read(Resource resource) {
+        String location = resource.getLocation();
+        try (InputStream in = resource.getInputStream()) {
+            String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            return DescriptionReader.read(location, text, Providers.names(), LOG::warn);
+        } catch (IOException e) {
+            throw new UncheckedIOException(location + ": cannot be read", e);
+        }
+    }
+
+    /**
+     * Reads one platform file on its own, not as a registered platform: its name may be a built-in's (the seeds'
+     * files, run beside the built-in adapters by the contract suite).
+     */
+    public static Platform read(String location, String text) {
+        return DescriptionReader.read(location, text, Set.of(), LOG::warn);
+    }
+}

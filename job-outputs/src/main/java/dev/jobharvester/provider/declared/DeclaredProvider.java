@@ -1,0 +1,195 @@
+package dev.jobharvester.provider.declared;
+
+import com.fasterxml.jackson.core.JsonPointer;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.jobharvester.common.OutputFile;
+import dev.jobharvester.provider.ApiClient;
+import dev.jobharvester.provider.DiscoveryFilter;
+import dev.jobharvester.provider.JobProvider;
+import dev.jobharvester.provider.JobStatus;
+import dev.jobharvester.provider.OutputPage;
+import dev.jobharvester.provider.PlatformFacts;
+import dev.jobharvester.provider.ProviderException;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** The adapter of a declared platform: it asks and reads the API as the platform's file says. */
+final class DeclaredProvider extends JobProvider {
+
+    /** What a call about the job list names instead of a job. */
+    private static final String LIST = "(list)";
+
+    private final DeclaredPlatform.StatusCall statusCall;
+    private final Listing outputs;
+    private final JsonPointer notReady;
+    private final DeclaredPlatform.Files files;
+    private final DeclaredPlatform.JobList jobs;
+
+    DeclaredProvider(PlatformFacts facts, ApiClient api, DeclaredPlatform.StatusCall statusCall, Listing outputs,
+            JsonPointer notReady, DeclaredPlatform.Files files, DeclaredPlatform.JobList jobs) {
+        super(facts, api);
+        this.statusCall = statusCall;
+        this.outputs = outputs;
+        this.notReady = notReady;
+        this.files = files;
+        this.jobs = jobs;
+    }
+
+    @Override
+    public JobStatus status(String jobId) throws IOException {
+        JsonNode answer = statusCall.call().send(api(), jobId, Map.of("jobId", jobId));
+        return facts().status(jobId, text(jobId, answer, statusCall.state(), "the state"), answer);
+    }
+
+    @Override
+    public Optional<OutputPage> outputs(String jobId, String page) throws IOException {
+        Listing.Page listed = outputs.page(api(), jobId, Map.of("jobId", jobId), page);
+        if (listed.items().isEmpty() && notReady != null && Pointers.holds(listed.answer(), notReady)) {
+            return Optional.empty();
+        }
+        List<OutputFile> found = new ArrayList<>(listed.items().size());
+        for (Listing.Item item : listed.items()) {
+            found.add(file(jobId, item, page));
+        }
+        return Optional.of(new OutputPage(found, listed.next()));
+    }
+
+    private OutputFile file(String jobId, Listing.Item item, String page) throws ProviderException {
+        Map<String, String> variables = new HashMap<>();
+        variables.put("jobId", jobId);
+        variables.put("index", String.valueOf(item.index()));
+        if (item.key() != null) {
+            variables.put("key", item.key());
+        }
+        if (item.value().isValueNode() && !item.value().isNull()) {
+            variables.put("value", item.value().asText());
+        }
+        String which = "output " + (item.key() != null ? "'" + item.key() + "'" : "#" + item.index());
+        URI location = location(jobId, which, variables, item.value());
+        String name = location.getRawPath() == null ? "" : location.getRawPath();
+        variables.put("urlName", URLDecoder.decode(name.substring(name.lastIndexOf('/') + 1), StandardCharsets.UTF_8));
+        String path = expand(jobId, which, "path", files.path(), variables, item.value(), Template.Escape.NONE)
+                .replaceAll("/{2,}", "/").replaceAll("^/|/$", "");
+        if (path.isEmpty()) {
+            throw problem(jobId, which + ": its path '" + files.path() + "' comes out empty");
+        }
+        long size = files.size() == null ? -1 : item.value().at(files.size()).asLong(-1);
+        return new OutputFile(path, location, size, expires(jobId, which, item.value()), page);
+    }
+
+    private URI location(String jobId, String which, Map<String, String> variables, JsonNode item)
+            throws ProviderException {
+        String url = files.url() != null
+                ? expand(jobId, which, "url", files.url(), variables, item, Template.Escape.NONE)
+                : api().baseUrl() + expand(jobId, which, "fetch", files.fetch(), variables, item, Template.Escape.URL);
+        try {
+            URI location = URI.create(url);
+            if (location.getScheme() == null || location.getHost() == null) {
+                throw new IllegalArgumentException("not absolute");
+            }
+            return location;
+        } catch (IllegalArgumentException e) {
+            throw problem(jobId, which + ": its URL is not a valid absolute URL");
+        }
+    }
+
+    private String expand(String jobId, String which, String key, Template template, Map<String, String> variables,
+            JsonNode item, Template.Escape escape) throws ProviderException {
+        try {
+            return template.expand(variables, item, escape);
+        } catch (Template.MissingValue e) {
+            throw problem(jobId, which + ": " + e.getMessage() + " (in its " + key + ") is missing; "
+                    + Pointers.whatIsThere(item, Pointers.compile(e.getMessage())));
+        }
+    }
+
+    private Instant expires(String jobId, String which, JsonNode item) throws ProviderException {
+        if (files.expires() == null || !Pointers.holds(item, files.expires())) {
+            return null;
+        }
+        String text = item.at(files.expires()).asText();
+        try {
+            return Instant.parse(text);
+        } catch (DateTimeParseException e) {
+            throw problem(jobId, which + ": " + files.expires() + " is not an ISO-8601 time: " + text);
+        }
+    }
+
+    /** The text a required pointer finds, or a problem that says what the answer holds instead. */
+    private String text(String jobId, JsonNode answer, JsonPointer pointer, String what) throws ProviderException {
+        JsonNode value = answer.at(pointer);
+        if (!value.isValueNode() || value.isNull() || value.asText().isEmpty()) {
+            throw problem(jobId, what + " " + pointer + " matches nothing in the answer; "
+                    + Pointers.whatIsThere(answer, pointer));
+        }
+        return value.asText();
+    }
+
+    @Override
+    public String downloadAuthorization(OutputFile file) {
+        return api().authorizationFor(file.location());
+    }
+
+    @Override
+    public List<String> discover(DiscoveryFilter filter) throws IOException {
+        List<String> ids = new ArrayList<>();
+        Map<String, String> variables = filter.status() == null ? Map.of() : Map.of("status", filter.status());
+        forEachListed(variables, job -> {
+            String id = text(LIST, job, jobs.id(), "a listed job's id");
+            boolean stateMatches = filter.status() == null || jobs.state() == null
+                    || filter.status().equals(job.at(jobs.state()).asText());
+            if (stateMatches && createdAfter(job, filter.createdAfter())) {
+                ids.add(id);
+            }
+        });
+        return ids;
+    }
+
+    private boolean createdAfter(JsonNode job, Instant after) throws ProviderException {
+        if (after == null || jobs.created() == null || !Pointers.holds(job, jobs.created())) {
+            return true;
+        }
+        String text = job.at(jobs.created()).asText();
+        try {
+            return Instant.parse(text).isAfter(after);
+        } catch (DateTimeParseException e) {
+            throw problem(LIST, jobs.created() + " is not an ISO-8601 time: " + text);
+        }
+    }
+
+    @Override
+    public Map<String, JobStatus> listedStates() throws IOException {
+        Map<String, JobStatus> states = new LinkedHashMap<>();
+        forEachListed(Map.of(), job -> {
+            String id = text(LIST, job, jobs.id(), "a listed job's id");
+            states.put(id, facts().status(id, text(id, job, jobs.state(), "the state"), job));
+        });
+        return states;
+    }
+
+    private void forEachListed(Map<String, String> variables, ListedJob action) throws IOException {
+        String token = null;
+        do {
+            Listing.Page page = jobs.listing().page(api(), LIST, variables, token);
+            for (Listing.Item item : page.items()) {
+                action.accept(item.value());
+            }
+            token = page.next();
+        } while (token != null);
+    }
+
+    @FunctionalInterface
+    private interface ListedJob {
+        void accept(JsonNode job) throws IOException;
+    }
+}
