@@ -13,6 +13,7 @@ import dev.jobharvester.sim.RequestLog;
 import dev.jobharvester.sim.SimFile;
 import dev.jobharvester.sim.SimJob;
 import dev.jobharvester.sim.Simulator;
+import dev.jobharvester.provider.declared.DeclaredPlatform;
 import dev.jobharvester.provider.declared.DeclaredPlatforms;
 import java.io.IOException;
 import java.io.InputStream;
@@ -80,8 +81,12 @@ class ProviderContractTest {
     }
 
     private JobProvider provider(Case platform, String key) {
+        return provider(platform, key, 0);
+    }
+
+    private JobProvider provider(Case platform, String key, int retries) {
         return Providers.create(platform.platform(), new ProviderOptions(platform.api(),
-                simulator.apiUrl(platform.api()), key, 0, PixxelApi.WORKFLOW, 100, null, null), http);
+                simulator.apiUrl(platform.api()), key, retries, PixxelApi.WORKFLOW, 100, null, null), http);
     }
 
     private JobProvider provider(Case platform) {
@@ -129,6 +134,16 @@ class ProviderContractTest {
         assertThat(facts.terminalStates()).isNotEmpty().containsAll(facts.defaultHarvestStates())
                 .containsAll(facts.reversibleStates());
         assertThat(facts.defaultHarvestStates()).isNotEmpty();
+    }
+
+    @ParameterizedTest
+    @MethodSource("platforms")
+    void aDeclaredSeedStatesTheFactsOfItsBuiltInAdapter(Case platform) {
+        assumeThat(platform.platform()).as("declared").isInstanceOf(DeclaredPlatform.class);
+        PlatformFacts declared = platform.platform().facts();
+        PlatformFacts builtIn = Providers.platform(platform.api()).facts();
+        assertThat(declared).usingRecursiveComparison().ignoringFields("outcomeFields").isEqualTo(builtIn);
+        assertThat(declared.outcomeFields()).hasSameSizeAs(builtIn.outcomeFields());
     }
 
     @ParameterizedTest
@@ -195,6 +210,23 @@ class ProviderContractTest {
         assertThat(refused.isTransient()).isFalse();
         assertThat(refused.getMessage()).startsWith(platform.api() + " job j: ").matches("(?s).* answered 40[13]: .+")
                 .doesNotContain("not-the-key");
+    }
+
+    @ParameterizedTest
+    @MethodSource("platforms")
+    void aPassingFaultIsAskedAgainAndAnAnswerThatIsNotJsonIsToldPlainly(Case platform) throws IOException {
+        JobProvider provider = provider(platform, simulator.apiKey(platform.api()), 3);
+        String harvested = harvested(provider.facts());
+        simulator.addJob(platform.api(), SimJob.of("shaky", JobScript.always(harvested), SimFile.of("out/a.bin", 10)));
+        simulator.failNext("/" + platform.api() + "/", 2, 503, "0");
+        assertThat(provider.status("shaky").providerState()).isEqualTo(harvested);
+        assertThat(simulator.requests().entries()).filteredOn(e -> e.host().equals("api")).hasSize(3);
+
+        simulator.answerNext("/" + platform.api() + "/", 1, "<html>502 Bad Gateway</html>");
+        ProviderException garbled = catchThrowableOfType(ProviderException.class, () -> provider.status("shaky"));
+        assertThat(garbled).as("%s answering HTML", platform).isNotNull();
+        assertThat(garbled.getMessage()).startsWith(platform.api() + " job shaky: ").contains("not JSON");
+        assertThat(listAll(provider, "shaky")).isNotEmpty();
     }
 
     @ParameterizedTest
