@@ -93,7 +93,8 @@ public final class Simulator implements AutoCloseable {
     /** A simulator of every platform, each accepting the key {@code sim-<platform>-key}. */
     public static Simulator allPlatforms() {
         return new Simulator(new TensorPoolApi("sim-tensorpool-key"), new PixxelApi("sim-pixxel-key"),
-                new ArchetypeApi("sim-archetype-key"), new ChutesApi("sim-chutes-key"));
+                new ArchetypeApi("sim-archetype-key"), new ChutesApi("sim-chutes-key"),
+                new OpenAiBatchApi("sim-openai-batch-key"), new ReplicateApi("sim-replicate-key"));
     }
 
     /** A simulator of every platform, started on free ports (for a field initializer, hence unchecked). */

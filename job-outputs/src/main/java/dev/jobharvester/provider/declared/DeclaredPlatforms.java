@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Collections;
 import java.util.Map;
 import java.util.Set;
@@ -37,7 +39,7 @@ public final class DeclaredPlatforms {
             return Map.of();
         }
         for (String pattern : patterns.split(",")) {
-            if (pattern.isBlank()) {
+            if (pattern.isBlank() || isMissingFolder(pattern.trim())) {
                 continue;
             }
             try {
@@ -58,6 +60,18 @@ public final class DeclaredPlatforms {
         }
         declared.values().forEach(p -> LOG.debug("Platform {} declared in {}", p.facts().name(), p.location()));
         return Collections.unmodifiableMap(declared);
+    }
+
+    /** Whether a file: pattern's folder (before its first wildcard) does not exist: Camel's resolver would fail on it. */
+    private static boolean isMissingFolder(String pattern) {
+        if (!pattern.startsWith("file:")) {
+            return false;
+        }
+        String path = pattern.substring("file:".length());
+        int wildcard = path.indexOf('*');
+        String fixed = wildcard < 0 ? path : path.substring(0, wildcard);
+        String folder = fixed.contains("/") ? fixed.substring(0, fixed.lastIndexOf('/')) : ".";
+        return !Files.isDirectory(Path.of(folder.isEmpty() ? "/" : folder));
     }
 
     private static DeclaredPlatform read(Resource resource) {
