@@ -66,7 +66,7 @@ class ProviderContractTest {
             cases.add(new Case(name, Providers.platform(name), name));
         }
         for (String seed : List.of("tensorpool", "archetype")) {
-            String location = "platforms/seeds/" + seed + ".yaml";
+            String location = "seed-platforms/" + seed + ".yaml";
             try (InputStream in = ProviderContractTest.class.getClassLoader().getResourceAsStream(location)) {
                 Platform declared = DeclaredPlatforms.read(location, new String(in.readAllBytes(), StandardCharsets.UTF_8));
                 cases.add(new Case(seed + " (declared)", declared, seed));
