@@ -56,7 +56,7 @@ class ConfigErrorsTest {
         int exit = ConfigCheck.run(SettingsFile.write(dir, RunningHarvester.settings(simulator, dir, "j1")),
                 new PrintStream(out, true, StandardCharsets.UTF_8), System.err);
         assertThat(exit).isZero();
-        assertThat(out.toString(StandardCharsets.UTF_8)).contains(": fine; 6 pipelines")
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains(": fine; 8 pipelines")
                 .containsPattern("tensorpool-to-directory +job-outputs:tensorpool +on")
                 .containsPattern("tensorpool-to-s3 +job-outputs:tensorpool +off");
     }
@@ -82,6 +82,18 @@ class ConfigErrorsTest {
     }
 
     @Test
+    void aMistakeInAPlatformFileIsNamedWithItsFileLineAndKey() throws IOException {
+        Path platforms = Files.createDirectories(dir.resolve("platforms"));
+        Files.writeString(platforms.resolve("acme.yaml"), String.join("\n", "name: acme", "api:",
+                "  url: https://api.acme.example", "status:", "  request: GET /jobs/{jobId}", "  state: /status",
+                "  states: {done: finished}", "  harvest: [done]", "outputs:", "  request: GET /jobs/{jobId}",
+                "  items: /files", "  file: {path: \"{/name}\", url: \"{/url}\"}", ""));
+        assertThat(checkFails(Map.of("harvester.platforms-dir", platforms.toString())))
+                .contains(platforms.resolve("acme.yaml") + " line 7, status.states.done: 'finished' is not one of"
+                        + " pending, running, succeeded, failed, canceled");
+    }
+
+    @Test
     void anUnknownOptionIsNamed() throws IOException {
         assertThat(checkFails(Map.of("camel.main.routes-include-pattern",
                 routeFrom("job-outputs:tensorpool?jobIds=j1&apiKey=k&jobId=typo")))).contains("jobId=typo");
@@ -90,7 +102,7 @@ class ConfigErrorsTest {
     @Test
     void anUnknownProviderListsTheKnownOnes() throws IOException {
         assertThat(checkFails(Map.of("camel.main.routes-include-pattern", routeFrom("job-outputs:tensorpol?jobIds=j1"))))
-                .contains("unknown provider 'tensorpol'").contains("known providers: archetype, chutes, pixxel, tensorpool");
+                .contains("unknown provider 'tensorpol'").contains("known providers: archetype, chutes, openai-batch, pixxel, replicate, tensorpool");
     }
 
     @Test

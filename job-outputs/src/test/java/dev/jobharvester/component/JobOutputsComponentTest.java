@@ -88,7 +88,8 @@ class JobOutputsComponentTest {
     @Test
     void anUnknownProviderAndAnUnknownOptionAreNamed() throws Exception {
         assertThatThrownBy(() -> context.getEndpoint("job-outputs:tensorpol?jobIds=x&apiKey=k").start())
-                .hasStackTraceContaining("unknown provider 'tensorpol'; known providers: archetype, chutes, pixxel, tensorpool");
+                .hasStackTraceContaining("unknown provider 'tensorpol'; known providers: archetype, chutes, openai-batch,"
+                        + " pixxel, replicate, tensorpool");
         assertThatThrownBy(() -> context.getEndpoint("job-outputs:tensorpool?jobId=x"))
                 .hasMessageContaining("jobId");
     }
