@@ -23,7 +23,8 @@ import java.util.stream.Stream;
 import org.apache.camel.main.Main;
 
 /**
- * Starts the simulated platforms with jobs on each (TensorPool, Pixxel, Archetype AI, Chutes), runs the shipped
+ * Starts the simulated platforms with jobs on each (TensorPool, Pixxel, Archetype AI, Chutes, and the declared
+ * OpenAI Batch and Replicate), runs the shipped
  * directory pipelines against them into demo-output/, and prints what arrived where, checked against the simulator's
  * own checksums.
  */
@@ -107,7 +108,7 @@ final class Demo {
     private static void report(Path files, Map<String, List<SimJob>> jobs, Map<String, Set<String>> harvested)
             throws IOException {
         System.out.println("\n=== job-harvester demo ===");
-        System.out.println("Simulated jobs on four platforms, harvested by the shipped pipelines {platform}-to-directory"
+        System.out.println("Simulated jobs on six platforms, harvested by the shipped pipelines {platform}-to-directory"
                 + " into " + files);
         for (Map.Entry<String, List<SimJob>> platform : jobs.entrySet()) {
             for (SimJob job : platform.getValue()) {

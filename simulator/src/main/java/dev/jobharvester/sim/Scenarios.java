@@ -14,6 +14,8 @@ public final class Scenarios {
     public static final String SCENE = "4f1c2a7e-0b7d-4e7b-9b1a-2f0c6d3e8a51";
     public static final String FORECAST = "job_demoforecast0000000001";
     public static final String INFERENCE = "0b6a9a54-8d8b-4a0e-9a57-3c1f0e2d7b11";
+    public static final String BATCH = "batch_6760b3f4e1c48190a5d8b2f1c1d0e9a7";
+    public static final String PREDICTION = "gm3qorzdhgbfurvjtvhg6dckhu";
 
     private Scenarios() {
     }
@@ -39,7 +41,10 @@ public final class Scenarios {
                         SimFile.of("results/plots/loss.png", 300_000))));
     }
 
-    /** The demo's jobs on every platform: {@link #tensorPoolDemo}'s three, and one ending well on each of the others. */
+    /**
+     * The demo's jobs on every platform: {@link #tensorPoolDemo}'s three, and one ending well on each of the others
+     * (OpenAI's Batch API and Replicate's predictions are declared platforms: platform files, no Java).
+     */
     public static Map<String, List<SimJob>> demo(Simulator simulator) {
         Map<String, List<SimJob>> jobs = new LinkedHashMap<>();
         jobs.put(TensorPoolApi.NAME, tensorPoolDemo(simulator));
@@ -54,6 +59,12 @@ public final class Scenarios {
         jobs.put(ChutesApi.NAME, List.of(simulator.addJob(ChutesApi.NAME, SimJob.of(INFERENCE,
                 JobScript.start("running", 1).thenStays("finished"),
                 SimFile.of("output.jsonl", 120_000)))));
+        jobs.put(OpenAiBatchApi.NAME, List.of(simulator.addJob(OpenAiBatchApi.NAME, SimJob.of(BATCH,
+                JobScript.start("validating", 1).then("in_progress", 1).then("finalizing", 1).thenStays("completed"),
+                SimFile.of(OpenAiBatchApi.OUTPUT, 300_000), SimFile.of(OpenAiBatchApi.ERRORS, 4_000)))));
+        jobs.put(ReplicateApi.NAME, List.of(simulator.addJob(ReplicateApi.NAME, SimJob.of(PREDICTION,
+                JobScript.start("starting", 1).then("processing", 1).thenStays("succeeded"),
+                SimFile.of("out-0.webp", 180_000), SimFile.of("out-1.webp", 175_000)))));
         return jobs;
     }
 

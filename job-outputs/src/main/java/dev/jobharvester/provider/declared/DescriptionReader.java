@@ -148,11 +148,8 @@ final class DescriptionReader {
         List<String> outcome = pointers(status.outcome(), "status.outcome").stream().map(JsonPointer::toString)
                 .toList();
         if (status.sample() != null) {
+            // Not the outcome pointers: a finished job's answer holds them only when there is something to say.
             sampled(status.sample(), "status.sample", Map.of("status.state", state));
-            for (int i = 0; i < outcome.size(); i++) {
-                sampled(status.sample(), "status.sample", Map.of("status.outcome[" + i + "]",
-                        JsonPointer.compile(outcome.get(i))));
-            }
         }
 
         Description.Outputs outputs = required(d.outputs(), "outputs", "how a finished job's files are listed");
