@@ -62,7 +62,9 @@ class LogLinesTest {
         Path manifest = RunningHarvester.output(dir).resolve("tensorpool/big/_manifest.json");
         try (RunningHarvester harvester = RunningHarvester.start(settings)) {
             try (CapturedLog log = CapturedLog.attach()) {
-                await().atMost(Duration.ofMinutes(5)).until(() -> Files.exists(manifest));
+                // The job's last line is written just after its manifest is in place.
+                await().atMost(Duration.ofMinutes(5)).until(() -> Files.exists(manifest)
+                        && log.lines().stream().anyMatch(line -> line.contains("harvested: 20,000 files")));
                 List<String> lines = log.lines();
                 System.out.printf("a %,d-file harvest: %d lines%n%s%n", FILES, log.printedLines(), String.join("\n", lines));
                 assertThat(log.warnings()).isEmpty();

@@ -147,17 +147,11 @@ final class Listing {
         }
         return switch (style) {
             case NONE -> null;
-            case OFFSET -> {
-                long reached = at + found;
-                boolean end = total != null ? answer.at(total).canConvertToLong() && reached >= answer.at(total).asLong()
-                        : more == null && found < limit;
-                yield end ? null : String.valueOf(reached);
-            }
-            case PAGE -> {
-                boolean end = total != null ? answer.at(total).canConvertToLong() && at >= answer.at(total).asLong()
-                        : more == null && found < limit;
-                yield end ? null : String.valueOf(at + 1);
-            }
+            // Not a short page: a server may cap the page size below the limit asked for. An empty page ends the list.
+            case OFFSET -> total != null && answer.at(total).canConvertToLong() && at + found >= answer.at(total).asLong()
+                    ? null : String.valueOf(at + found);
+            case PAGE -> total != null && answer.at(total).canConvertToLong() && at >= answer.at(total).asLong()
+                    ? null : String.valueOf(at + 1);
             case CURSOR, LINK -> {
                 JsonNode following = answer.at(next);
                 String text = following.isValueNode() && !following.isNull() ? following.asText() : "";
