@@ -548,7 +548,7 @@ public class DownloadStream extends VerifiedBody {
         if (expectedSize >= 0 && bytesRead() != expectedSize) {
             throw new IOException(label + ": the body ended after " + bytesRead() + " of " + expectedSize + " bytes");
         }
-        markComplete();
+        markComplete(file.sha256(), label);
     }
 
     /** Cuts the current connection, if any, so the next read starts a new one. */

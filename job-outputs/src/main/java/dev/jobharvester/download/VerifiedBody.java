@@ -63,6 +63,20 @@ public abstract class VerifiedBody extends InputStream {
         complete = true;
     }
 
+    /**
+     * Marks the body whole if its SHA-256 is the one the platform gave (when it gave one): bytes that differ fail the
+     * read, so the sink never finishes them.
+     *
+     * @param label names the file in the message
+     */
+    protected void markComplete(String expectedSha256, String label) throws IOException {
+        if (expectedSha256 != null && !expectedSha256.equalsIgnoreCase(digest.hex())) {
+            throw failed(new IOException(label + ": its SHA-256 is " + digest.hex() + ", not the " + expectedSha256
+                    + " the platform listed"));
+        }
+        markComplete();
+    }
+
     @Override
     public int read() throws IOException {
         byte[] one = new byte[1];

@@ -17,6 +17,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -156,6 +157,30 @@ class DownloadStreamTest {
             }
         }).isInstanceOf(IOException.class);
         assertThat(Duration.ofNanos(System.nanoTime() - began)).isLessThan(Duration.ofSeconds(4));
+    }
+
+    private DownloadStream listedWithSha256(String sha256) {
+        URI url = URI.create(simulator.presign(TensorPoolApi.NAME, "job", file.path()));
+        return new DownloadStream(http, new OutputFile(file.path(), url, -1, null, null, sha256),
+                "tensorpool/job/dir/data.bin", null, stale -> Optional.empty(), () -> true,
+                new DownloadStream.Options(0, Duration.ofSeconds(30), 1, 0, workers));
+    }
+
+    @Test
+    void bytesWhoseSha256DiffersFromTheListedOneFailTheLastReadAndAreNotComplete() throws IOException {
+        try (DownloadStream matching = listedWithSha256(file.sha256().toUpperCase(Locale.ROOT))) {
+            matching.transferTo(OutputStream.nullOutputStream());
+            assertThat(matching.isComplete()).isTrue();
+        }
+        String other = "0".repeat(64);
+        try (DownloadStream differing = listedWithSha256(other)) {
+            assertThatThrownBy(() -> differing.transferTo(OutputStream.nullOutputStream()))
+                    .isInstanceOf(IOException.class)
+                    .hasMessage("tensorpool/job/dir/data.bin: its SHA-256 is " + file.sha256() + ", not the " + other
+                            + " the platform listed");
+            assertThat(differing.isComplete()).isFalse();
+            assertThat(differing.failure()).isNotNull();
+        }
     }
 
     @Test

@@ -21,7 +21,8 @@ public final class DeclaredPlatform extends Platform {
     }
 
     /** How one listed item becomes an output file. */
-    record Files(Template path, Template url, Template fetch, JsonPointer size, JsonPointer expires) {
+    record Files(Template path, Template url, Template fetch, JsonPointer size, JsonPointer expires,
+            JsonPointer sha256) {
     }
 
     /** The job list, where the platform has one. */

@@ -22,12 +22,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /** The adapter of a declared platform: it asks and reads the API as the platform's file says. */
 final class DeclaredProvider extends JobProvider {
 
     /** What a call about the job list names instead of a job. */
     private static final String LIST = "(list)";
+    private static final Pattern SHA256 = Pattern.compile("[0-9a-fA-F]{64}");
 
     private final DeclaredPlatform.StatusCall statusCall;
     private final Listing outputs;
@@ -84,7 +86,19 @@ final class DeclaredProvider extends JobProvider {
             throw problem(jobId, which + ": its path '" + files.path() + "' comes out empty");
         }
         long size = files.size() == null ? -1 : item.value().at(files.size()).asLong(-1);
-        return new OutputFile(path, location, size, expires(jobId, which, item.value()), page);
+        return new OutputFile(path, location, size, expires(jobId, which, item.value()), page,
+                sha256(jobId, which, item.value()));
+    }
+
+    private String sha256(String jobId, String which, JsonNode item) throws ProviderException {
+        if (files.sha256() == null || !Pointers.holds(item, files.sha256())) {
+            return null;
+        }
+        String hex = item.at(files.sha256()).asText();
+        if (!SHA256.matcher(hex).matches()) {
+            throw problem(jobId, which + ": " + files.sha256() + " is not a SHA-256 in hex: " + hex);
+        }
+        return hex;
     }
 
     private URI location(String jobId, String which, Map<String, String> variables, JsonNode item)

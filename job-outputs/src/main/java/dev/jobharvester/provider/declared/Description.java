@@ -74,8 +74,9 @@ record Description(String name, Api api, Status status, Outputs outputs, Jobs jo
      * @param fetch   instead of url: a path under the API, fetched with the key
      * @param size    a JSON pointer to its size in bytes
      * @param expires a JSON pointer to when its URL expires (ISO-8601)
+     * @param sha256  a JSON pointer to the SHA-256 of its bytes (hex), which the download then checks
      */
-    record FileSpec(String path, String url, String fetch, String size, String expires) {
+    record FileSpec(String path, String url, String fetch, String size, String expires, String sha256) {
     }
 
     /**

@@ -345,7 +345,8 @@ final class DescriptionReader {
         }
         return new DeclaredPlatform.Files(path, url, fetch,
                 file.size() == null ? null : pointer(file.size(), "outputs.file.size"),
-                file.expires() == null ? null : pointer(file.expires(), "outputs.file.expires"));
+                file.expires() == null ? null : pointer(file.expires(), "outputs.file.expires"),
+                file.sha256() == null ? null : pointer(file.sha256(), "outputs.file.sha256"));
     }
 
     private DeclaredPlatform.JobList jobs(Description.Jobs jobs) {

@@ -125,4 +125,22 @@ class DeclaredProviderTest {
         assertThat(unread.getMessage()).startsWith("archetype job j: output #0: /data/name (in its path) is missing;"
                 + " /data has the keys ref, filename");
     }
+
+    @Test
+    void aListedSha256GoesWithTheFileAndOneThatIsNotHexIsAProblem() throws IOException {
+        Platform withSums = DeclaredPlatforms.read("sums.yaml", shipped("seed-platforms/archetype.yaml")
+                .replace("    size: /data/num_bytes", "    size: /data/num_bytes\n    sha256: /data/sha256"));
+        JobProvider provider = provider(withSums, "archetype");
+        simulator.addJob("archetype", SimJob.of("j", JobScript.always("COMPLETED"), SimFile.of("out/a.bin", 1)));
+        String sum = "ab".repeat(32);
+        simulator.answerNext("/archetype/batch/jobs/j/outputs", 1, "{\"total\": 1, \"outputs\": [{\"port_name\": \"out\","
+                + " \"data\": {\"ref\": \"https://s.example/a\", \"filename\": \"a.bin\", \"sha256\": \"" + sum + "\"}}]}");
+        assertThat(provider.outputs("j", null).orElseThrow().files()).extracting(OutputFile::sha256).containsExactly(sum);
+        simulator.answerNext("/archetype/batch/jobs/j/outputs", 1, "{\"total\": 1, \"outputs\": [{\"port_name\": \"out\","
+                + " \"data\": {\"ref\": \"https://s.example/a\", \"filename\": \"a.bin\", \"sha256\": \"md5:1f\"}}]}");
+        ProviderException notHex = catchThrowableOfType(ProviderException.class, () -> provider.outputs("j", null));
+        assertThat(notHex).isNotNull();
+        assertThat(notHex.getMessage()).isEqualTo("archetype job j: output #0: /data/sha256 is not a SHA-256 in hex:"
+                + " md5:1f");
+    }
 }
