@@ -1,8 +1,11 @@
 package dev.jobharvester.app;
 
+import dev.jobharvester.component.JobOutputsComponent;
 import dev.jobharvester.component.JobOutputsEndpoint;
+import dev.jobharvester.provider.declared.DeclaredPlatform;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.Map;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Route;
 import org.apache.camel.main.Main;
@@ -43,6 +46,13 @@ final class ConfigCheck {
                 String source = route.getEndpoint() instanceof JobOutputsEndpoint endpoint
                         ? "job-outputs:" + endpoint.getConfiguration().getProvider() : route.getEndpoint().getEndpointBaseUri();
                 out.printf("  %-32s %-24s %s%n", route.getRouteId(), source, route.isAutoStartup() ? "on" : "off");
+            }
+            Map<String, DeclaredPlatform> declared = context.getComponent("job-outputs", JobOutputsComponent.class)
+                    .declaredPlatforms();
+            if (!declared.isEmpty()) {
+                out.println("platforms declared in files:");
+                declared.values().forEach(p -> out.printf("  %-32s %s%n", p.facts().name(),
+                        p.location()));
             }
             return ExitCodes.OK;
         } finally {

@@ -58,7 +58,9 @@ class ConfigErrorsTest {
         assertThat(exit).isZero();
         assertThat(out.toString(StandardCharsets.UTF_8)).contains(": fine; 8 pipelines")
                 .containsPattern("tensorpool-to-directory +job-outputs:tensorpool +on")
-                .containsPattern("tensorpool-to-s3 +job-outputs:tensorpool +off");
+                .containsPattern("tensorpool-to-s3 +job-outputs:tensorpool +off")
+                .containsPattern("platforms declared in files:\\n  openai-batch +\\S+platforms/openai-batch.yaml\\n"
+                        + "  replicate +\\S+platforms/replicate.yaml");
     }
 
     @Test

@@ -10,6 +10,7 @@ import dev.jobharvester.ledger.JdbcUrls;
 import dev.jobharvester.ledger.Ledger;
 import dev.jobharvester.provider.Platform;
 import dev.jobharvester.provider.Providers;
+import dev.jobharvester.provider.declared.DeclaredPlatform;
 import dev.jobharvester.provider.declared.DeclaredPlatforms;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
@@ -44,7 +45,7 @@ public class JobOutputsComponent extends DefaultComponent {
     private final Map<String, JdbcLedger> jdbcLedgers = new HashMap<>();
     private HikariDataSource ledgerDataSource;
     private boolean settingsChecked;
-    private Map<String, Platform> declaredPlatforms = Map.of();
+    private Map<String, DeclaredPlatform> declaredPlatforms = Map.of();
 
     @Metadata(description = "The endpoint options every job-outputs pipeline starts from"
             + " (camel.component.job-outputs.max-file-attempts=3 and the like); an endpoint URI sets its own over them.")
@@ -118,6 +119,11 @@ public class JobOutputsComponent extends DefaultComponent {
     synchronized Platform platform(String name) {
         checkSettings();
         return Providers.platform(name, declaredPlatforms);
+    }
+
+    /** The platforms declared in platform files, by name, once the first endpoint was made. */
+    public synchronized Map<String, DeclaredPlatform> declaredPlatforms() {
+        return declaredPlatforms;
     }
 
     synchronized CloseableHttpClient httpClient(JobOutputsConfiguration configuration) {

@@ -44,7 +44,7 @@ public final class Providers {
      *
      * @throws IllegalArgumentException naming the known platforms, when none is called so
      */
-    public static Platform platform(String name, Map<String, Platform> declared) {
+    public static Platform platform(String name, Map<String, ? extends Platform> declared) {
         Platform platform = PLATFORMS.getOrDefault(name == null ? "" : name, declared.get(name));
         if (platform == null) {
             Set<String> known = new TreeSet<>(PLATFORMS.keySet());

@@ -1,6 +1,5 @@
 package dev.jobharvester.provider.declared;
 
-import dev.jobharvester.provider.Platform;
 import dev.jobharvester.provider.Providers;
 import java.io.IOException;
 import java.io.InputStream;
@@ -33,7 +32,7 @@ public final class DeclaredPlatforms {
      * @return the declared platforms by name
      * @throws PlatformFileException for the first mistake in a file, or two files of one name
      */
-    public static Map<String, Platform> load(CamelContext context, String patterns) {
+    public static Map<String, DeclaredPlatform> load(CamelContext context, String patterns) {
         Map<String, DeclaredPlatform> declared = new TreeMap<>();
         if (patterns == null || patterns.isBlank()) {
             return Map.of();
@@ -58,7 +57,6 @@ public final class DeclaredPlatforms {
                 throw new IllegalArgumentException("platform files " + pattern.trim() + ": " + e.getMessage(), e);
             }
         }
-        declared.values().forEach(p -> LOG.debug("Platform {} declared in {}", p.facts().name(), p.location()));
         return Collections.unmodifiableMap(declared);
     }
 
@@ -88,7 +86,7 @@ public final class DeclaredPlatforms {
      * Reads one platform file on its own, not as a registered platform: its name may be a built-in's (the seeds'
      * files, run beside the built-in adapters by the contract suite).
      */
-    public static Platform read(String location, String text) {
+    public static DeclaredPlatform read(String location, String text) {
         return DescriptionReader.read(location, text, Set.of(), LOG::warn);
     }
 }
