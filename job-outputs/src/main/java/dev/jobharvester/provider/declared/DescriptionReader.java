@@ -32,6 +32,7 @@ import java.util.stream.Collectors;
 final class DescriptionReader {
 
     private static final YAMLMapper YAML = (YAMLMapper) new YAMLMapper()
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
     private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9-]{0,39}");

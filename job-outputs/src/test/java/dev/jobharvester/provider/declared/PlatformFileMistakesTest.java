@@ -71,6 +71,7 @@ class PlatformFileMistakesTest {
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', textBlock = """
             not YAML                   | 'states:'                   | '  states: [unclosed'  | line 9       | not valid YAML
+            a key written twice        | '  harvest: [done]'         | '  harvest: [done]\n  state: /other' | line 15       | not valid YAML: Duplicate field 'state'
             a misspelt key             | '  state: /status'          | '  staet: /status'     | line 8       | unknown key 'staet'; known here: harvest, outcome, request, reversible, sample, state, states
             a missing key              | '  state: /status'          | ''                     | line 6, status.state | missing; expected a JSON pointer to the job's state
             a text where a list goes   | 'harvest: [done]'           | 'harvest: done'        | line 14, status.harvest | expected a list
