@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
@@ -40,6 +41,18 @@ class DeclaredProviderTest {
         try (InputStream in = DeclaredProviderTest.class.getClassLoader().getResourceAsStream(location)) {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
+    }
+
+    /** A seed's platform file with one change. */
+    private static Platform seed(String name, String written, String instead) throws IOException {
+        return DeclaredPlatforms.read(name + ".yaml", shipped("seed-platforms/" + name + ".yaml").replace(written, instead));
+    }
+
+    /** The message of the problem the call runs into. */
+    private static String problem(ThrowingCallable call) {
+        ProviderException problem = catchThrowableOfType(ProviderException.class, call);
+        assertThat(problem).as("a problem").isNotNull();
+        return problem.getMessage();
     }
 
     private JobProvider provider(Platform platform, String api) {
@@ -97,39 +110,29 @@ class DeclaredProviderTest {
         assertThat(replicate.listedStates()).isEmpty();
         simulator.answerNext("/replicate/v1/predictions", 1, "{\"results\": [{\"id\": \"p1\", \"status\": \"succeeded\"}],"
                 + " \"next\": \"https://elsewhere.example/v1/predictions?cursor=1\"}");
-        ProviderException leaving = catchThrowableOfType(ProviderException.class, replicate::listedStates);
-        assertThat(leaving).isNotNull();
-        assertThat(leaving.getMessage()).contains("leaves the API (elsewhere.example)");
+        assertThat(problem(replicate::listedStates)).contains("leaves the API (elsewhere.example)");
     }
 
     @Test
     void aPointerThatMatchesNothingInARealAnswerSaysWhatTheAnswerHolds() throws IOException {
-        Platform wrong = DeclaredPlatforms.read("wrong.yaml", shipped("seed-platforms/tensorpool.yaml")
-                .replace("state: /job_info/status", "state: /job_info/state"));
+        Platform wrong = seed("tensorpool", "state: /job_info/status", "state: /job_info/state");
         simulator.addJob(TensorPoolApi.NAME, SimJob.of("j", JobScript.always("completed"), SimFile.of("a", 1)));
-        ProviderException unread = catchThrowableOfType(ProviderException.class,
-                () -> provider(wrong, TensorPoolApi.NAME).status("j"));
-        assertThat(unread).isNotNull();
-        assertThat(unread.getMessage()).isEqualTo("tensorpool job j: the state /job_info/state matches nothing in the"
+        assertThat(problem(() -> provider(wrong, TensorPoolApi.NAME).status("j"))).isEqualTo("tensorpool job j: the state /job_info/state matches nothing in the"
                 + " answer; /job_info has the keys job_id, status, instance_type, created_at, exit_code");
     }
 
     @Test
     void aFileWithoutItsPathIsAProblemNamingThePointer() throws IOException {
-        Platform wrong = DeclaredPlatforms.read("wrong.yaml", shipped("seed-platforms/archetype.yaml")
-                .replace("{/data/filename}", "{/data/name}"));
+        Platform wrong = seed("archetype", "{/data/filename}", "{/data/name}");
         simulator.addJob("archetype", SimJob.of("j", JobScript.always("COMPLETED"), SimFile.of("out/a.bin", 1)));
-        ProviderException unread = catchThrowableOfType(ProviderException.class,
-                () -> provider(wrong, "archetype").outputs("j", null));
-        assertThat(unread).isNotNull();
-        assertThat(unread.getMessage()).startsWith("archetype job j: output #0: /data/name (in its path) is missing;"
+        assertThat(problem(() -> provider(wrong, "archetype").outputs("j", null))).startsWith("archetype job j: output #0: /data/name (in its path) is missing;"
                 + " /data has the keys ref, filename");
     }
 
     @Test
     void aListedSha256GoesWithTheFileAndOneThatIsNotHexIsAProblem() throws IOException {
-        Platform withSums = DeclaredPlatforms.read("sums.yaml", shipped("seed-platforms/archetype.yaml")
-                .replace("    size: /data/num_bytes", "    size: /data/num_bytes\n    sha256: /data/sha256"));
+        Platform withSums = seed("archetype", "    size: /data/num_bytes",
+                "    size: /data/num_bytes\n    sha256: /data/sha256");
         JobProvider provider = provider(withSums, "archetype");
         simulator.addJob("archetype", SimJob.of("j", JobScript.always("COMPLETED"), SimFile.of("out/a.bin", 1)));
         String sum = "ab".repeat(32);
@@ -138,9 +141,7 @@ class DeclaredProviderTest {
         assertThat(provider.outputs("j", null).orElseThrow().files()).extracting(OutputFile::sha256).containsExactly(sum);
         simulator.answerNext("/archetype/batch/jobs/j/outputs", 1, "{\"total\": 1, \"outputs\": [{\"port_name\": \"out\","
                 + " \"data\": {\"ref\": \"https://s.example/a\", \"filename\": \"a.bin\", \"sha256\": \"md5:1f\"}}]}");
-        ProviderException notHex = catchThrowableOfType(ProviderException.class, () -> provider.outputs("j", null));
-        assertThat(notHex).isNotNull();
-        assertThat(notHex.getMessage()).isEqualTo("archetype job j: output #0: /data/sha256 is not a SHA-256 in hex:"
+        assertThat(problem(() -> provider.outputs("j", null))).isEqualTo("archetype job j: output #0: /data/sha256 is not a SHA-256 in hex:"
                 + " md5:1f");
     }
 }
