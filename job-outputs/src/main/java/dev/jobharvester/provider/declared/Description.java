@@ -67,7 +67,8 @@ record Description(String name, Api api, Status status, Outputs outputs, Jobs jo
 
     /**
      * One output file, in templates over the item: {@code {/pointer}} (or {@code {/pointer?}} when it may be
-     * missing), {@code {value}} (the item itself), {@code {key}} (its name), {@code {index}}, {@code {jobId}}.
+     * missing), {@code {value}} (the item itself), {@code {key}} (its name), {@code {index}} (its place on its page),
+     * {@code {jobId}}.
      *
      * @param path    its path in the job's folder; {@code {urlName}} is the last segment of its URL
      * @param url     an absolute download URL (presigned: fetched without the key)
