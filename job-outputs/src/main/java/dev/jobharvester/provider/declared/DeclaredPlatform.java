@@ -29,24 +29,24 @@ public final class DeclaredPlatform extends Platform {
     record JobList(Listing listing, JsonPointer id, JsonPointer state, JsonPointer created) {
     }
 
+    /**
+     * Everything its adapter asks the API and reads from the answers.
+     *
+     * @param notReady a pointer that holds a value while the outputs cannot be listed yet, or null
+     * @param jobs     its job list, or null
+     */
+    record Calls(StatusCall status, Listing outputs, JsonPointer notReady, Files files, JobList jobs) {
+    }
+
     private final String location;
     private final List<JsonPointer> errorMessage;
-    private final StatusCall status;
-    private final Listing outputs;
-    private final JsonPointer notReady;
-    private final Files files;
-    private final JobList jobs;
+    private final Calls calls;
 
-    DeclaredPlatform(String location, PlatformFacts facts, List<JsonPointer> errorMessage, StatusCall status,
-            Listing outputs, JsonPointer notReady, Files files, JobList jobs) {
+    DeclaredPlatform(String location, PlatformFacts facts, List<JsonPointer> errorMessage, Calls calls) {
         super(facts);
         this.location = location;
         this.errorMessage = errorMessage;
-        this.status = status;
-        this.outputs = outputs;
-        this.notReady = notReady;
-        this.files = files;
-        this.jobs = jobs;
+        this.calls = calls;
     }
 
     /** The file it was read from. */
@@ -56,7 +56,8 @@ public final class DeclaredPlatform extends Platform {
 
     @Override
     public String errorMessage(JsonNode body) {
-        for (JsonNode message : errorMessage.stream().map(body::at).toList()) {
+        for (JsonPointer pointer : errorMessage) {
+            JsonNode message = body.at(pointer);
             if (message.isValueNode() && !message.isNull() && !message.asText().isBlank()) {
                 return message.asText();
             }
@@ -69,6 +70,6 @@ public final class DeclaredPlatform extends Platform {
 
     @Override
     public JobProvider connect(ApiClient api, ProviderOptions options) {
-        return new DeclaredProvider(facts(), api, status, outputs, notReady, files, jobs);
+        return new DeclaredProvider(facts(), api, calls);
     }
 }

@@ -30,33 +30,31 @@ final class DeclaredProvider extends JobProvider {
     /** What a call about the job list names instead of a job. */
     private static final String LIST = "(list)";
     private static final Pattern SHA256 = Pattern.compile("[0-9a-fA-F]{64}");
+    /** An optional segment left empty leaves a doubled or an edge slash: the path is written without them. */
+    private static final Pattern REPEATED_SLASHES = Pattern.compile("/{2,}");
+    private static final Pattern EDGE_SLASHES = Pattern.compile("^/|/$");
 
-    private final DeclaredPlatform.StatusCall statusCall;
-    private final Listing outputs;
-    private final JsonPointer notReady;
+    private final DeclaredPlatform.Calls calls;
     private final DeclaredPlatform.Files files;
     private final DeclaredPlatform.JobList jobs;
 
-    DeclaredProvider(PlatformFacts facts, ApiClient api, DeclaredPlatform.StatusCall statusCall, Listing outputs,
-            JsonPointer notReady, DeclaredPlatform.Files files, DeclaredPlatform.JobList jobs) {
+    DeclaredProvider(PlatformFacts facts, ApiClient api, DeclaredPlatform.Calls calls) {
         super(facts, api);
-        this.statusCall = statusCall;
-        this.outputs = outputs;
-        this.notReady = notReady;
-        this.files = files;
-        this.jobs = jobs;
+        this.calls = calls;
+        this.files = calls.files();
+        this.jobs = calls.jobs();
     }
 
     @Override
     public JobStatus status(String jobId) throws IOException {
-        JsonNode answer = statusCall.call().send(api(), jobId, Map.of("jobId", jobId));
-        return facts().status(jobId, text(jobId, answer, statusCall.state(), "the state"), answer);
+        JsonNode answer = calls.status().call().send(api(), jobId, Map.of("jobId", jobId));
+        return facts().status(jobId, text(jobId, answer, calls.status().state(), "the state"), answer);
     }
 
     @Override
     public Optional<OutputPage> outputs(String jobId, String page) throws IOException {
-        Listing.Page listed = outputs.page(api(), jobId, Map.of("jobId", jobId), page);
-        if (listed.items().isEmpty() && notReady != null && Pointers.holds(listed.answer(), notReady)) {
+        Listing.Page listed = calls.outputs().page(api(), jobId, Map.of("jobId", jobId), page);
+        if (listed.items().isEmpty() && calls.notReady() != null && Pointers.holds(listed.answer(), calls.notReady())) {
             return Optional.empty();
         }
         List<OutputFile> found = new ArrayList<>(listed.items().size());
@@ -80,8 +78,8 @@ final class DeclaredProvider extends JobProvider {
         URI location = location(jobId, which, variables, item.value());
         String name = location.getRawPath() == null ? "" : location.getRawPath();
         variables.put("urlName", URLDecoder.decode(name.substring(name.lastIndexOf('/') + 1), StandardCharsets.UTF_8));
-        String path = expand(jobId, which, "path", files.path(), variables, item.value(), Template.Escape.NONE)
-                .replaceAll("/{2,}", "/").replaceAll("^/|/$", "");
+        String path = expand(jobId, which, "path", files.path(), variables, item.value(), Template.Escape.NONE);
+        path = EDGE_SLASHES.matcher(REPEATED_SLASHES.matcher(path).replaceAll("/")).replaceAll("");
         if (path.isEmpty()) {
             throw problem(jobId, which + ": its path '" + files.path() + "' comes out empty");
         }

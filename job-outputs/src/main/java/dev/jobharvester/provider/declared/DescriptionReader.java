@@ -168,8 +168,8 @@ final class DescriptionReader {
         Set<String> hosts = new LinkedHashSet<>(api.storageHosts() == null ? List.of() : api.storageHosts());
         PlatformFacts facts = new PlatformFacts(name, url, keyForm, states, harvest, reversible, hosts, jobs != null,
                 outcome);
-        return new DeclaredPlatform(location, facts, errorMessage,
-                new DeclaredPlatform.StatusCall(statusCall, state), listing, notReady, files, jobs);
+        return new DeclaredPlatform(location, facts, errorMessage, new DeclaredPlatform.Calls(
+                new DeclaredPlatform.StatusCall(statusCall, state), listing, notReady, files, jobs));
     }
 
     private void checkUrl(String url) {

@@ -28,8 +28,8 @@ final class Listing {
     record Item(JsonNode value, String key, int index) {
     }
 
-    /** @param token the token this page was asked with (null for the first page) */
-    record Page(JsonNode answer, List<Item> items, String token, String next) {
+    /** @param next the token of the next page, or null on the last */
+    record Page(JsonNode answer, List<Item> items, String next) {
     }
 
     private final CallSpec call;
@@ -111,7 +111,7 @@ final class Listing {
             answer = call.send(api, jobId, asked);
         }
         List<Item> found = items(answer);
-        return new Page(answer, found, token, nextToken(answer, found.size(), at, token));
+        return new Page(answer, found, nextToken(answer, found.size(), at, token));
     }
 
     private List<Item> items(JsonNode answer) {
