@@ -13,6 +13,7 @@ from collections import defaultdict
 tsv, out = sys.argv[1:3]
 env = os.environ
 source, reps, warmups, warmed = env["SOURCE"], int(env["REPS"]), env["WARMUPS"], env.get("WARMED_AFTER", "")
+stolen = env.get("STOLEN_BY_REP", "")
 small_files, small_bytes, large_bytes = int(env["SMALL_FILES"]), int(env["SMALL_BYTES"]), int(env["LARGE_BYTES"])
 capped_bytes, capped_rate = int(env["CAPPED_BYTES"]), int(env["CAPPED_RATE"])
 listing_small, listing_large = env["LISTING_SMALL"], env["LISTING_LARGE"]
@@ -104,7 +105,9 @@ lines = [
     + ". The harvester runs through its launcher"
     " (shipped JVM settings, class-data archive) unless a row says otherwise. The running daemons are timed warm: each"
     " small-file daemon after as many jobs of its kind as it took until one cost its JIT compilers (jstat) under 5% of"
-    f" its CPU, at most {warmups} ({warmed or 'none run'}); the large-file and SFTP daemons after one job of theirs.",
+    f" its CPU, at most {warmups} ({warmed or 'none run'}); the large-file and SFTP daemons after one job of theirs."
+    + (f" The host took {stolen} of the cores' time for other work (steal, repetition by repetition): every tool's"
+       " time moves with it." if stolen else ""),
     "",
     "| workload | tool | time (median) | peak RSS | CPU | CPU per GiB | CPU per 1,000 objects | harvester ÷ tool |",
     "|---|---|---|---|---|---|---|---|",

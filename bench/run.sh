@@ -407,9 +407,16 @@ if runs sftp; then
     rm -rf "$SSH_ROOT/$side/tensorpool/bench-sftp-$COPIES"
   done
 fi
+# The share of the cores' time the host took for other guests (steal, from /proc/stat), per repetition: on a shared
+# machine it moves every tool's time, and says how firm a repetition's ratios are.
+cpu_times() {  # all ticks, stolen ticks
+  awk '/^cpu / { print $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9, $9 }' /proc/stat
+}
+STOLEN_BY_REP=
 for rep in $(seq 1 "$REPS"); do
   once=$rep
   delete_retired
+  read -r rep_ticks rep_stolen < <(cpu_times)
   daemon_job=$((REPS + rep))
   scratch_job=$((3 * REPS + rep))
   echo "repetition $rep"
@@ -534,6 +541,8 @@ for rep in $(seq 1 "$REPS"); do
     'env $(harvester_env "$WORK/out/harvester" "$WORK/out/data") java -jar "$JAR" harvest --route "$1" --jobs "$2"' _ \
     tensorpool-to-directory "bench-one-$daemon_job"
   fi
+  read -r ticks stolen < <(cpu_times)
+  STOLEN_BY_REP+="${STOLEN_BY_REP:+, }$(( 100 * (stolen - rep_stolen) / (ticks - rep_ticks + 1) ))%"
 done
 
 # Listing cost: the same pipeline on a job of LISTING_SMALL and one of LISTING_LARGE outputs, in pages of 100.
@@ -543,7 +552,7 @@ for count in "$LISTING_SMALL" "$LISTING_LARGE"; do
     "bench-listing-$count" -Xmx128m -XX:+UseSerialGC
 done
 
-export SOURCE REPS WARMUPS WARMED_AFTER SMALL_FILES SMALL_BYTES LARGE_BYTES CAPPED_BYTES CAPPED_RATE LISTING_SMALL LISTING_LARGE \
+export SOURCE REPS WARMUPS WARMED_AFTER STOLEN_BY_REP SMALL_FILES SMALL_BYTES LARGE_BYTES CAPPED_BYTES CAPPED_RATE LISTING_SMALL LISTING_LARGE \
   S3_FILES S3_LARGE_BYTES SFTP_BYTES SFTP_DELAY_MS
 python3 "$ROOT/bench/report.py" "$WORK/results.tsv" "$RESULTS"
 echo "bench: results in $RESULTS"
