@@ -35,14 +35,10 @@ final class DeclaredProvider extends JobProvider {
     private static final Pattern EDGE_SLASHES = Pattern.compile("^/|/$");
 
     private final DeclaredPlatform.Calls calls;
-    private final DeclaredPlatform.Files files;
-    private final DeclaredPlatform.JobList jobs;
 
     DeclaredProvider(PlatformFacts facts, ApiClient api, DeclaredPlatform.Calls calls) {
         super(facts, api);
         this.calls = calls;
-        this.files = calls.files();
-        this.jobs = calls.jobs();
     }
 
     @Override
@@ -78,29 +74,39 @@ final class DeclaredProvider extends JobProvider {
         URI location = location(jobId, which, variables, item.value());
         String name = location.getRawPath() == null ? "" : location.getRawPath();
         variables.put("urlName", URLDecoder.decode(name.substring(name.lastIndexOf('/') + 1), StandardCharsets.UTF_8));
+        DeclaredPlatform.Files files = calls.files();
         String path = expand(jobId, which, "path", files.path(), variables, item.value(), Template.Escape.NONE);
         path = EDGE_SLASHES.matcher(REPEATED_SLASHES.matcher(path).replaceAll("/")).replaceAll("");
         if (path.isEmpty()) {
             throw problem(jobId, which + ": its path '" + files.path() + "' comes out empty");
         }
         long size = files.size() == null ? -1 : item.value().at(files.size()).asLong(-1);
-        return new OutputFile(path, location, size, expires(jobId, which, item.value()), page,
-                sha256(jobId, which, item.value()));
+        Instant expires = time(jobId, which + ": ", item.value(), files.expires());
+        String sha256 = optional(item.value(), files.sha256());
+        if (sha256 != null && !SHA256.matcher(sha256).matches()) {
+            throw problem(jobId, which + ": " + files.sha256() + " is not a SHA-256 in hex: " + sha256);
+        }
+        return new OutputFile(path, location, size, expires, page, sha256);
     }
 
-    private String sha256(String jobId, String which, JsonNode item) throws ProviderException {
-        if (files.sha256() == null || !Pointers.holds(item, files.sha256())) {
-            return null;
+    /** The text an optional pointer finds in the item; null where the pointer or its value is missing. */
+    private static String optional(JsonNode item, JsonPointer pointer) {
+        return pointer == null || !Pointers.holds(item, pointer) ? null : item.at(pointer).asText();
+    }
+
+    /** The ISO-8601 time an optional pointer finds; null where it finds none; a problem where it finds another text. */
+    private Instant time(String jobId, String where, JsonNode item, JsonPointer pointer) throws ProviderException {
+        String text = optional(item, pointer);
+        try {
+            return text == null ? null : Instant.parse(text);
+        } catch (DateTimeParseException e) {
+            throw problem(jobId, where + pointer + " is not an ISO-8601 time: " + text);
         }
-        String hex = item.at(files.sha256()).asText();
-        if (!SHA256.matcher(hex).matches()) {
-            throw problem(jobId, which + ": " + files.sha256() + " is not a SHA-256 in hex: " + hex);
-        }
-        return hex;
     }
 
     private URI location(String jobId, String which, Map<String, String> variables, JsonNode item)
             throws ProviderException {
+        DeclaredPlatform.Files files = calls.files();
         String url = files.url() != null
                 ? expand(jobId, which, "url", files.url(), variables, item, Template.Escape.NONE)
                 : api().baseUrl() + expand(jobId, which, "fetch", files.fetch(), variables, item, Template.Escape.URL);
@@ -125,18 +131,6 @@ final class DeclaredProvider extends JobProvider {
         }
     }
 
-    private Instant expires(String jobId, String which, JsonNode item) throws ProviderException {
-        if (files.expires() == null || !Pointers.holds(item, files.expires())) {
-            return null;
-        }
-        String text = item.at(files.expires()).asText();
-        try {
-            return Instant.parse(text);
-        } catch (DateTimeParseException e) {
-            throw problem(jobId, which + ": " + files.expires() + " is not an ISO-8601 time: " + text);
-        }
-    }
-
     /** The text a required pointer finds, or a problem that says what the answer holds instead. */
     private String text(String jobId, JsonNode answer, JsonPointer pointer, String what) throws ProviderException {
         JsonNode value = answer.at(pointer);
@@ -157,9 +151,10 @@ final class DeclaredProvider extends JobProvider {
         List<String> ids = new ArrayList<>();
         Map<String, String> variables = filter.status() == null ? Map.of() : Map.of("status", filter.status());
         forEachListed(variables, job -> {
-            String id = text(LIST, job, jobs.id(), "a listed job's id");
-            boolean stateMatches = filter.status() == null || jobs.state() == null
-                    || filter.status().equals(job.at(jobs.state()).asText());
+            String id = text(LIST, job, calls.jobs().id(), "a listed job's id");
+            JsonPointer state = calls.jobs().state();
+            boolean stateMatches = filter.status() == null || state == null
+                    || filter.status().equals(job.at(state).asText());
             if (stateMatches && createdAfter(job, filter.createdAfter())) {
                 ids.add(id);
             }
@@ -168,23 +163,19 @@ final class DeclaredProvider extends JobProvider {
     }
 
     private boolean createdAfter(JsonNode job, Instant after) throws ProviderException {
-        if (after == null || jobs.created() == null || !Pointers.holds(job, jobs.created())) {
+        if (after == null) {
             return true;
         }
-        String text = job.at(jobs.created()).asText();
-        try {
-            return Instant.parse(text).isAfter(after);
-        } catch (DateTimeParseException e) {
-            throw problem(LIST, jobs.created() + " is not an ISO-8601 time: " + text);
-        }
+        Instant created = time(LIST, "", job, calls.jobs().created());
+        return created == null || created.isAfter(after);
     }
 
     @Override
     public Map<String, JobStatus> listedStates() throws IOException {
         Map<String, JobStatus> states = new LinkedHashMap<>();
         forEachListed(Map.of(), job -> {
-            String id = text(LIST, job, jobs.id(), "a listed job's id");
-            states.put(id, facts().status(id, text(id, job, jobs.state(), "the state"), job));
+            String id = text(LIST, job, calls.jobs().id(), "a listed job's id");
+            states.put(id, facts().status(id, text(id, job, calls.jobs().state(), "the state"), job));
         });
         return states;
     }
@@ -192,7 +183,7 @@ final class DeclaredProvider extends JobProvider {
     private void forEachListed(Map<String, String> variables, ListedJob action) throws IOException {
         String token = null;
         do {
-            Listing.Page page = jobs.listing().page(api(), LIST, variables, token);
+            Listing.Page page = calls.jobs().listing().page(api(), LIST, variables, token);
             for (Listing.Item item : page.items()) {
                 action.accept(item.value());
             }
