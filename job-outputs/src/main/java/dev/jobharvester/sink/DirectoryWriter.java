@@ -35,8 +35,9 @@ import java.util.stream.Stream;
 /**
  * Writes files into a directory tree so that a file under its final name is always whole and, with fsync on,
  * survives a power cut before the caller hears it is written. A file is first <em>staged</em>: its bytes go to a temp
- * name beside it (a large file's writeback is started every {@link #WRITEBACK_EVERY} bytes, so its sync later has
- * little left to do). Staged files are then <em>committed</em> together:
+ * name beside it. With fsync on, a large file's bytes past its first {@link #UNCACHED_FROM} go around the page cache
+ * where the file system allows ({@link UncachedWrites}), and the file is synced every {@link #WRITEBACK_EVERY} bytes
+ * as it goes, so that its sync later has little left to do. Staged files are then <em>committed</em> together:
  * <ol>
  * <li>their data is made durable ({@link DataSync}): by one syncfs of the file system they are on, where Linux
  * offers it and vouches for them (when it fails, they all fail), else by an fdatasync of each, side by side;</li>
@@ -55,6 +56,8 @@ import java.util.stream.Stream;
 final class DirectoryWriter {
 
     static final long WRITEBACK_EVERY = 32L << 20;
+    /** Below this a file goes through the page cache whole: an uncached write waits for the disk. */
+    static final long UNCACHED_FROM = 8L << 20;
     private static final int BUFFER_BYTES = 128 * 1024;
     /**
      * Each writing thread's copy buffer: one made per file was three quarters of what a small-file job allocated (four
@@ -77,6 +80,7 @@ final class DirectoryWriter {
     private final String tempPrefix;
     private final boolean fsync;
     private final ExecutorService syncs;
+    private final long uncachedFrom;
     /** Directories whose entries in their parents this writer has synced. */
     private final Set<Path> durableDirectories = Collections.synchronizedSet(Collections.newSetFromMap(
             new LinkedHashMap<>(16, 0.75f, true) {
@@ -87,12 +91,21 @@ final class DirectoryWriter {
             }));
     private final DataSync dataSync;
 
-    /** @param syncs runs the fdatasyncs of a commit side by side, and the early writebacks of large files */
+    /**
+     * @param syncs runs the fdatasyncs of a commit side by side, the early writebacks of large files and their uncached
+     *     writes
+     */
     DirectoryWriter(Path root, String tempPrefix, boolean fsync, ExecutorService syncs) {
+        this(root, tempPrefix, fsync, syncs, UNCACHED_FROM);
+    }
+
+    /** @param uncachedFrom how many bytes of a file go through the page cache before the rest go around it */
+    DirectoryWriter(Path root, String tempPrefix, boolean fsync, ExecutorService syncs, long uncachedFrom) {
         this.root = root.toAbsolutePath().normalize();
         this.tempPrefix = tempPrefix;
         this.fsync = fsync;
         this.syncs = syncs;
+        this.uncachedFrom = uncachedFrom;
         this.dataSync = new DataSync(this.root, syncs);
     }
 
@@ -306,19 +319,29 @@ final class DirectoryWriter {
         long written = out.position();
         long writebackFrom = written;
         Future<?> writingBack = null;
+        UncachedWrites uncached = null;
+        boolean cachedOnly = !fsync;
         try {
             for (int n = body.read(buffer); n >= 0; n = body.read(buffer)) {
-                wrapped.clear().limit(n);
-                while (wrapped.hasRemaining()) {
-                    out.write(wrapped);
+                if (uncached != null) {
+                    uncached.write(buffer, 0, n);
+                } else {
+                    wrapped.clear().limit(n);
+                    while (wrapped.hasRemaining()) {
+                        out.write(wrapped);
+                    }
                 }
                 written += n;
+                if (!cachedOnly && written >= uncachedFrom) {
+                    uncached = UncachedWrites.open(temp, out, syncs);
+                    cachedOnly = true;
+                }
                 if (!marked && download != null && download.validator() != null && written >= KeptPart.WORTH_KEEPING) {
                     marked = KeptPart.mark(temp, download.validator(), 0);
                 }
                 if (fsync && written - writebackFrom >= WRITEBACK_EVERY
                         && (writingBack == null || writingBack.isDone())) {
-                    long upTo = written;
+                    long upTo = uncached == null ? written : uncached.done();
                     boolean remark = marked;
                     writingBack = syncs.submit(() -> {
                         out.force(false);
@@ -329,6 +352,9 @@ final class DirectoryWriter {
                     });
                     writebackFrom = written;
                 }
+            }
+            if (uncached != null) {
+                uncached.finish();
             }
             if (writingBack != null) {
                 writingBack.get();
@@ -342,6 +368,9 @@ final class DirectoryWriter {
         } finally {
             if (writingBack != null) {
                 writingBack.cancel(false);
+            }
+            if (uncached != null) {
+                uncached.close();
             }
         }
     }

@@ -28,12 +28,14 @@ import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.Tuple;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
 
 /**
  * The directory sink in generated worlds: trees of names, older copies already in place, symbolic links planted at
- * any level (as a folder or as the file itself), bodies that break at any byte. Whatever the world, nothing outside
+ * any level (as a folder or as the file itself), bodies that break at any byte, bodies that pass the point past which
+ * they go around the page cache (at any offset, past one or more of its chunks). Whatever the world, nothing outside
  * the sink changes, a link is never written through, a final name holds either its older copy or the whole new body,
  * and no temp file is left.
  */
@@ -58,20 +60,25 @@ class DirectoryWriterPropertiesTest {
 
     /**
      * What is in place before the writes: older copies and planted links, by name or folder prefix, and temp files an
-     * earlier process left behind (of no use: junk, or a link out of the sink), by the name they were for.
+     * earlier process left behind (of no use: junk, or a link out of the sink), by the name they were for; and where
+     * the writer's files start to go around the page cache.
      */
-    record World(List<Write> writes, List<String> olderCopies, List<String> links, List<String> leftovers) {
+    record World(List<Write> writes, List<String> olderCopies, List<String> links, List<String> leftovers,
+            long uncachedFrom) {
     }
 
     @Provide
     Arbitrary<World> worlds() {
         Arbitrary<String> names = Arbitraries.of(SEGMENTS).list().ofMinSize(1).ofMaxSize(3)
                 .map(segments -> String.join("/", segments));
-        Arbitrary<Write> writes = Combinators.combine(names, Arbitraries.integers().between(0, 300_000),
-                Arbitraries.integers().between(-1, 300_000).injectDuplicates(0.3), Arbitraries.longs())
+        Arbitrary<Integer> sizes = Arbitraries.frequencyOf(Tuple.of(4, Arbitraries.integers().between(0, 300_000)),
+                Tuple.of(1, Arbitraries.integers().between(300_000, 2_600_000)));
+        Arbitrary<Write> writes = Combinators.combine(names, sizes,
+                Arbitraries.integers().between(-1, 2_600_000).injectDuplicates(0.3), Arbitraries.longs())
                 .as((name, size, breakAt, seed) -> new Write(name, size, breakAt < size ? breakAt : -1, seed));
+        Arbitrary<Long> uncachedFrom = Arbitraries.of(0L, 4095L, 5000L, 65_536L, DirectoryWriter.UNCACHED_FROM);
         return Combinators.combine(writes.list().ofMinSize(1).ofMaxSize(6), names.list().ofMaxSize(3),
-                names.list().ofMaxSize(2), names.list().ofMaxSize(3)).as(World::new)
+                names.list().ofMaxSize(2), names.list().ofMaxSize(3), uncachedFrom).as(World::new)
                 .filter(DirectoryWriterPropertiesTest::noFileIsAFolder);
     }
 
@@ -122,7 +129,7 @@ class DirectoryWriterPropertiesTest {
                     Files.writeString(temp, "junk of an earlier attempt");
                 }
             }
-            DirectoryWriter writer = new DirectoryWriter(root, ".inprogress-", true, writeback);
+            DirectoryWriter writer = new DirectoryWriter(root, ".inprogress-", true, writeback, world.uncachedFrom());
             for (Write write : world.writes()) {
                 byte[] body = new byte[write.size()];
                 new Random(write.seed()).nextBytes(body);

@@ -14,13 +14,15 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A disk that accepts writes and fails them at writeback, as failing disks and full thin volumes do: a commit must
  * report every file whose bytes or inode did not reach the disk as failed, and leave it without its final name; every
- * file it reports written must be whole when read back from the disk, once mended.
+ * file it reports written must be whole when read back from the disk, once mended. Writes around the page cache fail
+ * at once instead, and must fail their file the same way.
  */
 class FailedWritebackTest {
 
@@ -55,6 +57,51 @@ class FailedWritebackTest {
                     assertThat(Files.readAllBytes(file.target())).as(file.target() + ", reported written, read back"
                             + " from the disk").isEqualTo(bodies.get(file.target()));
                 }
+            }
+        } finally {
+            syncs.shutdownNow();
+        }
+    }
+
+    @Test
+    void uncachedWritesThatFailFailTheirFileAndTheOthersAreWholeOnTheDisk() throws Exception {
+        ExecutorService syncs = Executors.newFixedThreadPool(4);
+        try (FailingDisk disk = FailingDisk.mount(dir, "8m", 64L << 20)) {
+            Path sink = Files.createDirectories(disk.root().resolve("sink"));
+            DirectoryWriter writer = new DirectoryWriter(sink, ".inprogress-", true, syncs, 0);
+            Map<Path, byte[]> written = new HashMap<>();
+            Random random = new Random(19);
+            int failures = 0;
+            for (int i = 0; i < 12; i++) {
+                byte[] body = new byte[3 * FILE_BYTES + i * (i % 2 == 0 ? 4096 : 4099)]; // some of whole blocks only
+                random.nextBytes(body);
+                Path target = sink.resolve("uncached/part-" + i + ".bin");
+                IOException failed;
+                try {
+                    DirectoryWriter.Staged file = writer.stage("uncached/part-" + i + ".bin",
+                            new ByteArrayInputStream(body));
+                    failed = writer.commit(List.of(file)).get(file);
+                } catch (IOException e) {
+                    failed = e;
+                }
+                if (failed == null) {
+                    written.put(target, body);
+                } else {
+                    failures++;
+                    assertThat(target).as("a file whose uncached write failed").doesNotExist();
+                }
+            }
+            writer.close();
+
+            assertThat(failures).as("18 MiB of files on a disk with room for 7").isPositive();
+            try (Stream<Path> files = Files.list(sink.resolve("uncached"))) {
+                assertThat(files).as("temp files left").noneMatch(f -> f.getFileName().toString()
+                        .startsWith(".inprogress-"));
+            }
+            disk.remount();
+            for (Map.Entry<Path, byte[]> file : written.entrySet()) {
+                assertThat(Files.readAllBytes(file.getKey())).as(file.getKey() + ", reported written, read back from"
+                        + " the disk").isEqualTo(file.getValue());
             }
         } finally {
             syncs.shutdownNow();
