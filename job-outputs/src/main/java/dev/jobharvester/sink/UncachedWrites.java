@@ -57,7 +57,8 @@ final class UncachedWrites implements Closeable {
 
     /**
      * Takes over writing the temp file from {@code cached}'s position on, which stays the file's length when done;
-     * null where the file system does not take uncached writes (tmpfs, for one): the caller goes on through the cache.
+     * null where the file system refuses {@code O_DIRECT} (tmpfs before Linux 6.6, some FUSE and network file
+     * systems): the caller goes on through the cache.
      */
     static UncachedWrites open(Path temp, FileChannel cached, ExecutorService writes) {
         try {
