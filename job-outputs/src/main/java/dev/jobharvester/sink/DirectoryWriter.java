@@ -320,7 +320,7 @@ final class DirectoryWriter {
         long writebackFrom = written;
         Future<?> writingBack = null;
         UncachedWrites uncached = null;
-        boolean cachedOnly = !fsync;
+        boolean uncachedAhead = fsync;
         try {
             for (int n = body.read(buffer); n >= 0; n = body.read(buffer)) {
                 if (uncached != null) {
@@ -332,9 +332,9 @@ final class DirectoryWriter {
                     }
                 }
                 written += n;
-                if (!cachedOnly && written >= uncachedFrom) {
+                if (uncachedAhead && written >= uncachedFrom) {
                     uncached = UncachedWrites.open(temp, out, syncs);
-                    cachedOnly = true;
+                    uncachedAhead = false;
                 }
                 if (!marked && download != null && download.validator() != null && written >= KeptPart.WORTH_KEEPING) {
                     marked = KeptPart.mark(temp, download.validator(), 0);
