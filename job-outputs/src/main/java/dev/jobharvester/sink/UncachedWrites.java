@@ -18,10 +18,10 @@ import java.util.concurrent.Future;
  * Writes the rest of a large file around the page cache ({@code O_DIRECT}), a chunk on a second thread while the next
  * fills: each write has reached the disk when it returns, so the commit's sync has only the file's metadata and the
  * disk's own cache left to flush, no page of it needs writing back or reclaiming, and nothing else's cache is pushed
- * out. Writing and syncing 2 GiB here took
- * 0.2 s of kernel CPU this way against 0.6 s through the cache, and 2.4-4.4 s through the cache a few seconds after
- * a large deletion or a dropped cache: a virtual machine whose balloon hands freed memory to its host (free page
- * reporting) pays to get it back. What comes before the first whole block and after the last goes through the cache.
+ * out. Writing and syncing 2 GiB here took 0.2 s of kernel CPU this way against 0.6 s through the cache, and 2.4-4.4 s
+ * through the cache a few seconds after a large deletion or a dropped cache: a virtual machine whose balloon hands
+ * freed memory to its host (free page reporting) pays to get it back. What comes before the first whole block and
+ * after the last goes through the cache.
  */
 final class UncachedWrites implements Closeable {
 
@@ -111,11 +111,11 @@ final class UncachedWrites implements Closeable {
         return done;
     }
 
-    /** Writes what is left: its whole blocks around the cache, the rest through it. Answers the file's length. */
-    long finish() throws IOException {
+    /** Writes what is left: whole blocks around the cache, the rest through it; the cached channel ends at the end. */
+    void finish() throws IOException {
         awaitWriting();
         if (lead > 0) {
-            return done; // the file ended before its first whole block, all of it through the cache
+            return; // the file ended before its first whole block, all of it through the cache
         }
         filling.flip();
         int whole = filling.remaining() / block * block;
@@ -127,10 +127,8 @@ final class UncachedWrites implements Closeable {
         while (tail.hasRemaining()) {
             cached.write(tail, tailAt + (tail.position() - whole));
         }
-        long length = tailAt + (filling.limit() - whole);
-        done = length;
-        cached.position(length);
-        return length;
+        done = tailAt + (filling.limit() - whole);
+        cached.position(done);
     }
 
     /** Waits for the write in flight, whatever its outcome, so that nothing writes to the file once this returns. */
