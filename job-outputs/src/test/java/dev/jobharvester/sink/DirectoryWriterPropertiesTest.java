@@ -173,6 +173,68 @@ class DirectoryWriterPropertiesTest {
         }
     }
 
+    /** A file of a group commit: its folder, its body, whether it replaces an older copy, whether its temp vanishes. */
+    record Grouped(int folder, int size, long seed, boolean older, boolean vanishes) {
+    }
+
+    @Provide
+    Arbitrary<List<Grouped>> groups() {
+        return Combinators.combine(Arbitraries.integers().between(0, 3), Arbitraries.integers().between(0, 9_000),
+                Arbitraries.longs(), Arbitraries.of(true, false), Arbitraries.integers().between(0, 19).map(i -> i == 0))
+                .as(Grouped::new).list().ofMaxSize(150);
+    }
+
+    /**
+     * Many files committed at once (renamed side by side when there are enough): each is in place whole, older copies
+     * replaced, and exactly the files whose temp file vanished before the commit are reported failed.
+     */
+    @Property(tries = 40)
+    void aGroupCommitPutsEveryFileInPlaceAndFailsOnlyWhatItCouldNot(@ForAll("groups") List<Grouped> group)
+            throws Exception {
+        Path root = Files.createTempDirectory("sink-group");
+        try {
+            DirectoryWriter writer = new DirectoryWriter(root, ".inprogress-", true, writeback);
+            List<DirectoryWriter.Staged> staged = new ArrayList<>();
+            Map<DirectoryWriter.Staged, byte[]> bodies = new HashMap<>();
+            for (int i = 0; i < group.size(); i++) {
+                Grouped file = group.get(i);
+                String name = "job/folder-" + file.folder() + "/file-" + i;
+                if (file.older()) {
+                    Files.createDirectories(root.resolve(name).getParent());
+                    Files.writeString(root.resolve(name), "older copy");
+                }
+                byte[] body = new byte[file.size()];
+                new Random(file.seed()).nextBytes(body);
+                DirectoryWriter.Staged one = writer.stage(name, new ByteArrayInputStream(body));
+                staged.add(one);
+                bodies.put(one, body);
+                if (file.vanishes()) {
+                    Files.delete(one.temp());
+                }
+            }
+            Map<DirectoryWriter.Staged, IOException> failed = writer.commit(staged);
+            for (int i = 0; i < group.size(); i++) {
+                DirectoryWriter.Staged one = staged.get(i);
+                if (group.get(i).vanishes()) {
+                    assertThat(failed).as("failures").containsKey(one);
+                    assertThat(one.target()).as(one.target().toString())
+                            .satisfiesAnyOf(t -> assertThat(t).doesNotExist(), t -> assertThat(t).hasContent("older copy"));
+                } else {
+                    assertThat(failed).as("failures").doesNotContainKey(one);
+                    assertThat(Files.readAllBytes(one.target())).as(one.target().toString()).isEqualTo(bodies.get(one));
+                }
+            }
+            try (Stream<Path> files = Files.walk(root)) {
+                assertThat(files).as("temp files left").noneMatch(p -> p.getFileName().toString()
+                        .startsWith(".inprogress-"));
+            }
+        } finally {
+            try (Stream<Path> files = Files.walk(root)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
     @Property(tries = 20)
     void aNameTooLongForATempPrefixIsStillWrittenThroughAHashedTempName(
             @ForAll("longNames") String name) throws Exception {
