@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
@@ -256,8 +257,18 @@ final class DirectoryWriter {
                 outcomes.add(CompletableFuture.completedFuture(renaming.get()));
             }
         }
-        // Joined whatever happens, so that no rename runs once the commit is over.
-        outcomes.forEach(outcome -> failed.putAll(outcome.join()));
+        // Every slice is waited for, even after one threw, so that no rename runs once the commit is over.
+        CompletionException thrown = null;
+        for (CompletableFuture<Map<Staged, IOException>> outcome : outcomes) {
+            try {
+                failed.putAll(outcome.join());
+            } catch (CompletionException e) {
+                thrown = thrown == null ? e : thrown;
+            }
+        }
+        if (thrown != null) {
+            throw thrown;
+        }
         return files.stream().filter(file -> !failed.containsKey(file)).toList();
     }
 
