@@ -1,6 +1,7 @@
 package dev.jobharvester.app;
 
 import com.jcraft.jsch.JSch;
+import dev.jobharvester.common.ClasspathWildcard;
 import dev.jobharvester.common.Failures;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -89,7 +90,7 @@ public final class Harvester {
     static String routeFiles(String patterns, String routeId) {
         return Arrays.stream(patterns.split(",")).map(String::trim)
                 .filter(p -> !p.startsWith("file:") || Files.isDirectory(Path.of(p.substring(5)).getParent()))
-                .flatMap(p -> only(ClasspathRoutes.expand(p, Harvester.class.getClassLoader()), routeId).stream())
+                .flatMap(p -> only(ClasspathWildcard.expand(p, Harvester.class.getClassLoader()), routeId).stream())
                 .collect(Collectors.joining(","));
     }
 

@@ -1,5 +1,6 @@
 package dev.jobharvester.provider.declared;
 
+import dev.jobharvester.common.ClasspathWildcard;
 import dev.jobharvester.provider.Providers;
 import java.io.IOException;
 import java.io.InputStream;
@@ -7,7 +8,9 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -42,8 +45,7 @@ public final class DeclaredPlatforms {
                 continue;
             }
             try {
-                for (Resource resource : PluginHelper.getPackageScanResourceResolver(context)
-                        .findResources(pattern.trim())) {
+                for (Resource resource : resources(context, pattern.trim())) {
                     DeclaredPlatform platform = read(resource);
                     DeclaredPlatform twin = declared.put(platform.facts().name(), platform);
                     if (twin != null && !twin.location().equals(platform.location())) {
@@ -58,6 +60,16 @@ public final class DeclaredPlatforms {
             }
         }
         return Collections.unmodifiableMap(declared);
+    }
+
+    private static List<Resource> resources(CamelContext context, String pattern) throws Exception {
+        ClassLoader loader = context.getApplicationContextClassLoader() != null
+                ? context.getApplicationContextClassLoader() : DeclaredPlatforms.class.getClassLoader();
+        List<Resource> found = new ArrayList<>();
+        for (String file : ClasspathWildcard.expand(pattern, loader)) {
+            found.addAll(PluginHelper.getPackageScanResourceResolver(context).findResources(file));
+        }
+        return found;
     }
 
     /** Whether a file: pattern's folder (before its first wildcard) does not exist: Camel's resolver would fail on it. */
