@@ -56,4 +56,15 @@ class KeptPartTest {
         assertThat(KeptPart.read(temp)).as("cleared").isNull();
         assertThat(KeptPart.read(dir.resolve("missing"))).isNull();
     }
+
+    @Test
+    void aLinkInTheTempFilesPlaceOffersNothingEvenToAMarkedFile() throws Exception {
+        Path marked = Files.write(dir.resolve("elsewhere.bin"), new byte[3_000_000]);
+        KeptPart.mark(marked, ETAG, 0);
+        Path link = Files.createSymbolicLink(dir.resolve(".inprogress-linked.bin"), marked);
+        assertThat(KeptPart.read(link)).isNull();
+
+        Path dangling = Files.createSymbolicLink(dir.resolve(".inprogress-dangling.bin"), dir.resolve("gone"));
+        assertThat(KeptPart.read(dangling)).isNull();
+    }
 }
