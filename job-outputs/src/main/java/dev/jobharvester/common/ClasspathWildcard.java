@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.List;
+import java.util.Set;
 import java.util.jar.JarFile;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
@@ -19,6 +20,8 @@ import java.util.zip.ZipEntry;
  * entries, for each pattern, at every start. A jar's central directory names them all without reading one.
  */
 public final class ClasspathWildcard {
+
+    private static final Set<String> LISTABLE = Set.of("jar", "file");
 
     private ClasspathWildcard() {
     }
@@ -35,8 +38,9 @@ public final class ClasspathWildcard {
         String folder = pattern.substring("classpath:".length(), star);
         String extension = pattern.substring(star + 2);
         List<URL> places = places(loader, folder);
-        if (places.isEmpty()) {
-            // A jar without an entry for the folder itself: Camel's scan finds what is there.
+        if (places.isEmpty() || !places.stream().allMatch(url -> LISTABLE.contains(url.getProtocol()))) {
+            // A jar without an entry for the folder itself, or a class path of another kind (an OSGi bundle, say):
+            // Camel's scan finds what is there.
             return List.of(pattern);
         }
         return places.stream().flatMap(url -> files(url, folder).stream()).filter(name -> name.endsWith(extension))

@@ -5,8 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.net.URL;
 import java.net.URLClassLoader;
+import java.net.URLConnection;
+import java.net.URLStreamHandler;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.Enumeration;
+import java.util.List;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import org.junit.jupiter.api.Test;
@@ -45,6 +50,24 @@ class ClasspathWildcardTest {
                     "classpath:platforms/a.yaml", "classpath:platforms/b.yaml", "classpath:platforms/c.yaml",
                     "classpath:platforms/same.yaml");
         }
+    }
+
+    @Test
+    void aClassPathOfAnotherKindIsLeftToCamelsScan() throws IOException {
+        URL bundle = new URL(null, "bundle://7.0:1/platforms/", new URLStreamHandler() {
+            @Override
+            protected URLConnection openConnection(URL url) throws IOException {
+                throw new IOException("not listable here");
+            }
+        });
+        ClassLoader loader = new ClassLoader(null) {
+            @Override
+            public Enumeration<URL> getResources(String name) {
+                return Collections.enumeration(List.of(bundle));
+            }
+        };
+        assertThat(ClasspathWildcard.expand("classpath:platforms/*.yaml", loader))
+                .containsExactly("classpath:platforms/*.yaml");
     }
 
     private Path jar(String name, String... entries) throws IOException {
