@@ -129,6 +129,22 @@ class S3PipelineTest {
         assertThat(client.listMultipartUploads(b -> b.bucket(S3Server.BUCKET)).uploads()).isEmpty();
     }
 
+    /** A body under one part is read whole before its PUT: one that breaks off fails the file, which is fetched again. */
+    @Test
+    void aSmallBodyThatBreaksOffPutsNothingAndIsFetchedAgainWhole() throws Exception {
+        SimFile file = SimFile.of("eval/scores.bin", 800_000).abortAfter(300_000, 1);
+        SimJob job = simulator.addJob(NAME, SimJob.of("tp-s3-cut", JobScript.always("completed"), file));
+        Map<String, String> settings = settings(job.id(), S3Server.SECRET_KEY);
+        settings.put("harvester.max-resumes", "0");
+        try (RunningHarvester harvester = RunningHarvester.start(settings)) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> exists(key(job, SinkNames.MANIFEST)));
+        }
+        assertInBucket(job);
+        assertThat(simulator.requests().matching(e -> e.host().equals("storage")
+                && e.path().endsWith("/" + job.id() + "/" + file.path()))).extracting(RequestLog.Entry::status)
+                .containsExactly(200, 200);
+    }
+
     @Test
     void aBodyOfUnknownLengthIsSpooledThenUploadedAndTheSpoolIsEmptiedAfterwards() throws Exception {
         SimJob job = simulator.addJob(NAME, SimJob.of("tp-s3-chunked", JobScript.always("completed"),
