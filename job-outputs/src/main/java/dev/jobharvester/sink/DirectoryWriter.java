@@ -139,8 +139,9 @@ final class DirectoryWriter {
         FileChannel out = null;
         boolean marked;
         try {
-            out = open(temp, body);
-            marked = copy(body, out, temp, out.position() > 0);
+            Opened opened = open(temp, body);
+            out = opened.channel();
+            marked = copy(body, out, temp, opened.kept());
             if (!fsync) {
                 out.close();
             }
@@ -161,29 +162,33 @@ final class DirectoryWriter {
         dataSync.close();
     }
 
+    /** A temp file open for writing, at its end: {@code kept} bytes an earlier attempt wrote, or none. */
+    private record Opened(FileChannel channel, long kept) {
+    }
+
     /**
-     * Opens the temp file for writing: after the bytes an earlier attempt kept, when storage still has them and sends
-     * the rest; else anew.
+     * Opens the temp file for writing: anew, which the exclusive create answers in one call when nothing is there
+     * (nearly always); else after the bytes an earlier attempt kept, when storage still has them and sends the rest.
      */
-    private static FileChannel open(Path temp, InputStream body) throws IOException {
-        KeptPart.Held held = KeptPart.read(temp);
-        if (held != null && body instanceof DownloadStream download) {
-            long kept = download.resumeFrom(held.length(), held.validator(),
-                    () -> Files.newInputStream(temp, LinkOption.NOFOLLOW_LINKS));
-            if (kept > 0) {
-                FileChannel out = FileChannel.open(temp, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
-                out.truncate(kept);
-                return out.position(kept);
+    private static Opened open(Path temp, InputStream body) throws IOException {
+        try {
+            return new Opened(FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), 0);
+        } catch (FileAlreadyExistsException e) {
+            KeptPart.Held held = KeptPart.read(temp);
+            if (held != null && body instanceof DownloadStream download) {
+                long kept = download.resumeFrom(held.length(), held.validator(),
+                        () -> Files.newInputStream(temp, LinkOption.NOFOLLOW_LINKS));
+                if (kept > 0) {
+                    FileChannel out = FileChannel.open(temp, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+                    out.truncate(kept);
+                    return new Opened(out.position(kept), kept);
+                }
             }
         }
-        try {
-            return FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        } catch (FileAlreadyExistsException e) {
-            // A leftover of no use (no two writes of one file run at once); removed only when met, since an unlink
-            // takes the folder's lock that the other lanes' creations and the commit's renames wait for.
-            Files.delete(temp);
-            return FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        }
+        // A leftover of no use (no two writes of one file run at once); removed only when met, since an unlink takes
+        // the folder's lock that the other lanes' creations and the commit's renames wait for.
+        Files.delete(temp);
+        return new Opened(FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), 0);
     }
 
     /** Whether a failed file's temp file stays for the next attempt: the download broke, and its bytes are marked. */
@@ -361,11 +366,12 @@ final class DirectoryWriter {
      * (with fsync on, the mark says how far the data is durable after each early writeback). Answers whether the file
      * is marked.
      */
-    private boolean copy(InputStream body, FileChannel out, Path temp, boolean marked) throws IOException {
+    private boolean copy(InputStream body, FileChannel out, Path temp, long kept) throws IOException {
         DownloadStream download = body instanceof DownloadStream stream ? stream : null;
         byte[] buffer = BUFFERS.get();
         ByteBuffer wrapped = ByteBuffer.wrap(buffer);
-        long written = out.position();
+        boolean marked = kept > 0;
+        long written = kept;
         long writebackFrom = written;
         Future<?> writingBack = null;
         UncachedWrites uncached = null;

@@ -49,9 +49,7 @@ final class KeptPart {
     /** What a temp file left by an earlier attempt holds that is still good, or null when nothing is. */
     static Held read(Path temp) {
         try {
-            // Nearly always nothing is there: File.exists answers that without the NoSuchFileException that
-            // Files.isRegularFile builds and catches inside (JDK 17), once per file written.
-            if (!temp.toFile().exists() || !Files.isRegularFile(temp, LinkOption.NOFOLLOW_LINKS)) {
+            if (!Files.isRegularFile(temp, LinkOption.NOFOLLOW_LINKS)) {
                 return null;
             }
             UserDefinedFileAttributeView view = view(temp);
