@@ -145,6 +145,29 @@ class S3PipelineTest {
                 .containsExactly(200, 200);
     }
 
+    /**
+     * A body of 16 MiB or more but under one part streams in a single PUT, not read whole first: one that breaks off
+     * leaves no object, and the file is fetched again and lands whole, without the SHA-256 metadata of a body read first.
+     */
+    @Test
+    void aBodyOverSixteenMebibytesUnderOnePartStreamsInOnePutAndOneThatBreaksOffLeavesNothing() throws Exception {
+        SimFile file = SimFile.of("model/shard.bin", 20_000_000).abortAfter(9_000_000, 1);
+        SimJob job = simulator.addJob(NAME, SimJob.of("tp-s3-mid", JobScript.always("completed"), file));
+        Map<String, String> settings = settings(job.id(), S3Server.SECRET_KEY);
+        settings.put("s3.part-size", String.valueOf(32 << 20));
+        settings.put("harvester.max-resumes", "0");
+        try (RunningHarvester harvester = RunningHarvester.start(settings)) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> exists(key(job, SinkNames.MANIFEST)));
+        }
+        assertInBucket(job);
+        assertThat(simulator.requests().matching(e -> e.host().equals("storage")
+                && e.path().endsWith("/" + job.id() + "/" + file.path()))).extracting(RequestLog.Entry::status)
+                .containsExactly(200, 200);
+        assertThat(client.headObject(b -> b.bucket(S3Server.BUCKET).key(key(job, file.path()))).metadata())
+                .containsEntry("source-path", file.path()).doesNotContainKey("sha256");
+        assertThat(client.listMultipartUploads(b -> b.bucket(S3Server.BUCKET)).uploads()).isEmpty();
+    }
+
     @Test
     void aBodyOfUnknownLengthIsSpooledThenUploadedAndTheSpoolIsEmptiedAfterwards() throws Exception {
         SimJob job = simulator.addJob(NAME, SimJob.of("tp-s3-chunked", JobScript.always("completed"),

@@ -28,25 +28,30 @@ import org.apache.camel.support.SynchronizationAdapter;
  * it is told the length up front; without it, it reads the whole body into memory. So this step opens the download
  * to learn its length, and spools to disk only a body whose length storage does not give (a chunked answer, a ZIP
  * entry). It puts the file's origin on the object as metadata and sets a content type. A body smaller than one part
- * is read first (it goes up in one PUT, within the memory a part takes anyway), so its SHA-256 goes on the object
- * too, as metadata and as the checksum S3 checks ({@link PresetSha256Checksum}); a multipart object's SHA-256 is
- * known only after its metadata has been sent, and is in the manifest.
+ * and than {@link #READ_WHOLE_BELOW} is read first (it goes up in one PUT), so its SHA-256 goes on the object too, as
+ * metadata and as the checksum S3 checks ({@link PresetSha256Checksum}); a larger one streams, and its SHA-256, known
+ * only after its metadata has been sent, is in the manifest.
  */
 public class PrepareS3Upload implements Processor {
 
     /** The object's metadata key for the hex SHA-256 of a body read before its upload. */
     static final String SHA256_METADATA = "sha256";
+    /**
+     * A body is read whole only below this, whatever the part size: the memory each file in flight may take. Parts
+     * are larger (64 MiB by default), since each part's end waits for the store's answer with no byte flowing.
+     */
+    static final long READ_WHOLE_BELOW = 16L << 20;
 
     private Path spoolDirectory = Path.of("data", "spool");
-    private long bufferLimit = 16L << 20;
+    private long bufferLimit = READ_WHOLE_BELOW;
 
     public void setSpoolDirectory(String spoolDirectory) {
         this.spoolDirectory = Path.of(spoolDirectory);
     }
 
-    /** Bodies shorter than this (the S3 part size) are read before the upload, for their SHA-256. */
+    /** Bodies shorter than this (the S3 part size) and {@link #READ_WHOLE_BELOW} are read before the upload. */
     public void setBufferLimit(long bufferLimit) {
-        this.bufferLimit = bufferLimit;
+        this.bufferLimit = Math.min(bufferLimit, READ_WHOLE_BELOW);
     }
 
     /**
