@@ -132,9 +132,18 @@ class S3PipelineTest {
     /** A body under one part is read whole before its PUT: one that breaks off fails the file, which is fetched again. */
     @Test
     void aSmallBodyThatBreaksOffPutsNothingAndIsFetchedAgainWhole() throws Exception {
-        SimFile file = SimFile.of("eval/scores.bin", 800_000).abortAfter(300_000, 1);
-        SimJob job = simulator.addJob(NAME, SimJob.of("tp-s3-cut", JobScript.always("completed"), file));
+        deliveredWholeAtTheSecondFetch("tp-s3-cut", SimFile.of("eval/scores.bin", 800_000).abortAfter(300_000, 1),
+                5 << 20);
+    }
+
+    /**
+     * Delivers a job of one file whose first download breaks off, resuming off: the file is fetched again, whole, and
+     * the bucket holds its bytes.
+     */
+    private SimJob deliveredWholeAtTheSecondFetch(String id, SimFile file, int partSize) throws Exception {
+        SimJob job = simulator.addJob(NAME, SimJob.of(id, JobScript.always("completed"), file));
         Map<String, String> settings = settings(job.id(), S3Server.SECRET_KEY);
+        settings.put("s3.part-size", String.valueOf(partSize));
         settings.put("harvester.max-resumes", "0");
         try (RunningHarvester harvester = RunningHarvester.start(settings)) {
             await().atMost(Duration.ofSeconds(60)).until(() -> exists(key(job, SinkNames.MANIFEST)));
@@ -143,6 +152,7 @@ class S3PipelineTest {
         assertThat(simulator.requests().matching(e -> e.host().equals("storage")
                 && e.path().endsWith("/" + job.id() + "/" + file.path()))).extracting(RequestLog.Entry::status)
                 .containsExactly(200, 200);
+        return job;
     }
 
     /**
@@ -152,17 +162,7 @@ class S3PipelineTest {
     @Test
     void aBodyOverSixteenMebibytesUnderOnePartStreamsInOnePutAndOneThatBreaksOffLeavesNothing() throws Exception {
         SimFile file = SimFile.of("model/shard.bin", 20_000_000).abortAfter(9_000_000, 1);
-        SimJob job = simulator.addJob(NAME, SimJob.of("tp-s3-mid", JobScript.always("completed"), file));
-        Map<String, String> settings = settings(job.id(), S3Server.SECRET_KEY);
-        settings.put("s3.part-size", String.valueOf(32 << 20));
-        settings.put("harvester.max-resumes", "0");
-        try (RunningHarvester harvester = RunningHarvester.start(settings)) {
-            await().atMost(Duration.ofSeconds(60)).until(() -> exists(key(job, SinkNames.MANIFEST)));
-        }
-        assertInBucket(job);
-        assertThat(simulator.requests().matching(e -> e.host().equals("storage")
-                && e.path().endsWith("/" + job.id() + "/" + file.path()))).extracting(RequestLog.Entry::status)
-                .containsExactly(200, 200);
+        SimJob job = deliveredWholeAtTheSecondFetch("tp-s3-mid", file, 32 << 20);
         assertThat(client.headObject(b -> b.bucket(S3Server.BUCKET).key(key(job, file.path()))).metadata())
                 .containsEntry("source-path", file.path()).doesNotContainKey("sha256");
         assertThat(client.listMultipartUploads(b -> b.bucket(S3Server.BUCKET)).uploads()).isEmpty();
