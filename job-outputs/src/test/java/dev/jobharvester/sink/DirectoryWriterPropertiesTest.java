@@ -252,6 +252,21 @@ class DirectoryWriterPropertiesTest {
         return Arbitraries.strings().withCharRange('a', 'z').ofMinLength(244).ofMaxLength(255);
     }
 
+    /** The temp file is made by an exclusive create, which a link in its place fails: the link goes, not the bytes. */
+    @Property(tries = 5)
+    void aLinkPlantedAtTheTempNameIsNeverWrittenThrough(@ForAll("segment") String name) throws Exception {
+        Path root = Files.createTempDirectory("sink-temp-link");
+        Path outside = Files.write(Files.createTempDirectory("outside").resolve("precious"), new byte[] {9, 9});
+        Files.createSymbolicLink(Files.createDirectories(root.resolve("job")).resolve(".inprogress-" + name), outside);
+        DirectoryWriter writer = new DirectoryWriter(root, ".inprogress-", true, writeback);
+        Path written = write(writer, "job/" + name, new ByteArrayInputStream(new byte[] {1, 2, 3}));
+        assertThat(written).hasBinaryContent(new byte[] {1, 2, 3});
+        assertThat(outside).hasBinaryContent(new byte[] {9, 9});
+        try (Stream<Path> files = Files.list(written.getParent())) {
+            assertThat(files).containsExactly(written);
+        }
+    }
+
     @Property(tries = 5)
     void aSpoolThatIsALinkIsRefused(@ForAll("segment") String name) throws Exception {
         Path base = Files.createTempDirectory("spool");
