@@ -71,18 +71,23 @@ final class HarvestOnce {
         }
     }
 
-    /** Waits until every job is done with, or only jobs still running on their platform are left past the deadline. */
+    /**
+     * Waits until every job is done with, or past the deadline only jobs are left that still run on their platform or
+     * that its API, failing, has not told about.
+     */
     private static int await(JobOutputsConsumer consumer, List<String> jobIds, Instant deadline, PrintStream out)
             throws InterruptedException {
         while (!jobIds.stream().allMatch(id -> consumer.jobPhase(id).isFinished()
-                || consumer.jobPhase(id) == JobPhase.WAITING && consumer.isJobSeen(id)
+                || consumer.jobPhase(id) == JobPhase.WAITING && (consumer.isJobSeen(id) || !consumer.isApiAnswering())
                         && Instant.now().isAfter(deadline))) {
             Thread.sleep(CHECK_EVERY.toMillis());
         }
         int exit = ExitCodes.OK;
         for (String id : jobIds) {
             JobPhase phase = consumer.jobPhase(id);
-            out.println(consumer.getProvider() + " job " + id + ": " + describe(phase));
+            out.println(consumer.getProvider() + " job " + id + ": " + (phase == JobPhase.WAITING
+                    && !consumer.isJobSeen(id) ? "not reached: its API is " + consumer.getApiStatus()
+                            + "; try again later" : describe(phase)));
             if (phase == JobPhase.WAITING) {
                 exit = exit == ExitCodes.OK ? ExitCodes.NOT_FINISHED : exit;
             } else if (phase != JobPhase.HARVESTED) {

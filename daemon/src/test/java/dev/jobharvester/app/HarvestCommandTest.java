@@ -1,6 +1,7 @@
 package dev.jobharvester.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.jobharvester.sim.JobScript;
 import dev.jobharvester.sim.SimFile;
@@ -10,9 +11,12 @@ import dev.jobharvester.sim.TensorPoolApi;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeEach;
@@ -81,6 +85,21 @@ class HarvestCommandTest {
                 .as("exit code; printed: %s", daemonPaced.printed()).isZero();
         assertThat(daemonPaced.printed()).contains("tensorpool job tp-soon: harvested");
         Delivered.assertComplete(NAME, RunningHarvester.output(dir), job, "completed");
+    }
+
+    @Test
+    void aPlatformWhoseApiDoesNotAnswerEndsTheCommandWithExitCodeThreeNamingWhy() throws Exception {
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closedPort = socket.getLocalPort();
+        }
+        oneShot = new OneShot(SettingsFile.write(dir, merged(Map.of(NAME + ".api-url", "http://127.0.0.1:" + closedPort))));
+
+        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> assertThat(harvest("--route", "tensorpool-to-directory",
+                "--jobs", "tp-unreachable")).as("printed: %s", printed()).isEqualTo(ExitCodes.NOT_FINISHED));
+        assertThat(printed()).contains("tensorpool job tp-unreachable: not reached: its API is failing since ")
+                .contains("127.0.0.1:" + closedPort).contains("try again later");
+        assertThat(RunningHarvester.output(dir).resolve(NAME)).as("nothing delivered").doesNotExist();
     }
 
     @Test
