@@ -35,7 +35,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Supplier;
-import java.util.stream.Stream;
 
 /**
  * Writes files into a directory tree so that a file under its final name is always whole and, with fsync on,
@@ -86,6 +85,7 @@ final class DirectoryWriter {
 
     private final Path root;
     private final String tempPrefix;
+    private final TempFileSweep sweep;
     private final boolean fsync;
     private final ExecutorService syncs;
     private final long uncachedFrom;
@@ -111,6 +111,7 @@ final class DirectoryWriter {
     DirectoryWriter(Path root, String tempPrefix, boolean fsync, ExecutorService syncs, long uncachedFrom) {
         this.root = root.toAbsolutePath().normalize();
         this.tempPrefix = tempPrefix;
+        this.sweep = new TempFileSweep(tempPrefix);
         this.fsync = fsync;
         this.syncs = syncs;
         this.uncachedFrom = uncachedFrom;
@@ -205,14 +206,7 @@ final class DirectoryWriter {
         if (!Files.isDirectory(folder, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
-        try (Stream<Path> tree = Files.walk(folder)) {
-            for (Path file : (Iterable<Path>) tree::iterator) {
-                if (file.getFileName().toString().startsWith(tempPrefix)
-                        && Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
-                    Files.deleteIfExists(file);
-                }
-            }
-        }
+        sweep.removeBelow(folder);
     }
 
     /** Gives a staged file up: its temp file goes. */
