@@ -685,7 +685,8 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
         Manifest.Summary summary;
         try (OutputStream out = Files.newOutputStream(manifest)) {
             summary = Manifest.write(provider.name(), job.jobId, job.terminal().providerState(), job.run,
-                    job.terminal().outcome(), (kind, action) -> ledger.forEachFile(job.jobKey, kind, action), out);
+                    job.terminal().outcome(), ledger.fileTotals(job.jobKey),
+                    (kind, action) -> ledger.forEachFile(job.jobKey, kind, action), out);
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(manifest);
             throw e;

@@ -24,8 +24,9 @@ import org.apache.camel.support.service.ServiceSupport;
 
 /**
  * The embedded ledger: JSON lines in a {@link LineJournal} under the data directory, replayed at start. Memory holds
- * only an index: for each file of a job not complete yet, its kind and where its line is; the records themselves
- * are read back from the file when a manifest or a report needs them. Once a job is complete only its completion is
+ * only an index: for each file of a job not complete yet, its kind and where its line is (and a delivered file's size
+ * and time, which its manifest's totals sum up); the records themselves are read back from the file when a manifest or
+ * a report needs them. Once a job is complete only its completion is
  * kept, so memory and the file grow with the number of jobs, not files. What the journal keeps through crashes, power
  * cuts and full disks, the ledger keeps.
  * <p>
@@ -130,6 +131,20 @@ public class FileLedger extends ServiceSupport implements Ledger {
     }
 
     @Override
+    public synchronized FileTotals fileTotals(String jobKey) {
+        JobEntry entry = jobs.get(jobKey);
+        FileTotals totals = FileTotals.NONE;
+        if (entry != null) {
+            for (Line line : entry.files.values()) {
+                if (line.kind() == DeliveredFile.Kind.FILE) {
+                    totals = totals.plus(line.size(), line.deliveredAt());
+                }
+            }
+        }
+        return totals;
+    }
+
+    @Override
     public synchronized boolean isDelivered(String jobKey, String path) {
         JobEntry entry = jobs.get(jobKey);
         return entry != null && (entry.completion != null || entry.files.containsKey(path));
@@ -228,7 +243,7 @@ public class FileLedger extends ServiceSupport implements Ledger {
         switch (op) {
             case "file" -> {
                 JobEntry entry = jobs.computeIfAbsent(line.path("job").asText(), k -> new JobEntry());
-                if (entry.files.put(line.path("path").asText(), new Line(offset, kind(line))) != null) {
+                if (entry.files.put(line.path("path").asText(), indexed(line, offset)) != null) {
                     obsoleteLines++;
                 }
             }
@@ -243,6 +258,14 @@ public class FileLedger extends ServiceSupport implements Ledger {
             case "probe" -> obsoleteLines++;
             default -> throw new IllegalArgumentException("unknown ledger operation '" + op + "'");
         }
+    }
+
+    /** A file's line as the index holds it; the size and time of a delivered file are what its manifest sums up. */
+    private static Line indexed(JsonNode line, long offset) {
+        DeliveredFile.Kind kind = kind(line);
+        return kind == DeliveredFile.Kind.FILE
+                ? new Line(offset, kind, line.path("size").asLong(-1), Instant.parse(line.path("at").asText()))
+                : new Line(offset, kind, -1, null);
     }
 
     private static String textOrNull(JsonNode line, String field) {
@@ -322,7 +345,7 @@ public class FileLedger extends ServiceSupport implements Ledger {
             return written;
         });
         for (JobEntry entry : jobs.values()) {
-            entry.files.replaceAll((path, line) -> new Line(moved.get(line), line.kind()));
+            entry.files.replaceAll((path, line) -> line.movedTo(moved.get(line)));
         }
         obsoleteLines = 0;
     }
@@ -333,8 +356,15 @@ public class FileLedger extends ServiceSupport implements Ledger {
         return bytes.length;
     }
 
-    /** Where a file's latest record is in the ledger file, and its kind. */
-    private record Line(long offset, DeliveredFile.Kind kind) {
+    /**
+     * Where a file's latest record is in the ledger file, and its kind; for a delivered file also its size and when it
+     * was delivered (else -1 and null).
+     */
+    private record Line(long offset, DeliveredFile.Kind kind, long size, Instant deliveredAt) {
+
+        Line movedTo(long newOffset) {
+            return new Line(newOffset, kind, size, deliveredAt);
+        }
     }
 
     private static final class JobEntry {

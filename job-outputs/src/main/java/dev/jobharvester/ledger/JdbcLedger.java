@@ -232,6 +232,20 @@ public class JdbcLedger extends ServiceSupport implements Ledger {
     }
 
     @Override
+    public FileTotals fileTotals(String jobKey) {
+        return database.single("sum up the files of " + jobKey, connection -> {
+            try (PreparedStatement statement = database.statement(connection, "SELECT count(*), coalesce(sum(size), 0),"
+                    + " min(delivered_at), max(delivered_at) FROM harvest_files WHERE pipeline = ? AND job_key = ?"
+                    + " AND kind = ?", jobKey, Kind.FILE.name());
+                    ResultSet row = statement.executeQuery()) {
+                row.next();
+                return row.getLong(1) == 0 ? FileTotals.NONE : new FileTotals(row.getLong(1), row.getLong(2),
+                        row.getTimestamp(3).toInstant(), row.getTimestamp(4).toInstant());
+            }
+        });
+    }
+
+    @Override
     public boolean isDelivered(String jobKey, String path) {
         return database.single("look up " + jobKey + "/" + path, connection -> database.exists(connection, """
                 SELECT 1 FROM harvest_files WHERE pipeline = ? AND job_key = ? AND path = ?

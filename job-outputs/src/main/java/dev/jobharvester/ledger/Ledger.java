@@ -25,6 +25,9 @@ public interface Ledger extends Service {
     /** How many records of a kind a job that is not complete yet has. */
     int countFiles(String jobKey, Kind kind);
 
+    /** The files a job that is not complete yet has delivered, in sum: what its records of kind FILE add up to. */
+    FileTotals fileTotals(String jobKey);
+
     /** Whether the harvester is done with the file: delivered, skipped, refused or parked. */
     boolean isDelivered(String jobKey, String path);
 

@@ -53,6 +53,31 @@ class FileLedgerTest {
         assertThat(files(again)).containsExactly(file("a/b.txt", 10), file("c.bin", 20));
     }
 
+    @Test
+    void theTotalsAManifestOpensWithAgreeWithTheRecordsBeforeAndAfterARestart() {
+        FileLedger ledger = open();
+        assertThat(ledger.fileTotals("tensorpool/j1")).isEqualTo(FileTotals.NONE);
+        Instant at = Instant.parse("2026-11-23T10:00:00.123456789Z");
+        ledger.delivered(new DeliveredFile("tensorpool/j1", "b.bin", DeliveredFile.Kind.FILE, 7, "ab".repeat(32),
+                "b.bin", null, at.plusSeconds(5)));
+        ledger.delivered(new DeliveredFile("tensorpool/j1", "a.bin", DeliveredFile.Kind.FILE, 3, "ab".repeat(32),
+                "a.bin", null, at));
+        ledger.delivered(new DeliveredFile("tensorpool/j1", "b.bin", DeliveredFile.Kind.FILE, 11, "cd".repeat(32),
+                "b.bin", null, at.plusSeconds(9)));
+        ledger.delivered(new DeliveredFile("tensorpool/j1", "p.bin", DeliveredFile.Kind.PARKED, -1, null, "p.bin",
+                "storage answered 500", at.plusSeconds(60)));
+        ledger.delivered(new DeliveredFile("tensorpool/j2", "other.bin", DeliveredFile.Kind.FILE, 1000,
+                "ef".repeat(32), "other.bin", null, at.minusSeconds(60)));
+        FileTotals expected = new FileTotals(2, 14, at, at.plusSeconds(9));
+
+        assertThat(ledger.fileTotals("tensorpool/j1")).isEqualTo(expected)
+                .isEqualTo(RecordedTotals.of(ledger, "tensorpool/j1"));
+        ledger.stop();
+        FileLedger again = open();
+        assertThat(again.fileTotals("tensorpool/j1")).isEqualTo(expected)
+                .isEqualTo(RecordedTotals.of(again, "tensorpool/j1"));
+    }
+
     /**
      * Forgetting a file named like the manifest below the job's folder (a listed sub/_manifest.json, or the parked
      * manifest's _parked/_manifest.json) forgets that file, not the whole job, also when the journal is read again.

@@ -73,6 +73,8 @@ class JdbcLedgerTest {
         assertThat(b.isDelivered(JOB, "c.txt")).isFalse();
         assertThat(files(b)).containsExactly(file("a/b.txt", 1), file("z.bin", 2));
         assertThat(b.countFiles(JOB, DeliveredFile.Kind.FILE)).isEqualTo(2);
+        assertThat(b.fileTotals(JOB)).isEqualTo(new FileTotals(2, 3, file("z.bin", 2).deliveredAt(),
+                file("z.bin", 2).deliveredAt())).isEqualTo(RecordedTotals.of(b, JOB));
 
         lease.release();
         Lease taken = b.claim(JOB).orElseThrow();
@@ -86,6 +88,7 @@ class JdbcLedgerTest {
         assertThat(a.completion(JOB)).as("the state and run harvested").contains(new Ledger.Completion("FAILED", 2));
         assertThat(a.isDelivered(JOB, "anything")).as("a complete job answers for all its files").isTrue();
         assertThat(files(a)).as("records of a complete job are dropped").isEmpty();
+        assertThat(a.fileTotals(JOB)).isEqualTo(FileTotals.NONE);
         taken.release();
         assertThat(a.forgetJob(JOB)).isTrue();
         assertThat(b.isJobComplete(JOB)).isFalse();
