@@ -3,6 +3,7 @@ package dev.jobharvester.app;
 import dev.jobharvester.component.JobOutputsConsumer;
 import dev.jobharvester.component.JobOutputsEndpoint;
 import dev.jobharvester.component.JobPhase;
+import dev.jobharvester.provider.ApiStatus;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,6 +24,8 @@ final class HarvestOnce {
 
     private static final Duration CHECK_EVERY = Duration.ofMillis(50);
     private static final Duration WAITING_POLL = Duration.ofSeconds(1);
+    /** How long the API of a platform may fail while its job is harvested before the run leaves the job for later. */
+    static final Duration API_OUTAGE_GRACE = Duration.ofSeconds(30);
 
     private HarvestOnce() {
     }
@@ -71,30 +74,45 @@ final class HarvestOnce {
         }
     }
 
-    /**
-     * Waits until every job is done with, or past the deadline only jobs are left that still run on their platform or
-     * that its API, failing, has not told about.
-     */
+    /** Waits until every job is done with, or is left for a later run (see {@link #leftForLater}). */
     private static int await(JobOutputsConsumer consumer, List<String> jobIds, Instant deadline, PrintStream out)
             throws InterruptedException {
         while (!jobIds.stream().allMatch(id -> consumer.jobPhase(id).isFinished()
-                || consumer.jobPhase(id) == JobPhase.WAITING && (consumer.isJobSeen(id) || !consumer.isApiAnswering())
-                        && Instant.now().isAfter(deadline))) {
+                || leftForLater(consumer, id, deadline))) {
             Thread.sleep(CHECK_EVERY.toMillis());
         }
         int exit = ExitCodes.OK;
         for (String id : jobIds) {
             JobPhase phase = consumer.jobPhase(id);
-            out.println(consumer.getProvider() + " job " + id + ": " + (phase == JobPhase.WAITING
-                    && !consumer.isJobSeen(id) ? "not reached: its API is " + consumer.getApiStatus()
-                            + "; try again later" : describe(phase)));
-            if (phase == JobPhase.WAITING) {
+            boolean apiFailing = !phase.isFinished() && !consumer.apiStatus().answering()
+                    && !(phase == JobPhase.WAITING && consumer.isJobSeen(id));
+            String verdict = !apiFailing ? describe(phase) : (phase == JobPhase.WAITING ? "not reached" : "not finished")
+                    + ": its API is " + consumer.getApiStatus() + "; try again later";
+            out.println(consumer.getProvider() + " job " + id + ": " + verdict);
+            if (phase == JobPhase.WAITING || apiFailing) {
                 exit = exit == ExitCodes.OK ? ExitCodes.NOT_FINISHED : exit;
             } else if (phase != JobPhase.HARVESTED) {
                 exit = ExitCodes.FAILED;
             }
         }
         return exit;
+    }
+
+    /**
+     * Past the deadline: a job still running on its platform, or one its platform's API does not answer for: not
+     * yet told about at all, or, while harvested, for {@link #API_OUTAGE_GRACE} (its files need the API again, for
+     * fresh locations or the next page). What was delivered stays delivered; the next run goes on from there.
+     */
+    private static boolean leftForLater(JobOutputsConsumer consumer, String id, Instant deadline) {
+        if (Instant.now().isBefore(deadline)) {
+            return false;
+        }
+        ApiStatus api = consumer.apiStatus();
+        if (consumer.jobPhase(id) == JobPhase.WAITING) {
+            return consumer.isJobSeen(id) || !api.answering();
+        }
+        return !api.answering() && api.since() != null
+                && api.since().plus(API_OUTAGE_GRACE).isBefore(Instant.now());
     }
 
     private static String describe(JobPhase phase) {

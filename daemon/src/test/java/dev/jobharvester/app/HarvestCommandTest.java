@@ -1,6 +1,7 @@
 package dev.jobharvester.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.jobharvester.sim.JobScript;
@@ -18,6 +19,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -100,6 +103,39 @@ class HarvestCommandTest {
         assertThat(printed()).contains("tensorpool job tp-unreachable: not reached: its API is failing since ")
                 .contains("127.0.0.1:" + closedPort).contains("try again later");
         assertThat(RunningHarvester.output(dir).resolve(NAME)).as("nothing delivered").doesNotExist();
+    }
+
+    @Test
+    void aJobWhosePlatformStopsAnsweringWhileItIsHarvestedIsLeftForTheNextRunWithWhatWasDelivered() throws Exception {
+        // URLs live one to two seconds: the slow file's break at 2.4 s needs a fresh one, from an API down by then.
+        simulator.urlTtl(Duration.ofSeconds(1));
+        SimFile quick = SimFile.of("quick.txt", 1_000);
+        SimFile slow = SimFile.of("slow.bin", 1_500_000).throttle(500_000).abortAfter(1_200_000, 1);
+        SimJob job = simulator.addJob(NAME, SimJob.of("tp-outage", JobScript.always("completed"), quick, slow));
+        Path jobDir = Delivered.jobDir(NAME, RunningHarvester.output(dir), job);
+        CompletableFuture<Integer> run = CompletableFuture.supplyAsync(() -> {
+            try {
+                return harvest("--route", "tensorpool-to-directory", "--jobs", job.id());
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        await().atMost(Duration.ofSeconds(30)).until(() -> slow.bytesServed() > 0 && quick.deliveredUnder(jobDir));
+        simulator.stopApi();
+
+        assertThat(run.get(HarvestOnce.API_OUTAGE_GRACE.toSeconds() + 60, TimeUnit.SECONDS)).as("printed: %s",
+                printed()).isEqualTo(ExitCodes.NOT_FINISHED);
+        assertThat(printed()).contains("tensorpool job tp-outage: not finished: its API is failing since ")
+                .contains("try again later");
+        assertThat(quick.deliveredUnder(jobDir)).as("what was delivered stays").isTrue();
+        assertThat(Delivered.manifestPresent(NAME, RunningHarvester.output(dir), job)).isFalse();
+
+        simulator.restartApi();
+        assertThat(harvest("--route", "tensorpool-to-directory", "--jobs", job.id())).as("the next run; printed: %s",
+                printed()).isZero();
+        Delivered.assertComplete(NAME, RunningHarvester.output(dir), job, "completed");
+        assertThat(simulator.downloads(NAME, job.id(), quick.path())).as("delivered once, not fetched again")
+                .isEqualTo(1);
     }
 
     @Test

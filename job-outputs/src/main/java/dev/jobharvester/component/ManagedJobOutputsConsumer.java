@@ -256,7 +256,8 @@ public abstract class ManagedJobOutputsConsumer extends ScheduledBatchPollingCon
                 + (status.lastFailure() == null ? "" : ": " + status.lastFailure());
     }
 
-    ApiStatus apiStatus() {
+    /** Whether the platform's API answered its last call, and since when it answers or fails. */
+    public ApiStatus apiStatus() {
         return provider.api().status();
     }
 
