@@ -3,7 +3,6 @@ package dev.jobharvester.app;
 import dev.jobharvester.component.JobOutputsConsumer;
 import dev.jobharvester.component.JobOutputsEndpoint;
 import dev.jobharvester.component.JobPhase;
-import dev.jobharvester.provider.ApiStatus;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,8 +23,11 @@ final class HarvestOnce {
 
     private static final Duration CHECK_EVERY = Duration.ofMillis(50);
     private static final Duration WAITING_POLL = Duration.ofSeconds(1);
-    /** How long the API of a platform may fail while its job is harvested before the run leaves the job for later. */
-    static final Duration API_OUTAGE_GRACE = Duration.ofSeconds(30);
+    /**
+     * How long a pipeline may be stalled (its platform's API, its ledger or its sink failing) while a job is harvested
+     * before the run leaves the job for later.
+     */
+    static final Duration STALLED_GRACE = Duration.ofSeconds(30);
 
     private HarvestOnce() {
     }
@@ -74,22 +76,36 @@ final class HarvestOnce {
         }
     }
 
-    /** Waits until every job is done with, or is left for a later run (see {@link #leftForLater}). */
+    /**
+     * Waits until every job is done with, or past the deadline is left for a later run: a job still running on its
+     * platform; one its platform's API, failing, has not told about; or one being harvested while the pipeline has
+     * been stalled for {@link #STALLED_GRACE} (its API, its ledger or its sink failing as a whole). What was delivered
+     * stays delivered; the next run goes on from there.
+     */
     private static int await(JobOutputsConsumer consumer, List<String> jobIds, Instant deadline, PrintStream out)
             throws InterruptedException {
-        while (!jobIds.stream().allMatch(id -> consumer.jobPhase(id).isFinished()
-                || leftForLater(consumer, id, deadline))) {
+        Instant stalledSince = null;
+        while (true) {
+            Instant now = Instant.now();
+            stalledSince = consumer.stalled() == null ? null : stalledSince == null ? now : stalledSince;
+            boolean givenTime = now.isAfter(deadline);
+            boolean stalledLong = stalledSince != null && stalledSince.plus(STALLED_GRACE).isBefore(now);
+            if (jobIds.stream().allMatch(id -> consumer.jobPhase(id).isFinished()
+                    || givenTime && (waitsForThePlatform(consumer, id) || stalledLong))) {
+                break;
+            }
             Thread.sleep(CHECK_EVERY.toMillis());
         }
         int exit = ExitCodes.OK;
         for (String id : jobIds) {
             JobPhase phase = consumer.jobPhase(id);
-            boolean apiFailing = !phase.isFinished() && !consumer.apiStatus().answering()
-                    && !(phase == JobPhase.WAITING && consumer.isJobSeen(id));
-            String verdict = !apiFailing ? describe(phase) : (phase == JobPhase.WAITING ? "not reached" : "not finished")
-                    + ": its API is " + consumer.getApiStatus() + "; try again later";
+            String stalled = phase.isFinished() ? null : consumer.stalled();
+            String verdict = phase == JobPhase.WAITING && !consumer.isJobSeen(id) && !consumer.apiStatus().answering()
+                    ? "not reached: its API is " + consumer.getApiStatus() + "; try again later"
+                    : phase == JobPhase.HARVESTING && stalled != null ? "not finished: " + stalled + "; try again later"
+                    : describe(phase);
             out.println(consumer.getProvider() + " job " + id + ": " + verdict);
-            if (phase == JobPhase.WAITING || apiFailing) {
+            if (phase == JobPhase.WAITING || phase == JobPhase.HARVESTING && stalled != null) {
                 exit = exit == ExitCodes.OK ? ExitCodes.NOT_FINISHED : exit;
             } else if (phase != JobPhase.HARVESTED) {
                 exit = ExitCodes.FAILED;
@@ -98,21 +114,10 @@ final class HarvestOnce {
         return exit;
     }
 
-    /**
-     * Past the deadline: a job still running on its platform, or one its platform's API does not answer for: not
-     * yet told about at all, or, while harvested, for {@link #API_OUTAGE_GRACE} (its files need the API again, for
-     * fresh locations or the next page). What was delivered stays delivered; the next run goes on from there.
-     */
-    private static boolean leftForLater(JobOutputsConsumer consumer, String id, Instant deadline) {
-        if (Instant.now().isBefore(deadline)) {
-            return false;
-        }
-        ApiStatus api = consumer.apiStatus();
-        if (consumer.jobPhase(id) == JobPhase.WAITING) {
-            return consumer.isJobSeen(id) || !api.answering();
-        }
-        return !api.answering() && api.since() != null
-                && api.since().plus(API_OUTAGE_GRACE).isBefore(Instant.now());
+    /** A job not harvested yet that still runs on its platform, or that the platform's API, failing, has not told of. */
+    private static boolean waitsForThePlatform(JobOutputsConsumer consumer, String id) {
+        return consumer.jobPhase(id) == JobPhase.WAITING
+                && (consumer.isJobSeen(id) || !consumer.apiStatus().answering());
     }
 
     private static String describe(JobPhase phase) {

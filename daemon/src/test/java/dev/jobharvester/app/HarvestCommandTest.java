@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import dev.jobharvester.durability.SmallFileSystem;
 import dev.jobharvester.sim.JobScript;
 import dev.jobharvester.sim.SimFile;
 import dev.jobharvester.sim.SimJob;
@@ -123,9 +124,9 @@ class HarvestCommandTest {
         await().atMost(Duration.ofSeconds(30)).until(() -> slow.bytesServed() > 0 && quick.deliveredUnder(jobDir));
         simulator.stopApi();
 
-        assertThat(run.get(HarvestOnce.API_OUTAGE_GRACE.toSeconds() + 60, TimeUnit.SECONDS)).as("printed: %s",
+        assertThat(run.get(HarvestOnce.STALLED_GRACE.toSeconds() + 60, TimeUnit.SECONDS)).as("printed: %s",
                 printed()).isEqualTo(ExitCodes.NOT_FINISHED);
-        assertThat(printed()).contains("tensorpool job tp-outage: not finished: its API is failing since ")
+        assertThat(printed()).contains("tensorpool job tp-outage: not finished: tensorpool API does not answer: ")
                 .contains("try again later");
         assertThat(quick.deliveredUnder(jobDir)).as("what was delivered stays").isTrue();
         assertThat(Delivered.manifestPresent(NAME, RunningHarvester.output(dir), job)).isFalse();
@@ -136,6 +137,29 @@ class HarvestCommandTest {
         Delivered.assertComplete(NAME, RunningHarvester.output(dir), job, "completed");
         assertThat(simulator.downloads(NAME, job.id(), quick.path())).as("delivered once, not fetched again")
                 .isEqualTo(1);
+    }
+
+    @Test
+    void aJobWhoseSinkDiskIsFullIsLeftForTheNextRunWhichHarvestsItOnceThereIsRoom() throws Exception {
+        SimJob job = simulator.addJob(NAME, SimJob.of("tp-fullsink", JobScript.always("completed"),
+                SimFile.of("a.bin", 100_000), SimFile.of("b/c.bin", 100_000)));
+        try (SmallFileSystem disk = SmallFileSystem.mount(dir.resolve("sinkdisk"), "256k")) {
+            Path output = disk.root().resolve("out");
+            OneShot full = new OneShot(SettingsFile.write(dir, merged(Map.of("harvester.output-dir",
+                    output.toString()))));
+            Path filler = disk.fill();
+
+            assertTimeoutPreemptively(HarvestOnce.STALLED_GRACE.plusSeconds(60), () -> assertThat(full.harvest(
+                    "--route", "tensorpool-to-directory", "--jobs", job.id())).as("printed: %s", full.printed())
+                    .isEqualTo(ExitCodes.NOT_FINISHED));
+            assertThat(full.printed()).contains("tensorpool job tp-fullsink: not finished: the sink fails as a whole")
+                    .contains("No space left on device").contains("try again later");
+
+            Files.delete(filler);
+            assertThat(full.harvest("--route", "tensorpool-to-directory", "--jobs", job.id()))
+                    .as("the next run, with room; printed: %s", full.printed()).isZero();
+            Delivered.assertComplete(NAME, output, job, "completed");
+        }
     }
 
     @Test

@@ -1,6 +1,5 @@
 package dev.jobharvester.component;
 
-import dev.jobharvester.provider.ApiStatus;
 import java.util.Map;
 import org.apache.camel.health.HealthCheckResultBuilder;
 import org.apache.camel.impl.health.AbstractHealthCheck;
@@ -26,17 +25,12 @@ final class HarvestHealthCheck extends AbstractHealthCheck {
 
     @Override
     protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
-        ApiStatus api = consumer.apiStatus();
         builder.detail("provider", consumer.getProvider());
         builder.detail("paused", consumer.isPaused());
         builder.detail("api", consumer.getApiStatus());
-        String ledgerFailure = consumer.ledgerFailure();
-        if (ledgerFailure != null) {
-            builder.message(ledgerFailure + "; no new files are taken until it can be written").down();
-        } else if (!api.answering()) {
-            builder.message(consumer.getProvider() + " API does not answer: " + api.lastFailure()).down();
-        } else if (consumer.sinkOutage() != null) {
-            builder.message(consumer.sinkOutage()).down();
+        String stalled = consumer.stalled();
+        if (stalled != null) {
+            builder.message(stalled).down();
         } else {
             builder.up();
         }

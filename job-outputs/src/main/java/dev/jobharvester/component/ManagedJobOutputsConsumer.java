@@ -275,6 +275,22 @@ public abstract class ManagedJobOutputsConsumer extends ScheduledBatchPollingCon
         return ledger == null ? null : ledger.writeFailure();
     }
 
+    /**
+     * Why the pipeline cannot go on now, or null while it can: its ledger cannot be written, its platform's API does
+     * not answer, or its sink fails as a whole. Readiness is down meanwhile.
+     */
+    public String stalled() {
+        String ledgerFailure = ledgerFailure();
+        if (ledgerFailure != null) {
+            return ledgerFailure + "; no new files are taken until it can be written";
+        }
+        ApiStatus api = apiStatus();
+        if (!api.answering()) {
+            return getProvider() + " API does not answer: " + api.lastFailure();
+        }
+        return sinkOutage();
+    }
+
     private static String text(Instant instant) {
         return instant == null ? "" : instant.toString();
     }
