@@ -26,9 +26,8 @@ import org.apache.camel.support.service.ServiceSupport;
  * The embedded ledger: JSON lines in a {@link LineJournal} under the data directory, replayed at start. Memory holds
  * only an index: for each file of a job not complete yet, its kind and where its line is (and a delivered file's size
  * and time, which its manifest's totals sum up); the records themselves are read back from the file when a manifest or
- * a report needs them. Once a job is complete only its completion is
- * kept, so memory and the file grow with the number of jobs, not files. What the journal keeps through crashes, power
- * cuts and full disks, the ledger keeps.
+ * a report needs them. Once a job is complete only its completion is kept, so memory and the file grow with the number
+ * of jobs, not files. What the journal keeps through crashes, power cuts and full disks, the ledger keeps.
  * <p>
  * Over 300 lines because the index, its replay at start and its compaction must agree line for line.
  */

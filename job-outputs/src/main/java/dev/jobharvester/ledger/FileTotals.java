@@ -14,7 +14,8 @@ public record FileTotals(long count, long bytes, Instant first, Instant last) {
 
     /** These totals and one more file. */
     public FileTotals plus(long size, Instant deliveredAt) {
-        return new FileTotals(count + 1, bytes + size, first == null || deliveredAt.isBefore(first) ? deliveredAt
-                : first, last == null || deliveredAt.isAfter(last) ? deliveredAt : last);
+        Instant earliest = first == null || deliveredAt.isBefore(first) ? deliveredAt : first;
+        Instant latest = last == null || deliveredAt.isAfter(last) ? deliveredAt : last;
+        return new FileTotals(count + 1, bytes + size, earliest, latest);
     }
 }
