@@ -1,0 +1,152 @@
+package dev.jobharvester.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.jobharvester.sim.JobScript;
+import dev.jobharvester.sim.SimFile;
+import dev.jobharvester.sim.SimJob;
+import dev.jobharvester.sim.Simulator;
+import dev.jobharvester.sim.TensorPoolApi;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AutoClose;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The launcher (target/job-harvester, what the container image and the systemd unit run) as a user gets it: copied
+ * with the jar into a folder of their own, run with its shipped JVM settings. {@code JAVA} names a wrapper that writes
+ * down the command line the launcher builds, then runs this JDK's java with it.
+ */
+class LauncherIT {
+
+    private static final Path TARGET = Path.of("target");
+    private static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+
+    @TempDir
+    Path home;
+    @AutoClose
+    private final Simulator simulator = Simulator.started();
+
+    /** The launcher and the jar copied into {@code folder}, without the class-data archive made for target/. */
+    private Path installed(Path folder) throws IOException {
+        Files.createDirectories(folder);
+        for (String name : List.of("job-harvester", "job-harvester.jar")) {
+            Files.copy(TARGET.resolve(name), folder.resolve(name));
+        }
+        Path wrapper = home.resolve("java-wrapper");
+        if (!Files.exists(wrapper)) {
+            Files.writeString(wrapper, "#!/bin/sh\nprintf '%s\\n' \"$*\" >> \"" + home.resolve("commands.txt")
+                    + "\"\nexec \"" + JAVA + "\" \"$@\"\n");
+            Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+        return folder;
+    }
+
+    /** {@code ./job-harvester harvest} of one job, in the folder, with the shipped settings; its exit code. */
+    private int harvest(Path folder, SimJob job) throws Exception {
+        ProcessBuilder builder = new ProcessBuilder("./job-harvester", "harvest", "--route", "tensorpool-to-directory",
+                "--jobs", job.id()).directory(folder.toFile()).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(folder.resolve("output.log").toFile()));
+        builder.environment().keySet().removeIf(name -> name.startsWith("HARVESTER_") || name.startsWith("TENSORPOOL_")
+                || name.equals("JAVA_OPTS"));
+        builder.environment().putAll(Map.of("JAVA", home.resolve("java-wrapper").toString(),
+                "TENSORPOOL_API_URL", simulator.apiUrl(TensorPoolApi.NAME),
+                "TENSORPOOL_KEY", simulator.apiKey(TensorPoolApi.NAME),
+                "HARVESTER_ALLOWED_HOSTS", "127.0.0.1",
+                "HARVESTER_ALLOW_HTTP", "true",
+                "HARVESTER_MANAGEMENT_PORT", "0"));
+        Process process = builder.start();
+        assertThat(process.waitFor(3, TimeUnit.MINUTES)).as("harvest ended").isTrue();
+        return process.exitValue();
+    }
+
+    private SimJob job(String id) {
+        return simulator.addJob(TensorPoolApi.NAME, SimJob.of(id, JobScript.always("completed"),
+                SimFile.of("model.bin", 3_000_000), SimFile.of("logs/run.txt", 1_000)));
+    }
+
+    private List<String> commands() throws IOException {
+        return Files.readAllLines(home.resolve("commands.txt"));
+    }
+
+    @Test
+    void harvestsWithTheShippedSettingsAndMakesTheArchiveForItsPlaceOnce() throws Exception {
+        Path folder = installed(home.resolve("opt"));
+        SimJob first = job("first");
+        SimJob second = job("second");
+
+        assertThat(harvest(folder, first)).as("exit code; output:%n%s", output(folder)).isZero();
+        assertThat(simulator.deliveryFaults(TensorPoolApi.NAME, first, folder.resolve("harvested/tensorpool/first")))
+                .isEmpty();
+        Path archive = folder.resolve("job-harvester.jsa");
+        assertThat(archive).as("the archive the first command made at its exit").isNotEmptyFile();
+        long made = Files.getLastModifiedTime(archive).toMillis();
+
+        assertThat(harvest(folder, second)).as("exit code; output:%n%s", output(folder)).isZero();
+        assertThat(simulator.deliveryFaults(TensorPoolApi.NAME, second, folder.resolve("harvested/tensorpool/second")))
+                .isEmpty();
+        assertThat(commands()).hasSize(2);
+        assertThat(commands().get(0)).contains("-XX:ArchiveClassesAtExit=" + archive.toAbsolutePath())
+                .doesNotContain("SharedArchiveFile");
+        assertThat(commands().get(1)).contains("-XX:SharedArchiveFile=" + archive.toAbsolutePath())
+                .doesNotContain("ArchiveClassesAtExit");
+        assertThat(Files.getLastModifiedTime(archive).toMillis()).as("the archive, used, not made again").isEqualTo(made);
+        assertThat(output(folder)).doesNotContain(simulator.apiKey(TensorPoolApi.NAME));
+
+        // Moved elsewhere with its archive: that archive is for the old path, so the next command makes a new one.
+        Path moved = home.resolve("moved");
+        Files.createDirectories(moved);
+        for (String name : List.of("job-harvester", "job-harvester.jar", "job-harvester.jsa", "job-harvester.jsa.for")) {
+            Files.copy(folder.resolve(name), moved.resolve(name));
+        }
+        assertThat(harvest(moved, job("third"))).as("exit code; output:%n%s", output(moved)).isZero();
+        assertThat(commands().get(2)).contains("-XX:ArchiveClassesAtExit=" + moved.resolve("job-harvester.jsa")
+                .toAbsolutePath());
+    }
+
+    /**
+     * The shipped settings carry -XX:+IgnoreUnrecognizedVMOptions (for JDKs older than 17.0.9), which would hide a
+     * misspelt option too: every one of them must be known to the JDK the build runs on.
+     */
+    @Test
+    void everyShippedJvmOptionIsKnownToThisJdk() throws Exception {
+        Path folder = installed(home.resolve("opt"));
+        ProcessBuilder builder = new ProcessBuilder("./job-harvester", "help").directory(folder.toFile())
+                .redirectErrorStream(true).redirectOutput(folder.resolve("output.log").toFile());
+        builder.environment().remove("JAVA_OPTS");
+        builder.environment().put("JAVA", home.resolve("java-wrapper").toString());
+        Process help = builder.start();
+        assertThat(help.waitFor(2, TimeUnit.MINUTES)).isTrue();
+        List<String> options = new ArrayList<>();
+        for (String word : commands().get(0).split(" ")) {
+            if (word.equals("-jar")) {
+                break;
+            }
+            if (!word.equals("-XX:+IgnoreUnrecognizedVMOptions") && !word.startsWith("-XX:ArchiveClassesAtExit")
+                    && !word.startsWith("-XX:SharedArchiveFile") && !word.startsWith("-Xlog:cds")) {
+                options.add(word);
+            }
+        }
+        assertThat(options).as("the shipped heap settings").contains("-Xmx128m", "-XX:+UseSerialGC");
+        List<String> check = new ArrayList<>(List.of(JAVA));
+        check.addAll(options);
+        check.add("-version");
+        Process version = new ProcessBuilder(check).redirectErrorStream(true).start();
+        String printed = new String(version.getInputStream().readAllBytes());
+        assertThat(version.waitFor()).as("java %s -version:%n%s", String.join(" ", options), printed).isZero();
+        assertThat(Arrays.asList(printed.split("\n"))).noneMatch(line -> line.contains("Unrecognized"));
+    }
+
+    private static String output(Path folder) throws IOException {
+        Path log = folder.resolve("output.log");
+        return Files.exists(log) ? Files.readString(log) : "";
+    }
+}
