@@ -105,7 +105,10 @@ lines = [
     + ". The harvester runs through its launcher"
     " (shipped JVM settings, class-data archive) unless a row says otherwise. The running daemons are timed warm: each"
     " small-file daemon after as many jobs of its kind as it took until one cost its JIT compilers (jstat) under 5% of"
-    f" its CPU, at most {warmups} ({warmed or 'none run'}); the large-file and SFTP daemons after one job of theirs."
+    f" its CPU, at most {warmups} ({warmed or 'none run'})"
+    + ("; the S3 daemon's rounds are one job of small objects and one large object each, the mix it serves"
+       if env.get("S3_WARM_MIX") else "")
+    + "; the large-file and SFTP daemons after one job of theirs."
     + (f" The host took {stolen} of the cores' time for other work (steal, repetition by repetition): every tool's"
        " time moves with it." if stolen else ""),
     "",

@@ -346,7 +346,9 @@ echo "bench: $REPS repetitions; work in $WORK"
 # A daemon runs for months: the running-daemon figures are taken warm, after jobs of the same kind. Warm means compiled,
 # which takes a number of objects, not of jobs: the S3 daemon still spent 30% of its CPU in the JIT compilers during its
 # sixth job of 2,000 objects, and after fifteen needed half the CPU per object. So each of these daemons gets warm-up
-# jobs until one costs its compilers (jstat's compile time) under 5% of the daemon's CPU, or WARMUPS have run.
+# jobs until one costs its compilers (jstat's compile time) under 5% of the daemon's CPU, or WARMUPS have run. Warm on
+# the mix it serves: the S3 daemon, warmed on small objects alone, recompiled ~160 methods (2-3 s of JIT) in the first
+# small job after its first 512 MiB object and took twice the CPU; so each of its warm-up rounds has one of each.
 compile_seconds() {  # pid: time the JIT has spent compiling so far, in seconds
   jstat -compiler "$1" | awk 'NR == 2 { print $4 }'
 }
@@ -369,6 +371,10 @@ for ((warmup = 4 * REPS + 1; warmup <= COPIES && ${#WARMING[@]} > 0; warmup++));
     job=$(warmup_job "$name" "$warmup")
     if [[ $name == s3 ]]; then
       await_file "$(manifest_in_s3 "$job")"
+      if runs s3large; then
+        drop_job s3 "bench-s3large-$warmup"
+        await_file "$(manifest_in_s3 "bench-s3large-$warmup")"
+      fi
     else
       await_file "$(manifest_on_disk "$name" "$job")"
       rm -rf "$WORK/steady-$name/out/tensorpool/$job"
@@ -395,10 +401,6 @@ if runs large; then
   warm_large large "bench-large-$COPIES"
   # Large copies 2*REPS+1 on are used by no timed run (the s3 workload takes small ones only).
   runs durability && warm_large scratch-large "bench-large-$((2 * REPS + 1))"
-fi
-if runs s3large; then
-  drop_job s3 "bench-s3large-$COPIES"
-  await_file "$(manifest_in_s3 "bench-s3large-$COPIES")"
 fi
 if runs sftp; then
   for side in near far; do
@@ -545,14 +547,17 @@ for rep in $(seq 1 "$REPS"); do
   STOLEN_BY_REP+="${STOLEN_BY_REP:+, }$(( 100 * (stolen - rep_stolen) / (ticks - rep_ticks + 1) ))%"
 done
 
-# Listing cost: the same pipeline on a job of LISTING_SMALL and one of LISTING_LARGE outputs, in pages of 100.
+# Listing cost: the same pipeline on a job of LISTING_SMALL and one of LISTING_LARGE outputs, in pages of 100, with the
+# launcher's shipped JVM settings (README's "Bounded memory": 100,000 outputs within their 128 MiB heap).
 for count in "$LISTING_SMALL" "$LISTING_LARGE"; do
   runs listing || break
   measure "listing" "harvester, $count outputs" bash -c 'harvest_once "$@"' _ archetype-to-directory \
-    "bench-listing-$count" -Xmx128m -XX:+UseSerialGC
+    "bench-listing-$count"
 done
 
-export SOURCE REPS WARMUPS WARMED_AFTER STOLEN_BY_REP SMALL_FILES SMALL_BYTES LARGE_BYTES CAPPED_BYTES CAPPED_RATE LISTING_SMALL LISTING_LARGE \
+S3_WARM_MIX=
+[[ -n ${WARMED[s3]:-} ]] && runs s3large && S3_WARM_MIX=yes
+export SOURCE REPS WARMUPS WARMED_AFTER S3_WARM_MIX STOLEN_BY_REP SMALL_FILES SMALL_BYTES LARGE_BYTES CAPPED_BYTES CAPPED_RATE LISTING_SMALL LISTING_LARGE \
   S3_FILES S3_LARGE_BYTES SFTP_BYTES SFTP_DELAY_MS
 python3 "$ROOT/bench/report.py" "$WORK/results.tsv" "$RESULTS"
 echo "bench: results in $RESULTS"
