@@ -1,7 +1,6 @@
 package dev.jobharvester.app;
 
 import dev.jobharvester.sim.Simulator;
-import dev.jobharvester.sim.TensorPoolApi;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -44,11 +43,11 @@ final class DaemonProcess implements AutoCloseable {
 
     /** The settings of a TensorPool pipeline pointed at the simulator, as environment variables, in {@code dir}. */
     static Map<String, String> tensorPoolEnvironment(Simulator simulator, Path dir, String jobIds) {
-        return new HashMap<>(Map.of("TENSORPOOL_API_URL", simulator.apiUrl(TensorPoolApi.NAME),
-                "TENSORPOOL_KEY", simulator.apiKey(TensorPoolApi.NAME), "TENSORPOOL_JOB_IDS", jobIds,
+        Map<String, String> environment = new HashMap<>(NewUserProcess.pointedAt(simulator));
+        environment.putAll(Map.of("TENSORPOOL_JOB_IDS", jobIds,
                 "HARVESTER_OUTPUT_DIR", RunningHarvester.output(dir).toString(),
-                "HARVESTER_DATA_DIR", dir.resolve("data").toString(), "HARVESTER_POLL_DELAY", "200",
-                "HARVESTER_ALLOWED_HOSTS", "127.0.0.1", "HARVESTER_ALLOW_HTTP", "true"));
+                "HARVESTER_DATA_DIR", dir.resolve("data").toString()));
+        return environment;
     }
 
     /** Runs a command (the harvester's, or one wrapping it) with its output appended to {@code dir/daemon.log}. */

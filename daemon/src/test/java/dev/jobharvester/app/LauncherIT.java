@@ -14,9 +14,9 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AutoClose;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,34 +35,37 @@ class LauncherIT {
     @AutoClose
     private final Simulator simulator = Simulator.started();
 
+    /** The java the launcher is given: writes down each command line it gets, then runs this JDK's java with it. */
+    @BeforeEach
+    void writeRecordingJava() throws IOException {
+        Path wrapper = home.resolve("java-wrapper");
+        Files.writeString(wrapper, "#!/bin/sh\nprintf '%s\\n' \"$*\" >> \"" + home.resolve("commands.txt")
+                + "\"\nexec \"" + JAVA + "\" \"$@\"\n");
+        Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+
     /** The launcher and the jar copied into {@code folder}, without the class-data archive made for target/. */
-    private Path installed(Path folder) throws IOException {
+    private static Path installed(Path folder) throws IOException {
         Files.createDirectories(folder);
         for (String name : List.of("job-harvester", "job-harvester.jar")) {
             Files.copy(TARGET.resolve(name), folder.resolve(name));
         }
-        Path wrapper = home.resolve("java-wrapper");
-        if (!Files.exists(wrapper)) {
-            Files.writeString(wrapper, "#!/bin/sh\nprintf '%s\\n' \"$*\" >> \"" + home.resolve("commands.txt")
-                    + "\"\nexec \"" + JAVA + "\" \"$@\"\n");
-            Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwxr-xr-x"));
-        }
         return folder;
     }
 
-    /** {@code ./job-harvester harvest} of one job, in the folder, with the shipped settings; its exit code. */
+    /** {@code ./job-harvester arguments} in the folder, with the shipped settings and the recording java. */
+    private ProcessBuilder launcher(Path folder, String... arguments) {
+        List<String> command = new ArrayList<>(List.of("./job-harvester"));
+        command.addAll(List.of(arguments));
+        ProcessBuilder builder = NewUserProcess.in(folder, command);
+        builder.environment().put("JAVA", home.resolve("java-wrapper").toString());
+        return builder;
+    }
+
+    /** {@code ./job-harvester harvest} of one job, in the folder; its exit code. */
     private int harvest(Path folder, SimJob job) throws Exception {
-        ProcessBuilder builder = new ProcessBuilder("./job-harvester", "harvest", "--route", "tensorpool-to-directory",
-                "--jobs", job.id()).directory(folder.toFile()).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(folder.resolve("output.log").toFile()));
-        builder.environment().keySet().removeIf(name -> name.startsWith("HARVESTER_") || name.startsWith("TENSORPOOL_")
-                || name.equals("JAVA_OPTS"));
-        builder.environment().putAll(Map.of("JAVA", home.resolve("java-wrapper").toString(),
-                "TENSORPOOL_API_URL", simulator.apiUrl(TensorPoolApi.NAME),
-                "TENSORPOOL_KEY", simulator.apiKey(TensorPoolApi.NAME),
-                "HARVESTER_ALLOWED_HOSTS", "127.0.0.1",
-                "HARVESTER_ALLOW_HTTP", "true",
-                "HARVESTER_MANAGEMENT_PORT", "0"));
+        ProcessBuilder builder = launcher(folder, "harvest", "--route", "tensorpool-to-directory", "--jobs", job.id());
+        builder.environment().putAll(NewUserProcess.pointedAt(simulator));
         Process process = builder.start();
         assertThat(process.waitFor(3, TimeUnit.MINUTES)).as("harvest ended").isTrue();
         return process.exitValue();
@@ -83,14 +86,14 @@ class LauncherIT {
         SimJob first = job("first");
         SimJob second = job("second");
 
-        assertThat(harvest(folder, first)).as("exit code; output:%n%s", output(folder)).isZero();
+        assertThat(harvest(folder, first)).as("exit code; output:%n%s", NewUserProcess.output(folder)).isZero();
         assertThat(simulator.deliveryFaults(TensorPoolApi.NAME, first, folder.resolve("harvested/tensorpool/first")))
                 .isEmpty();
         Path archive = folder.resolve("job-harvester.jsa");
         assertThat(archive).as("the archive the first command made at its exit").isNotEmptyFile();
         long made = Files.getLastModifiedTime(archive).toMillis();
 
-        assertThat(harvest(folder, second)).as("exit code; output:%n%s", output(folder)).isZero();
+        assertThat(harvest(folder, second)).as("exit code; output:%n%s", NewUserProcess.output(folder)).isZero();
         assertThat(simulator.deliveryFaults(TensorPoolApi.NAME, second, folder.resolve("harvested/tensorpool/second")))
                 .isEmpty();
         assertThat(commands()).hasSize(2);
@@ -99,7 +102,7 @@ class LauncherIT {
         assertThat(commands().get(1)).contains("-XX:SharedArchiveFile=" + archive.toAbsolutePath())
                 .doesNotContain("ArchiveClassesAtExit");
         assertThat(Files.getLastModifiedTime(archive).toMillis()).as("the archive, used, not made again").isEqualTo(made);
-        assertThat(output(folder)).doesNotContain(simulator.apiKey(TensorPoolApi.NAME));
+        assertThat(NewUserProcess.output(folder)).doesNotContain(simulator.apiKey(TensorPoolApi.NAME));
 
         // Moved elsewhere with its archive: that archive is for the old path, so the next command makes a new one.
         Path moved = home.resolve("moved");
@@ -107,31 +110,32 @@ class LauncherIT {
         for (String name : List.of("job-harvester", "job-harvester.jar", "job-harvester.jsa", "job-harvester.jsa.for")) {
             Files.copy(folder.resolve(name), moved.resolve(name));
         }
-        assertThat(harvest(moved, job("third"))).as("exit code; output:%n%s", output(moved)).isZero();
+        assertThat(harvest(moved, job("third"))).as("exit code; output:%n%s", NewUserProcess.output(moved)).isZero();
         assertThat(commands().get(2)).contains("-XX:ArchiveClassesAtExit=" + moved.resolve("job-harvester.jsa")
                 .toAbsolutePath());
     }
 
     /**
-     * The shipped settings carry -XX:+IgnoreUnrecognizedVMOptions (for JDKs older than 17.0.9), which would hide a
-     * misspelt option too: every one of them must be known to the JDK the build runs on.
+     * A {@code help} makes no archive: only the commands that build the pipelines do (one made here would hold a few
+     * classes, and every later start would use it). And the shipped settings carry -XX:+IgnoreUnrecognizedVMOptions
+     * (for JDKs older than 17.0.9), which would hide a misspelt option too: every one of them must be known to the JDK
+     * the build runs on.
      */
     @Test
-    void everyShippedJvmOptionIsKnownToThisJdk() throws Exception {
+    void aHelpMakesNoArchiveAndEveryShippedJvmOptionIsKnownToThisJdk() throws Exception {
         Path folder = installed(home.resolve("opt"));
-        ProcessBuilder builder = new ProcessBuilder("./job-harvester", "help").directory(folder.toFile())
-                .redirectErrorStream(true).redirectOutput(folder.resolve("output.log").toFile());
-        builder.environment().remove("JAVA_OPTS");
-        builder.environment().put("JAVA", home.resolve("java-wrapper").toString());
-        Process help = builder.start();
+        Process help = launcher(folder, "help").start();
         assertThat(help.waitFor(2, TimeUnit.MINUTES)).isTrue();
+        assertThat(help.exitValue()).as("exit code; output:%n%s", NewUserProcess.output(folder)).isZero();
+        String command = commands().get(0);
+        assertThat(command).doesNotContain("ArchiveClassesAtExit", "SharedArchiveFile");
+        assertThat(folder.resolve("job-harvester.jsa")).doesNotExist();
         List<String> options = new ArrayList<>();
-        for (String word : commands().get(0).split(" ")) {
+        for (String word : command.split(" ")) {
             if (word.equals("-jar")) {
                 break;
             }
-            if (!word.equals("-XX:+IgnoreUnrecognizedVMOptions") && !word.startsWith("-XX:ArchiveClassesAtExit")
-                    && !word.startsWith("-XX:SharedArchiveFile") && !word.startsWith("-Xlog:cds")) {
+            if (!word.equals("-XX:+IgnoreUnrecognizedVMOptions")) {
                 options.add(word);
             }
         }
@@ -143,10 +147,5 @@ class LauncherIT {
         String printed = new String(version.getInputStream().readAllBytes());
         assertThat(version.waitFor()).as("java %s -version:%n%s", String.join(" ", options), printed).isZero();
         assertThat(Arrays.asList(printed.split("\n"))).noneMatch(line -> line.contains("Unrecognized"));
-    }
-
-    private static String output(Path folder) throws IOException {
-        Path log = folder.resolve("output.log");
-        return Files.exists(log) ? Files.readString(log) : "";
     }
 }

@@ -14,7 +14,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AutoClose;
@@ -41,15 +40,11 @@ class StandaloneJarIT {
         command.addAll(jvmOptions);
         command.addAll(List.of("-jar", "job-harvester.jar"));
         command.addAll(List.of(arguments));
-        ProcessBuilder builder = new ProcessBuilder(command).directory(folder.toFile()).redirectErrorStream(true)
-                .redirectOutput(folder.resolve("output.log").toFile());
-        // Nothing of the developer's environment leaks into the user's.
-        builder.environment().keySet().removeIf(name -> name.startsWith("HARVESTER_") || name.startsWith("TENSORPOOL_"));
-        return builder;
+        return NewUserProcess.in(folder, command);
     }
 
     private String output() throws IOException {
-        return Files.readString(folder.resolve("output.log"));
+        return NewUserProcess.output(folder);
     }
 
     @Test
@@ -72,7 +67,7 @@ class StandaloneJarIT {
         SimJob job = simulator.addJob(TensorPoolApi.NAME, SimJob.of("j1", JobScript.always("completed"),
                 SimFile.of("model.bin", 1_000_000), SimFile.of("log.txt", 100)));
         ProcessBuilder run = java(List.of(), "run");
-        run.environment().putAll(pointedAtTheSimulator());
+        run.environment().putAll(NewUserProcess.pointedAt(simulator));
         run.environment().put("TENSORPOOL_JOB_IDS", "j1");
         harvestUntilStopped(run, job, folder.resolve("harvested"), folder.resolve("data"));
     }
@@ -97,20 +92,11 @@ class StandaloneJarIT {
                 """);
         ProcessBuilder run = java(List.of("-Dharvester.data-dir=from-system-property"), "run", "--config",
                 "given.properties");
-        run.environment().putAll(pointedAtTheSimulator());
+        run.environment().putAll(NewUserProcess.pointedAt(simulator));
         run.environment().put("HARVESTER_DATA_DIR", "from-environment");
         harvestUntilStopped(run, job, folder.resolve("from-config-option"), folder.resolve("from-system-property"));
         assertThat(folder.resolve("from-local-file")).doesNotExist();
         assertThat(folder.resolve("from-environment")).doesNotExist();
-    }
-
-    private Map<String, String> pointedAtTheSimulator() {
-        return Map.of("TENSORPOOL_API_URL", simulator.apiUrl(TensorPoolApi.NAME),
-                "TENSORPOOL_KEY", simulator.apiKey(TensorPoolApi.NAME),
-                "HARVESTER_POLL_DELAY", "200",
-                "HARVESTER_ALLOWED_HOSTS", "127.0.0.1",
-                "HARVESTER_ALLOW_HTTP", "true",
-                "HARVESTER_MANAGEMENT_PORT", "0");
     }
 
     /** Runs the daemon until the job's manifest is in the output folder, checks it, and stops it with SIGTERM. */
