@@ -371,9 +371,12 @@ for ((warmup = 4 * REPS + 1; warmup <= COPIES && ${#WARMING[@]} > 0; warmup++));
     job=$(warmup_job "$name" "$warmup")
     if [[ $name == s3 ]]; then
       await_file "$(manifest_in_s3 "$job")"
+      rm -rf "$(dirname "$(manifest_in_s3 "$job")")"
       if runs s3large; then
         drop_job s3 "bench-s3large-$warmup"
         await_file "$(manifest_in_s3 "bench-s3large-$warmup")"
+        # s3proxy keeps its objects as files under $WORK/s3: 512 MiB a round, up to WARMUPS rounds, if left there.
+        rm -rf "$(dirname "$(manifest_in_s3 "bench-s3large-$warmup")")"
       fi
     else
       await_file "$(manifest_on_disk "$name" "$job")"
