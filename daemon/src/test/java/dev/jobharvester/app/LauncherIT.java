@@ -38,7 +38,10 @@ class LauncherIT {
     /** The java the launcher is given: writes down each command line it gets, then runs this JDK's java with it. */
     @BeforeEach
     void writeRecordingJava() throws IOException {
-        Path wrapper = home.resolve("java-wrapper");
+        writeRecordingJava(home.resolve("java-wrapper"));
+    }
+
+    private void writeRecordingJava(Path wrapper) throws IOException {
         Files.writeString(wrapper, "#!/bin/sh\nprintf '%s\\n' \"$*\" >> \"" + home.resolve("commands.txt")
                 + "\"\nexec \"" + JAVA + "\" \"$@\"\n");
         Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -55,16 +58,25 @@ class LauncherIT {
 
     /** {@code ./job-harvester arguments} in the folder, with the shipped settings and the recording java. */
     private ProcessBuilder launcher(Path folder, String... arguments) {
+        return launcher(folder, home.resolve("java-wrapper"), arguments);
+    }
+
+    private static ProcessBuilder launcher(Path folder, Path java, String... arguments) {
         List<String> command = new ArrayList<>(List.of("./job-harvester"));
         command.addAll(List.of(arguments));
         ProcessBuilder builder = NewUserProcess.in(folder, command);
-        builder.environment().put("JAVA", home.resolve("java-wrapper").toString());
+        builder.environment().put("JAVA", java.toString());
         return builder;
     }
 
     /** {@code ./job-harvester harvest} of one job, in the folder; its exit code. */
     private int harvest(Path folder, SimJob job) throws Exception {
-        ProcessBuilder builder = launcher(folder, "harvest", "--route", "tensorpool-to-directory", "--jobs", job.id());
+        return harvest(folder, home.resolve("java-wrapper"), job);
+    }
+
+    private int harvest(Path folder, Path java, SimJob job) throws Exception {
+        ProcessBuilder builder = launcher(folder, java, "harvest", "--route", "tensorpool-to-directory", "--jobs",
+                job.id());
         builder.environment().putAll(NewUserProcess.pointedAt(simulator));
         Process process = builder.start();
         assertThat(process.waitFor(3, TimeUnit.MINUTES)).as("harvest ended").isTrue();
@@ -81,7 +93,7 @@ class LauncherIT {
     }
 
     @Test
-    void harvestsWithTheShippedSettingsAndMakesTheArchiveForItsPlaceOnce() throws Exception {
+    void harvestsWithTheShippedSettingsAndMakesTheArchiveOncePerPlaceAndJava() throws Exception {
         Path folder = installed(home.resolve("opt"));
         SimJob first = job("first");
         SimJob second = job("second");
@@ -113,6 +125,14 @@ class LauncherIT {
         assertThat(harvest(moved, job("third"))).as("exit code; output:%n%s", NewUserProcess.output(moved)).isZero();
         assertThat(commands().get(2)).contains("-XX:ArchiveClassesAtExit=" + moved.resolve("job-harvester.jsa")
                 .toAbsolutePath());
+
+        // Run by another java (switched, or updated in place): the JVM would skip the archive, so the launcher remakes it.
+        Path otherJava = home.resolve("other-java");
+        writeRecordingJava(otherJava);
+        assertThat(harvest(folder, otherJava, job("fourth"))).as("exit code; output:%n%s",
+                NewUserProcess.output(folder)).isZero();
+        assertThat(commands().get(3)).contains("-XX:ArchiveClassesAtExit=" + archive.toAbsolutePath())
+                .doesNotContain("SharedArchiveFile");
     }
 
     /**
