@@ -349,6 +349,12 @@ echo "bench: $REPS repetitions; work in $WORK"
 # jobs until one costs its compilers (jstat's compile time) under 5% of the daemon's CPU, or WARMUPS have run. Warm on
 # the mix it serves: the S3 daemon, warmed on small objects alone, recompiled ~160 methods (2-3 s of JIT) in the first
 # small job after its first 512 MiB object and took twice the CPU; so each of its warm-up rounds has one of each.
+# A warm-up job is timed by no one: what it delivered goes once its manifest is in (s3proxy keeps its objects as files
+# under $WORK/s3, 512 MiB for a large one, up to WARMUPS rounds if left there).
+await_and_clear() {  # manifest
+  await_file "$1"
+  rm -rf "$(dirname "$1")"
+}
 compile_seconds() {  # pid: time the JIT has spent compiling so far, in seconds
   jstat -compiler "$1" | awk 'NR == 2 { print $4 }'
 }
@@ -370,17 +376,13 @@ for ((warmup = 4 * REPS + 1; warmup <= COPIES && ${#WARMING[@]} > 0; warmup++));
     pid=${WARMING[$name]}
     job=$(warmup_job "$name" "$warmup")
     if [[ $name == s3 ]]; then
-      await_file "$(manifest_in_s3 "$job")"
-      rm -rf "$(dirname "$(manifest_in_s3 "$job")")"
+      await_and_clear "$(manifest_in_s3 "$job")"
       if runs s3large; then
         drop_job s3 "bench-s3large-$warmup"
-        await_file "$(manifest_in_s3 "bench-s3large-$warmup")"
-        # s3proxy keeps its objects as files under $WORK/s3: 512 MiB a round, up to WARMUPS rounds, if left there.
-        rm -rf "$(dirname "$(manifest_in_s3 "bench-s3large-$warmup")")"
+        await_and_clear "$(manifest_in_s3 "bench-s3large-$warmup")"
       fi
     else
-      await_file "$(manifest_on_disk "$name" "$job")"
-      rm -rf "$WORK/steady-$name/out/tensorpool/$job"
+      await_and_clear "$(manifest_on_disk "$name" "$job")"
     fi
     WARMED[$name]=$((warmup - 4 * REPS))
     if python3 -c "import sys; sys.exit(($(compile_seconds "$pid") - ${compiled_before[$name]}) * $(getconf CLK_TCK) \
@@ -397,8 +399,7 @@ for name in "${!WARMED[@]}"; do
 done
 warm_large() {  # daemon-name job
   drop_job "$1" "$2"
-  await_file "$(manifest_on_disk "$1" "$2")"
-  rm -rf "$WORK/steady-$1/out/tensorpool/$2"
+  await_and_clear "$(manifest_on_disk "$1" "$2")"
 }
 if runs large; then
   warm_large large "bench-large-$COPIES"
@@ -408,8 +409,7 @@ fi
 if runs sftp; then
   for side in near far; do
     drop_job "sftp-$side" "bench-sftp-$COPIES"
-    await_file "$(manifest_on_sftp "$side" "bench-sftp-$COPIES")"
-    rm -rf "$SSH_ROOT/$side/tensorpool/bench-sftp-$COPIES"
+    await_and_clear "$(manifest_on_sftp "$side" "bench-sftp-$COPIES")"
   done
 fi
 # The share of the cores' time the host took for other guests (steal, from /proc/stat), per repetition: on a shared
