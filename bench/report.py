@@ -139,7 +139,8 @@ for tool in ["curl", "curl, then sync", "aria2c", "rclone", ONE_SHOT, DAEMON, "h
              "harvester (running daemon, fsync off), then sync"]:
     row("small", tool, median("small", DAEMON) if not tool.startswith("harvester") else None)
 for tool in ["curl", "curl, then sync", "harvester (one-shot)", DAEMON, "harvester (running daemon, fsync off)",
-             "harvester (running daemon, fsync off), then sync", "dd to disk (fdatasync)"]:
+             "harvester (running daemon, fsync off), then sync", "dd to disk (fdatasync)",
+             "curl into dd (O_DIRECT, fsync)"]:
     row("large", tool, median("large", DAEMON) if not tool.startswith("harvester") else None)
 for tool in ["rclone", ONE_SHOT, DAEMON]:
     row("s3", tool, median("s3", DAEMON) if tool == "rclone" else None)
@@ -199,6 +200,8 @@ if source == "nginx":
             "large", "curl", 0.95, throughput=True)
     compare(f"(not a goal) {labels['large']}: warm daemon against `curl`, then `sync` (both durable)", "large", DAEMON,
             "large", "curl, then sync", 1.0, throughput=True)
+    compare(f"(not a goal) {labels['large']}: warm daemon against `curl` into `dd` (O_DIRECT, fsync; both durable)",
+            "large", DAEMON, "large", "curl into dd (O_DIRECT, fsync)", 1.0, throughput=True)
     rss = median("small", DAEMON)[1]
     if rss:
         goal("peak RSS of the daemon on the small files, shipped defaults, under 160 MiB", mib(rss), rss < 160 * 1024)

@@ -456,12 +456,15 @@ for rep in $(seq 1 "$REPS"); do
   if runs large; then
   presigned "bench-large-$once" > "$WORK/large.txt"
   large_url=$(cut -f1 "$WORK/large.txt")
-  # With the durability workload, the disk itself: dd writing as many bytes and syncing them, the floor of any durable copy.
-  large_runs=(curl harvester daemon $SCRATCH ${SCRATCH:+dd} ${SCRATCH:+curlsync})
+  # With the durability workload, the disk itself: dd writing as many bytes and syncing them, the floor of any durable copy;
+  # and a durable copy by standard tools as the harvester makes it, download and disk at once, around the page cache.
+  large_runs=(curl harvester daemon $SCRATCH ${SCRATCH:+dd} ${SCRATCH:+curlsync} ${SCRATCH:+curldd})
   for ((i = 0; i < ${#large_runs[@]}; i++)); do
     case ${large_runs[$(( (i + rep) % ${#large_runs[@]} ))]} in
       curl) measure large curl curl -sf -o "$WORK/out/large.bin" "$large_url" ;;
       curlsync) measure large "curl, then sync" bash -c 'curl -sf -o "$1" "$2" && sync' _ "$WORK/out/large.bin" "$large_url" ;;
+      curldd) measure large "curl into dd (O_DIRECT, fsync)" bash -c 'set -o pipefail; curl -sf "$2" |
+                dd of="$1" bs=1M iflag=fullblock oflag=direct conv=fsync status=none' _ "$WORK/out/large.bin" "$large_url" ;;
       harvester) measure large "harvester (one-shot)" bash -c 'harvest_once "$@"' _ tensorpool-to-directory \
                    "bench-large-$once" ;;
       daemon) steady large "harvester (running daemon)" "bench-large-$daemon_job" large \

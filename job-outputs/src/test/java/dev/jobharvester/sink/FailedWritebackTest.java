@@ -94,6 +94,8 @@ class FailedWritebackTest {
             writer.close();
 
             assertThat(failures).as("18 MiB of files on a disk with room for 7").isPositive();
+            assertThat(UncachedWrites.FILES.availablePermits()).as("files around the cache at once, free again")
+                    .isEqualTo(UncachedWrites.FILES_AT_ONCE);
             try (Stream<Path> files = Files.list(sink.resolve("uncached"))) {
                 assertThat(files).as("temp files left").noneMatch(f -> f.getFileName().toString()
                         .startsWith(".inprogress-"));

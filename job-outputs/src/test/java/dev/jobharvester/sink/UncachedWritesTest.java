@@ -1,0 +1,83 @@
+package dev.jobharvester.sink;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Large files written at once, more of them than go around the page cache at a time, in rounds so that the shared
+ * chunks pass from file to file: every file whole on the disk, and every slot free again after.
+ */
+class UncachedWritesTest {
+
+    private static final int FILES = 2 * UncachedWrites.FILES_AT_ONCE + 1;
+    private static final int ROUNDS = 3;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void manyLargeFilesAtOnceAreEachWholeAndTheirChunksPassOn() throws Exception {
+        ExecutorService syncs = Executors.newFixedThreadPool(16);
+        ExecutorService downloads = Executors.newFixedThreadPool(FILES);
+        try {
+            DirectoryWriter writer = new DirectoryWriter(dir, ".inprogress-", true, syncs, 0);
+            Map<Path, byte[]> bodies = new ConcurrentHashMap<>();
+            for (int round = 0; round < ROUNDS; round++) {
+                CountDownLatch allStarted = new CountDownLatch(FILES);
+                List<Future<DirectoryWriter.Staged>> staging = new ArrayList<>();
+                for (int i = 0; i < FILES; i++) {
+                    // Whole chunks and an odd tail; sizes differ so that files end while others are in flight.
+                    byte[] body = new byte[(9 + i) * (1 << 20) + 4099 * i];
+                    new Random(round * 100L + i).nextBytes(body);
+                    String name = "round-" + round + "/part-" + i + ".bin";
+                    bodies.put(dir.resolve(name), body);
+                    staging.add(downloads.submit(() -> {
+                        allStarted.countDown();
+                        allStarted.await();
+                        return writer.stage(name, slowly(body));
+                    }));
+                }
+                List<DirectoryWriter.Staged> staged = new ArrayList<>();
+                for (Future<DirectoryWriter.Staged> file : staging) {
+                    staged.add(file.get());
+                }
+                assertThat(writer.commit(staged)).as("files failed in round %d", round).isEmpty();
+            }
+            writer.close();
+
+            for (Map.Entry<Path, byte[]> file : bodies.entrySet()) {
+                assertThat(Files.readAllBytes(file.getKey())).as(file.getKey() + " read back").isEqualTo(file.getValue());
+            }
+            assertThat(UncachedWrites.FILES.availablePermits()).as("files around the cache at once, free again")
+                    .isEqualTo(UncachedWrites.FILES_AT_ONCE);
+        } finally {
+            downloads.shutdownNow();
+            syncs.shutdownNow();
+        }
+    }
+
+    /** A body read in pieces of a network read's size, as a download's is. */
+    private static InputStream slowly(byte[] body) {
+        return new ByteArrayInputStream(body) {
+            @Override
+            public synchronized int read(byte[] b, int off, int len) {
+                return super.read(b, off, Math.min(len, 16_384));
+            }
+        };
+    }
+}
