@@ -39,7 +39,7 @@ final class UncachedWrites implements Closeable {
     private static final int ALIGNMENT = 64 << 10;
     /** Taken by each file going around the cache; all free again when none does (tests look). */
     static final Semaphore FILES = new Semaphore(FILES_AT_ONCE);
-    /** Chunks of files done, for the next; at most FILES_AT_ONCE * CHUNKS_PER_FILE are ever made. */
+    /** Chunks of files done, for the next: at most FILES_AT_ONCE * CHUNKS_PER_FILE. */
     private static final Queue<ByteBuffer> FREE_CHUNKS = new ConcurrentLinkedQueue<>();
 
     private final FileChannel direct;
@@ -86,17 +86,21 @@ final class UncachedWrites implements Closeable {
         if (!FILES.tryAcquire()) {
             return null;
         }
+        UncachedWrites uncached = null;
         try {
             int block = Math.toIntExact(Files.getFileStore(temp).getBlockSize());
             if (block > 0 && ALIGNMENT % block == 0) {
-                return new UncachedWrites(FileChannel.open(temp, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS,
-                        ExtendedOpenOption.DIRECT), cached, block, cached.position(), writes);
+                uncached = new UncachedWrites(FileChannel.open(temp, StandardOpenOption.WRITE,
+                        LinkOption.NOFOLLOW_LINKS, ExtendedOpenOption.DIRECT), cached, block, cached.position(), writes);
             }
         } catch (IOException | UnsupportedOperationException | ArithmeticException e) {
-            // through the cache, as below
+            // through the cache
+        } finally {
+            if (uncached == null) {
+                FILES.release();
+            }
         }
-        FILES.release();
-        return null;
+        return uncached;
     }
 
     void write(byte[] bytes, int offset, int length) throws IOException {
@@ -161,7 +165,8 @@ final class UncachedWrites implements Closeable {
 
     /**
      * Waits for the writes in flight, whatever their outcome, so that nothing writes to the file once this returns,
-     * and hands the chunks on.
+     * and hands the chunks on. Interrupted, it stops waiting: the chunks of writes not seen to end are left to the
+     * garbage collector, since a write may still be reading them.
      */
     @Override
     public void close() throws IOException {
@@ -172,15 +177,16 @@ final class UncachedWrites implements Closeable {
         boolean interrupted = false;
         try {
             for (Write write : writing) {
-                while (true) {
-                    try {
-                        write.future().get();
-                        break;
-                    } catch (InterruptedException e) {
-                        interrupted = true; // the chunk must not be handed on while a write still reads it
-                    } catch (ExecutionException e) {
-                        break; // reported by write() or finish(), or of no interest to a file given up
-                    }
+                if (interrupted) {
+                    break;
+                }
+                try {
+                    write.future().get();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                    continue;
+                } catch (ExecutionException e) {
+                    // reported by write() or finish(), or of no interest to a file given up
                 }
                 chunks.add(write.chunk());
             }
