@@ -4,6 +4,7 @@ import com.sun.nio.file.ExtendedOpenOption;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -12,6 +13,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
 import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -19,13 +21,15 @@ import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 
 /**
- * Writes the rest of a large file around the page cache ({@code O_DIRECT}), chunks on other threads while the next
+ * Writes the rest of a large file around the page cache ({@code O_DIRECT}), on other threads while the next chunk
  * fills: each write has reached the disk when it returns, so the commit's sync has only the file's metadata and the
  * disk's own cache left to flush, no page of it needs writing back or reclaiming, and nothing else's cache is pushed
  * out. Writing and syncing 2 GiB here took 0.2 s of kernel CPU this way against 0.6 s through the cache, and 2.4-4.4 s
  * through the cache a few seconds after a large deletion or a dropped cache: a virtual machine whose balloon hands
- * freed memory to its host (free page reporting) pays to get it back. Several writes are in flight at once: with one,
- * a one-shot 2 GiB harvest took 6.5-8.2 s on a virtual disk, with seven 5.5-6.0 s. What comes before the first whole
+ * freed memory to its host (free page reporting) pays to get it back. Up to seven chunks wait their turn while the
+ * next fills (a one-shot 2 GiB harvest took 6.5-8.2 s on a virtual disk with one, 5.5-6.4 s with seven), and they
+ * are written one after the other, in the file's order: the file's length never runs ahead of its written bytes, which
+ * a resume in the same boot takes as they are ({@link KeptPart}). What comes before the first whole
  * block and after the last goes through the cache. The chunks are shared: {@link #FILES_AT_ONCE} files go around the
  * cache at a time, and another meanwhile goes on through it, so many large files at once cannot take more memory.
  */
@@ -41,6 +45,7 @@ final class UncachedWrites implements Closeable {
     static final Semaphore FILES = new Semaphore(FILES_AT_ONCE);
     /** Chunks of files done, for the next: at most FILES_AT_ONCE * CHUNKS_PER_FILE. */
     private static final Queue<ByteBuffer> FREE_CHUNKS = new ConcurrentLinkedQueue<>();
+    private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
     private final FileChannel direct;
     private final FileChannel cached;
@@ -49,6 +54,7 @@ final class UncachedWrites implements Closeable {
     private final Queue<ByteBuffer> chunks = new ArrayDeque<>();
     /** Writes in flight, in the file's order, each with where it ends. */
     private final Queue<Write> writing = new ArrayDeque<>();
+    private CompletableFuture<Void> lastWrite = DONE;
     private ByteBuffer filling;
     /** Where the filling chunk goes in the file. */
     private long position;
@@ -74,7 +80,7 @@ final class UncachedWrites implements Closeable {
         this.filling = chunks.remove().clear();
     }
 
-    private record Write(Future<?> future, ByteBuffer chunk, long end) {
+    private record Write(Future<Void> future, ByteBuffer chunk, long end) {
     }
 
     /**
@@ -123,10 +129,8 @@ final class UncachedWrites implements Closeable {
             if (!filling.hasRemaining()) {
                 ByteBuffer full = filling.flip();
                 long at = position;
-                writing.add(new Write(writes.submit(() -> {
-                    writeFully(full, at);
-                    return null;
-                }), full, at + CHUNK_BYTES));
+                lastWrite = lastWrite.thenRunAsync(() -> writeFully(full, at), writes);
+                writing.add(new Write(lastWrite, full, at + CHUNK_BYTES));
                 position += CHUNK_BYTES;
                 while (chunks.isEmpty() || !writing.isEmpty() && writing.peek().future().isDone()) {
                     awaitFirstWrite();
@@ -152,7 +156,11 @@ final class UncachedWrites implements Closeable {
         filling.flip();
         int whole = filling.remaining() / block * block;
         if (whole > 0) {
-            writeFully(filling.duplicate().limit(whole), position);
+            try {
+                writeFully(filling.duplicate().limit(whole), position);
+            } catch (UncheckedIOException e) {
+                throw e.getCause();
+            }
         }
         long tailAt = position + whole;
         ByteBuffer tail = filling.position(whole);
@@ -212,17 +220,22 @@ final class UncachedWrites implements Closeable {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while writing around the page cache");
         } catch (ExecutionException e) {
-            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+            Throwable cause = e.getCause() instanceof UncheckedIOException unchecked ? unchecked.getCause() : e.getCause();
+            throw cause instanceof IOException io ? io : new IOException(cause);
         }
         writing.remove();
         chunks.add(first.chunk());
         done = first.end();
     }
 
-    private void writeFully(ByteBuffer bytes, long at) throws IOException {
+    private void writeFully(ByteBuffer bytes, long at) {
         long offset = at - bytes.position();
-        while (bytes.hasRemaining()) {
-            direct.write(bytes, offset + bytes.position());
+        try {
+            while (bytes.hasRemaining()) {
+                direct.write(bytes, offset + bytes.position());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 }
