@@ -18,6 +18,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 
 /**
@@ -96,8 +97,9 @@ final class UncachedWrites implements Closeable {
         try {
             int block = Math.toIntExact(Files.getFileStore(temp).getBlockSize());
             if (block > 0 && ALIGNMENT % block == 0) {
-                uncached = new UncachedWrites(FileChannel.open(temp, StandardOpenOption.WRITE,
-                        LinkOption.NOFOLLOW_LINKS, ExtendedOpenOption.DIRECT), cached, block, cached.position(), writes);
+                FileChannel direct = FileChannel.open(temp, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS,
+                        ExtendedOpenOption.DIRECT);
+                uncached = new UncachedWrites(direct, cached, block, cached.position(), writes);
             }
         } catch (IOException | UnsupportedOperationException | ArithmeticException e) {
             // through the cache
@@ -129,7 +131,7 @@ final class UncachedWrites implements Closeable {
             if (!filling.hasRemaining()) {
                 ByteBuffer full = filling.flip();
                 long at = position;
-                lastWrite = lastWrite.thenRunAsync(() -> writeFully(full, at), writes);
+                lastWrite = lastWrite.thenRunAsync(() -> writeFully(full, at), this::execute);
                 writing.add(new Write(lastWrite, full, at + CHUNK_BYTES));
                 position += CHUNK_BYTES;
                 while (chunks.isEmpty() || !writing.isEmpty() && writing.peek().future().isDone()) {
@@ -220,12 +222,22 @@ final class UncachedWrites implements Closeable {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while writing around the page cache");
         } catch (ExecutionException e) {
-            Throwable cause = e.getCause() instanceof UncheckedIOException unchecked ? unchecked.getCause() : e.getCause();
+            Throwable cause = e.getCause() instanceof UncheckedIOException unchecked ? unchecked.getCause()
+                    : e.getCause();
             throw cause instanceof IOException io ? io : new IOException(cause);
         }
         writing.remove();
         chunks.add(first.chunk());
         done = first.end();
+    }
+
+    /** Runs a write on the pool, or right here once the pool refuses (stopping): a queued write never stays unrun. */
+    private void execute(Runnable write) {
+        try {
+            writes.execute(write);
+        } catch (RejectedExecutionException e) {
+            write.run();
+        }
     }
 
     private void writeFully(ByteBuffer bytes, long at) {

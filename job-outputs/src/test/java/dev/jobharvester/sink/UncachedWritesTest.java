@@ -61,7 +61,8 @@ class UncachedWritesTest {
             writer.close();
 
             for (Map.Entry<Path, byte[]> file : bodies.entrySet()) {
-                assertThat(Files.readAllBytes(file.getKey())).as(file.getKey() + " read back").isEqualTo(file.getValue());
+                assertThat(Files.readAllBytes(file.getKey())).as(file.getKey() + " read back")
+                        .isEqualTo(file.getValue());
             }
             assertThat(UncachedWrites.FILES.availablePermits()).as("files around the cache at once, free again")
                     .isEqualTo(UncachedWrites.FILES_AT_ONCE);
