@@ -456,7 +456,7 @@ for rep in $(seq 1 "$REPS"); do
   if runs large; then
   presigned "bench-large-$once" > "$WORK/large.txt"
   large_url=$(cut -f1 "$WORK/large.txt")
-  # With the durability workload, the disk itself: dd writing as many bytes and syncing them, the floor of any durable copy;
+  # With the durability workload, the disk itself: dd writing as many bytes through the page cache and syncing them once;
   # and a durable copy by standard tools as the harvester makes it, download and disk at once, around the page cache.
   large_runs=(curl harvester daemon $SCRATCH ${SCRATCH:+dd} ${SCRATCH:+curlsync} ${SCRATCH:+curldd})
   for ((i = 0; i < ${#large_runs[@]}; i++)); do

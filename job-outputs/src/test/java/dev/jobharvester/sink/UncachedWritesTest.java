@@ -4,23 +4,31 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.AbstractExecutorService;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Large files written at once, more of them than go around the page cache at a time, in rounds so that the shared
- * chunks pass from file to file: every file whole on the disk, and every slot free again after.
+ * chunks pass from file to file: every file whole on the disk, and every slot free again after. And writes queued on
+ * a pool that runs the newest first: the file never holds a hole below its length.
  */
 class UncachedWritesTest {
 
@@ -69,6 +77,81 @@ class UncachedWritesTest {
         } finally {
             downloads.shutdownNow();
             syncs.shutdownNow();
+        }
+    }
+
+    /**
+     * A resume in the same boot keeps a killed download's temp file as long as it is ({@link KeptPart}), so the file's
+     * length must never run ahead of its written bytes, whatever order a busy pool runs the queued writes in.
+     */
+    @Test
+    void theFileNeverHoldsAHoleBelowItsLengthWhenThePoolRunsTheNewestWriteFirst() throws Exception {
+        NewestFirst pool = new NewestFirst();
+        byte[] body = new byte[5 * (1 << 20) + 100];
+        new Random(7).nextBytes(body);
+        Path temp = dir.resolve(".inprogress-part.bin");
+        try (FileChannel cached = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            UncachedWrites uncached = UncachedWrites.open(temp, cached, pool);
+            assertThat(uncached).as("this file system takes O_DIRECT").isNotNull();
+            try (uncached) {
+                for (int at = 0; at < body.length; at += 16_384) {
+                    uncached.write(body, at, Math.min(16_384, body.length - at));
+                }
+                assertThat(pool.queued).as("writes handed to the pool").isNotEmpty();
+                try {
+                    while (!pool.queued.isEmpty()) {
+                        pool.queued.pop().run();
+                        byte[] onDisk = Files.readAllBytes(temp);
+                        assertThat(Arrays.mismatch(onDisk, Arrays.copyOf(body, onDisk.length)))
+                                .as("first byte unlike the body's in the file's %d after a write", onDisk.length)
+                                .isEqualTo(-1);
+                    }
+                } finally {
+                    pool.runAll(); // close() waits for every write handed out
+                }
+                uncached.finish();
+            }
+        }
+        assertThat(Files.readAllBytes(temp)).isEqualTo(body);
+    }
+
+    /** Holds what it is given until the test runs it, newest first. */
+    private static final class NewestFirst extends AbstractExecutorService {
+        final Deque<Runnable> queued = new ArrayDeque<>();
+
+        @Override
+        public void execute(Runnable task) {
+            queued.push(task);
+        }
+
+        void runAll() {
+            while (!queued.isEmpty()) {
+                queued.pop().run();
+            }
+        }
+
+        @Override
+        public void shutdown() {
+        }
+
+        @Override
+        public List<Runnable> shutdownNow() {
+            return List.of();
+        }
+
+        @Override
+        public boolean isShutdown() {
+            return false;
+        }
+
+        @Override
+        public boolean isTerminated() {
+            return false;
+        }
+
+        @Override
+        public boolean awaitTermination(long timeout, TimeUnit unit) {
+            return true;
         }
     }
 
