@@ -75,8 +75,10 @@ class CoordinationFaultsTest {
         try (PostgresDatabase database = PostgresDatabase.create();
                 SharedLedgerCluster cluster = new SharedLedgerCluster(dir, simulator, database.url(),
                         Duration.ofSeconds(3))) {
-            // A quarter of a second per job: with twelve harvested at once, about seven seconds of transfers.
-            List<SimJob> jobs = cluster.jobs("tp-roll-", 300, 1, 50_000, 200_000, null);
+            // Half a second to 3.5 s per job (50-349 KB at 100 KB/s): a minute of transfers or more, which the three
+            // restarts (about ten seconds each, slower on a loaded machine) end well within. At twice the rate the
+            // harvest ended 9.5 s after them undisturbed, and once before them beside other tests; at this rate 38 s after.
+            List<SimJob> jobs = cluster.jobs("tp-roll-", 300, 1, 50_000, 100_000, null);
             cluster.harvestOnAll(jobs, 2, INSTANCES);
             for (String instance : INSTANCES) {
                 DaemonProcess restarted = cluster.running(instance);
