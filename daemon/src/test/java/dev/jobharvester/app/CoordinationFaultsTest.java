@@ -76,8 +76,8 @@ class CoordinationFaultsTest {
                 SharedLedgerCluster cluster = new SharedLedgerCluster(dir, simulator, database.url(),
                         Duration.ofSeconds(3))) {
             // Half a second to 3.5 s per job (50-349 KB at 100 KB/s): a minute of transfers or more, which the three
-            // restarts (about ten seconds each, slower on a loaded machine) end well within. At twice the rate the
-            // harvest ended 9.5 s after them undisturbed, and once before them beside other tests; at this rate 38 s after.
+            // restarts (about ten seconds each, slower on a loaded machine) end well within: the harvest ended 38 s
+            // after them here. At twice the rate it ended 9.5 s after, and once before them beside other tests.
             List<SimJob> jobs = cluster.jobs("tp-roll-", 300, 1, 50_000, 100_000, null);
             cluster.harvestOnAll(jobs, 2, INSTANCES);
             for (String instance : INSTANCES) {
