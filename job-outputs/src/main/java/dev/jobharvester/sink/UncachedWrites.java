@@ -42,7 +42,7 @@ final class UncachedWrites implements Closeable {
     static final int FILES_AT_ONCE = 2;
     /** Aligned for any block size up to it: the chunks serve every file system. */
     private static final int ALIGNMENT = 64 << 10;
-    /** Taken by each file going around the cache; all free again when none does (tests look). */
+    /** Taken by each file going around the cache; all free again when none does (package-private: tests check it). */
     static final Semaphore FILES = new Semaphore(FILES_AT_ONCE);
     /** Chunks of files done, for the next: at most FILES_AT_ONCE * CHUNKS_PER_FILE. */
     private static final Queue<ByteBuffer> FREE_CHUNKS = new ConcurrentLinkedQueue<>();
