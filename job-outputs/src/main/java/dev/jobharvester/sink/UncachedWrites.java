@@ -131,7 +131,13 @@ final class UncachedWrites implements Closeable {
             if (!filling.hasRemaining()) {
                 ByteBuffer full = filling.flip();
                 long at = position;
-                lastWrite = lastWrite.thenRunAsync(() -> writeFully(full, at), this::execute);
+                lastWrite = lastWrite.thenRunAsync(() -> {
+                    try {
+                        writeFully(full, at);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                }, this::execute);
                 writing.add(new Write(lastWrite, full, at + CHUNK_BYTES));
                 position += CHUNK_BYTES;
                 while (chunks.isEmpty() || !writing.isEmpty() && writing.peek().future().isDone()) {
@@ -158,11 +164,7 @@ final class UncachedWrites implements Closeable {
         filling.flip();
         int whole = filling.remaining() / block * block;
         if (whole > 0) {
-            try {
-                writeFully(filling.duplicate().limit(whole), position);
-            } catch (UncheckedIOException e) {
-                throw e.getCause();
-            }
+            writeFully(filling.duplicate().limit(whole), position);
         }
         long tailAt = position + whole;
         ByteBuffer tail = filling.position(whole);
@@ -187,14 +189,11 @@ final class UncachedWrites implements Closeable {
         boolean interrupted = false;
         try {
             for (Write write : writing) {
-                if (interrupted) {
-                    break;
-                }
                 try {
                     write.future().get();
                 } catch (InterruptedException e) {
                     interrupted = true;
-                    continue;
+                    break;
                 } catch (ExecutionException e) {
                     // reported by write() or finish(), or of no interest to a file given up
                 }
@@ -240,14 +239,10 @@ final class UncachedWrites implements Closeable {
         }
     }
 
-    private void writeFully(ByteBuffer bytes, long at) {
+    private void writeFully(ByteBuffer bytes, long at) throws IOException {
         long offset = at - bytes.position();
-        try {
-            while (bytes.hasRemaining()) {
-                direct.write(bytes, offset + bytes.position());
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        while (bytes.hasRemaining()) {
+            direct.write(bytes, offset + bytes.position());
         }
     }
 }
