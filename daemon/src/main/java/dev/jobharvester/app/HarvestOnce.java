@@ -114,10 +114,13 @@ final class HarvestOnce {
         return exit;
     }
 
-    /** A job not harvested yet that still runs on its platform, or that the platform's API, failing, has not told of. */
+    /**
+     * A job not harvested yet that still runs on its platform, or that the platform's API, failing, has not told of.
+     * Whether it was seen is read before its phase: the consumer records the phase a state leads to before the state.
+     */
     private static boolean waitsForThePlatform(JobOutputsConsumer consumer, String id) {
-        return consumer.jobPhase(id) == JobPhase.WAITING
-                && (consumer.isJobSeen(id) || !consumer.apiStatus().answering());
+        boolean seen = consumer.isJobSeen(id);
+        return consumer.jobPhase(id) == JobPhase.WAITING && (seen || !consumer.apiStatus().answering());
     }
 
     private static String describe(JobPhase phase) {

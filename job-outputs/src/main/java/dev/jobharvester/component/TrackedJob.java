@@ -90,11 +90,18 @@ final class TrackedJob {
 
     /**
      * Takes the platform's answer: a harvestable terminal state starts the harvest, any other terminal state ends the
-     * job unless it is reversible.
+     * job unless it is reversible. The state is recorded after the phase it leads to, so that whoever reads the state
+     * and then the phase never sees a job told of but not yet moved on ({@code harvest} once took a completed job for
+     * one still running on its platform that way).
      */
     Verdict seen(JobStatus status, Set<String> harvestStates, Set<String> reversibleStates) {
-        lastState = status.providerState();
         errorsInARow = 0;
+        Verdict verdict = judge(status, harvestStates, reversibleStates);
+        lastState = status.providerState();
+        return verdict;
+    }
+
+    private Verdict judge(JobStatus status, Set<String> harvestStates, Set<String> reversibleStates) {
         if (!status.state().isTerminal()) {
             return Verdict.WAIT;
         }
