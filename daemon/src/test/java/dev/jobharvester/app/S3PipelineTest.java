@@ -15,15 +15,21 @@ import dev.jobharvester.sim.SimJob;
 import dev.jobharvester.sim.Simulator;
 import dev.jobharvester.sim.TensorPoolApi;
 import dev.jobharvester.sink.S3Server;
+import dev.jobharvester.testing.TcpProxy;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
+import java.util.regex.MatchResult;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.AutoClose;
@@ -39,6 +45,10 @@ class S3PipelineTest {
 
     private static final String NAME = TensorPoolApi.NAME;
     private static final String PREFIX = "harvested/";
+    private static final Pattern PUT_HEAD = Pattern.compile("(?s)PUT /[^\r\n]* HTTP/1\\.1\r\n.*?\r\n\r\n");
+    private static final Pattern EXPECT = Pattern.compile("(?i)\r\nexpect: *100-continue\r\n");
+    private static final Pattern LENGTH =
+            Pattern.compile("(?i)\r\n(?:x-amz-decoded-content-length|content-length): *(\\d+)\r\n");
 
     @TempDir
     Path dir;
@@ -127,6 +137,38 @@ class S3PipelineTest {
         assertThat(client.headObject(b -> b.bucket(S3Server.BUCKET).key(key(job, "model/weights.bin"))).contentType())
                 .isEqualTo("application/octet-stream");
         assertThat(client.listMultipartUploads(b -> b.bucket(S3Server.BUCKET)).uploads()).isEmpty();
+    }
+
+    /**
+     * A PUT of 1 MiB or more asks the store first ({@code Expect: 100-continue}) and waits for its go-ahead, so that a
+     * refusal comes before the body; a smaller one goes at once, as a round trip per object would slow a job of many.
+     */
+    @Test
+    void onlyBodiesOfAMebibyteOrMoreWaitForTheStoresGoAhead() throws Exception {
+        SimJob job = simulator.addJob(NAME, SimJob.of("tp-s3-expect", JobScript.start("running", 1).thenStays("completed"),
+                SimFile.of("a.json", 4_000), SimFile.of("b.log", 300_000), SimFile.of("c.bin", 3_000_000),
+                SimFile.of("d.bin", 12_000_000)));
+        URI store = URI.create(s3.endpoint());
+        try (TcpProxy wire = TcpProxy.to(store.getHost(), store.getPort())) {
+            Map<String, String> settings = settings(job.id(), S3Server.SECRET_KEY);
+            settings.put("s3.endpoint", "http://127.0.0.1:" + wire.port());
+            try (RunningHarvester harvester = RunningHarvester.start(settings)) {
+                await().atMost(Duration.ofSeconds(60)).until(() -> exists(key(job, SinkNames.MANIFEST)));
+            }
+            Map<Boolean, List<Long>> putLengthsByWaiting = PUT_HEAD.matcher(wire.sent()).results().map(MatchResult::group)
+                    .collect(Collectors.partitioningBy(head -> EXPECT.matcher(head).find(), Collectors.mapping(
+                            S3PipelineTest::bodyLength, Collectors.toList())));
+            assertThat(putLengthsByWaiting.get(false)).as("PUTs sent at once").isNotEmpty()
+                    .allSatisfy(length -> assertThat(length).isLessThan(1 << 20));
+            assertThat(putLengthsByWaiting.get(true)).as("PUTs that waited").isNotEmpty()
+                    .allSatisfy(length -> assertThat(length).isGreaterThanOrEqualTo(1 << 20));
+        }
+        assertInBucket(job);
+    }
+
+    /** The body's length a PUT head announces: its decoded length when sent aws-chunked, else its Content-Length. */
+    private static long bodyLength(String head) {
+        return LENGTH.matcher(head).results().mapToLong(m -> Long.parseLong(m.group(1))).min().orElseThrow();
     }
 
     /** A body under one part is read whole before its PUT: one that breaks off fails the file, which is fetched again. */

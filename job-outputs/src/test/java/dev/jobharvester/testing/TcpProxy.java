@@ -1,5 +1,6 @@
 package dev.jobharvester.testing;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -7,18 +8,20 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A TCP proxy on 127.0.0.1 and a free port, in front of a server (PostgreSQL): it can cut every connection and refuse
- * new ones, as a network outage or a stopped server would, and let them through again.
+ * new ones, as a network outage or a stopped server would, and let them through again. It keeps what clients sent.
  */
 public final class TcpProxy implements AutoCloseable {
 
     private final ServerSocket server;
     private final InetSocketAddress target;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+    private final ByteArrayOutputStream sent = new ByteArrayOutputStream();
     private volatile boolean cut;
 
     private TcpProxy(InetSocketAddress target) throws IOException {
@@ -49,6 +52,13 @@ public final class TcpProxy implements AutoCloseable {
         cut = false;
     }
 
+    /** Every byte clients sent through the proxy so far, as ISO-8859-1 text (HTTP heads read as they were sent). */
+    public String sent() {
+        synchronized (sent) {
+            return sent.toString(StandardCharsets.ISO_8859_1);
+        }
+    }
+
     private void accept() {
         while (!server.isClosed()) {
             try {
@@ -60,19 +70,22 @@ public final class TcpProxy implements AutoCloseable {
                 Socket upstream = new Socket(target.getAddress(), target.getPort());
                 open.add(client);
                 open.add(upstream);
-                pump(client, upstream);
-                pump(upstream, client);
+                pump(client, upstream, sent);
+                pump(upstream, client, OutputStream.nullOutputStream());
             } catch (IOException e) {
                 // Closed, or the server behind refused: the client sees its connection end.
             }
         }
     }
 
-    private void pump(Socket from, Socket to) {
+    private void pump(Socket from, Socket to, OutputStream record) {
         Thread thread = new Thread(() -> {
             byte[] buffer = new byte[16 * 1024];
             try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
                 for (int n; (n = in.read(buffer)) > 0; ) {
+                    synchronized (record) {
+                        record.write(buffer, 0, n);
+                    }
                     out.write(buffer, 0, n);
                     out.flush();
                 }
