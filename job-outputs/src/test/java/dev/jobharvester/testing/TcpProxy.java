@@ -9,8 +9,10 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A TCP proxy on 127.0.0.1 and a free port, in front of a server (PostgreSQL): it can cut every connection and refuse
@@ -21,7 +23,8 @@ public final class TcpProxy implements AutoCloseable {
     private final ServerSocket server;
     private final InetSocketAddress target;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
-    private final ByteArrayOutputStream sent = new ByteArrayOutputStream();
+    /** What each client sent, one stream per connection, so that two connections' bytes do not interleave. */
+    private final List<ByteArrayOutputStream> sent = new CopyOnWriteArrayList<>();
     private volatile boolean cut;
 
     private TcpProxy(InetSocketAddress target) throws IOException {
@@ -52,11 +55,16 @@ public final class TcpProxy implements AutoCloseable {
         cut = false;
     }
 
-    /** Every byte clients sent through the proxy so far, as ISO-8859-1 text (HTTP heads read as they were sent). */
+    /**
+     * Every byte clients sent through the proxy so far, connection after connection, as ISO-8859-1 text (HTTP heads
+     * read as they were sent).
+     */
     public String sent() {
-        synchronized (sent) {
-            return sent.toString(StandardCharsets.ISO_8859_1);
+        StringBuilder text = new StringBuilder();
+        for (ByteArrayOutputStream connection : sent) {
+            text.append(connection.toString(StandardCharsets.ISO_8859_1));
         }
+        return text.toString();
     }
 
     private void accept() {
@@ -70,7 +78,9 @@ public final class TcpProxy implements AutoCloseable {
                 Socket upstream = new Socket(target.getAddress(), target.getPort());
                 open.add(client);
                 open.add(upstream);
-                pump(client, upstream, sent);
+                ByteArrayOutputStream record = new ByteArrayOutputStream();
+                sent.add(record);
+                pump(client, upstream, record);
                 pump(upstream, client, OutputStream.nullOutputStream());
             } catch (IOException e) {
                 // Closed, or the server behind refused: the client sees its connection end.
@@ -83,9 +93,7 @@ public final class TcpProxy implements AutoCloseable {
             byte[] buffer = new byte[16 * 1024];
             try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
                 for (int n; (n = in.read(buffer)) > 0; ) {
-                    synchronized (record) {
-                        record.write(buffer, 0, n);
-                    }
+                    record.write(buffer, 0, n);
                     out.write(buffer, 0, n);
                     out.flush();
                 }
