@@ -15,8 +15,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * A TCP proxy on 127.0.0.1 and a free port, in front of a server (PostgreSQL): it can cut every connection and refuse
- * new ones, as a network outage or a stopped server would, and let them through again. It keeps what clients sent.
+ * A TCP proxy on 127.0.0.1 and a free port, in front of a server (PostgreSQL, s3proxy): it can cut every connection and
+ * refuse new ones, as a network outage or a stopped server would, and let them through again. It keeps what clients
+ * sent, for a test to read what went over the wire.
  */
 public final class TcpProxy implements AutoCloseable {
 
