@@ -2,6 +2,7 @@ package dev.jobharvester.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.jobharvester.ledger.PostgresDatabase;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,15 +11,14 @@ import org.junit.jupiter.api.Test;
 
 /**
  * bench/run.sh on tiny sizes: every tool and workload runs and lands in the results table. No timing is asserted; the
- * speed goals live in bench/RESULTS.md, measured on a quiet machine. The benchmarks of instances sharing a ledger are
- * {@link SharedLedgerBenchSmokeIT}'s: they work in folders of their own, so the two classes may run side by side.
+ * speed goals live in bench/RESULTS.md, measured on a quiet machine.
  */
 class BenchSmokeIT {
 
     private static final Path REPOSITORY = Path.of("..");
 
     /** Runs a benchmark script with --smoke and answers the results table it wrote under target/bench. */
-    static String smoke(String script, String results) throws IOException, InterruptedException {
+    private static String smoke(String script, String results) throws IOException, InterruptedException {
         return smoke(script, results, "nginx");
     }
 
@@ -54,5 +54,34 @@ class BenchSmokeIT {
             assertThat(results).contains(tool);
         }
         assertThat(results).contains("## Goals (issues 7 and 14)");
+    }
+
+    @Test
+    void theInstancesBenchmarkRunsOneTwoAndThreeDaemonsAndWritesItsTable() throws IOException, InterruptedException {
+        // The instances benchmark starts a server of its own, from the packages the configured one shows are there.
+        PostgresDatabase.serverUrl();
+        String results = smoke("instances.sh", "INSTANCES.md");
+        for (String row : new String[] {"| 1 |", "| 2 |", "| 3 |"}) {
+            assertThat(results).contains(row);
+        }
+    }
+
+    @Test
+    void theWatchingBenchmarkCountsTheCallsOfACrowdOfWaitingJobsAndWritesItsTables()
+            throws IOException, InterruptedException {
+        PostgresDatabase.serverUrl();
+        String results = smoke("watching.sh", "WATCHING.md");
+        for (String row : new String[] {"| archetype |", "| tensorpool |", "| 1 |", "| 2 |", "| 3 |"}) {
+            assertThat(results).contains(row);
+        }
+    }
+
+    @Test
+    void theLedgerBenchmarkMeasuresRecordsAndTheScheduleAndWritesItsTables() throws IOException, InterruptedException {
+        PostgresDatabase.serverUrl();
+        String results = smoke("ledger.sh", "LEDGER.md");
+        for (String row : new String[] {"| 1 |", "| 2 |", "| 4 |", "hand out 32 due jobs", "take a listing"}) {
+            assertThat(results).contains(row);
+        }
     }
 }
