@@ -99,7 +99,8 @@ lines = [
     " http backend. Peak RSS is the largest process of a run (GNU time); for a running daemon, its VmHWM so far. CPU is"
     " the user and system time of the tool's processes during the run (for a running daemon, from /proc); the source's"
     " own is not counted, though it runs on the same cores. 16 transfers side by side for every tool. Every timed run"
-    " starts after `sync` and, run as root, with the page cache dropped"
+    " starts after `sync` and, run as root, with the page cache dropped, every tool's program files read back in"
+    " (binaries and libraries; the JDK, the jar and its class-data archive), as for a tool in regular use"
     + (" and the workload's stored files read back in (nginx stands for a store on another machine, whose reads do not"
        " wait behind our writes)" if source == "nginx" else "")
     + ". The harvester runs through its launcher"

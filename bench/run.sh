@@ -131,16 +131,30 @@ harvester_env() {  # out-dir data-dir: the environment every harvester run share
 }
 
 # Every timed run starts from the same page cache: what the run before left dirty is written back, and (as root) the
-# cache is dropped, since reclaiming a full one costs whoever writes next several seconds per GiB. The harvester's jar
-# is read back in, as curl's few pages are after their first run. The source stands for a store on another machine,
-# whose disk is not ours: the workload's stored files are read back in too, or nginx (one worker, blocking reads)
-# would wait on this disk behind the very writes being timed, and durable runs would measure that. All of it outside
-# the timed part.
+# cache is dropped, since reclaiming a full one costs whoever writes next several seconds per GiB. Every tool's own
+# program files are read back in, as they stay cached for a tool in regular use: the binaries of curl, rclone, aria2c
+# and sftp with their libraries; the JDK, the harvester's jar and its class-data archive. The source stands for a
+# store on another machine, whose disk is not ours: the workload's stored files are read back in too, or nginx (one
+# worker, blocking reads) would wait on this disk behind the very writes being timed, and durable runs would measure
+# that. All of it outside the timed part.
+program_files() {
+  local program java_home
+  for program in curl rclone aria2c sftp java; do
+    program=$(readlink -f "$(command -v "$program")")
+    echo "$program"
+    { ldd "$program" 2>/dev/null || true; } | awk '$3 ~ /^\// { print $3 }'  # a static binary has no libraries
+  done
+  java_home=$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")
+  find "$java_home/lib" -type f
+  echo "$JAR"
+  ls "${LAUNCHER}.jsa" 2>/dev/null || true
+}
+program_files | sort -u > "$WORK/programs.txt"
 settle() {  # workload
   sync
   if [[ -w /proc/sys/vm/drop_caches ]]; then
     echo 3 > /proc/sys/vm/drop_caches
-    cat "$JAR" > /dev/null
+    xargs -d '\n' cat < "$WORK/programs.txt" > /dev/null
     [[ $SOURCE == nginx ]] && find "$(stored_files "$1")" -type f -exec cat {} + > /dev/null
   fi
   return 0
