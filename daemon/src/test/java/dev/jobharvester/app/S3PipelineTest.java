@@ -149,7 +149,7 @@ class S3PipelineTest {
                 SimFile.of("a.json", 4_000), SimFile.of("b.log", 300_000), SimFile.of("c.bin", 3_000_000),
                 SimFile.of("d.bin", 12_000_000)));
         URI store = URI.create(s3.endpoint());
-        try (TcpProxy wire = TcpProxy.to(store.getHost(), store.getPort())) {
+        try (TcpProxy wire = TcpProxy.recording(store.getHost(), store.getPort())) {
             Map<String, String> settings = settings(job.id(), S3Server.SECRET_KEY);
             settings.put("s3.endpoint", "http://127.0.0.1:" + wire.port());
             try (RunningHarvester harvester = RunningHarvester.start(settings)) {

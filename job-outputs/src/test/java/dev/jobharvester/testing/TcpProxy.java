@@ -16,8 +16,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A TCP proxy on 127.0.0.1 and a free port, in front of a server (PostgreSQL, s3proxy): it can cut every connection and
- * refuse new ones, as a network outage or a stopped server would, and let them through again. It keeps what clients
- * sent, for a test to read what went over the wire.
+ * refuse new ones, as a network outage or a stopped server would, and let them through again. One made with
+ * {@link #recording} also keeps what clients sent, for a test to read what went over the wire.
  */
 public final class TcpProxy implements AutoCloseable {
 
@@ -26,10 +26,12 @@ public final class TcpProxy implements AutoCloseable {
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     /** What each client sent, one stream per connection, so that two connections' bytes do not interleave. */
     private final List<ByteArrayOutputStream> sent = new CopyOnWriteArrayList<>();
+    private final boolean recording;
     private volatile boolean cut;
 
-    private TcpProxy(InetSocketAddress target) throws IOException {
+    private TcpProxy(InetSocketAddress target, boolean recording) throws IOException {
         this.target = target;
+        this.recording = recording;
         this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         Thread acceptor = new Thread(this::accept, "tcp-proxy-" + port());
         acceptor.setDaemon(true);
@@ -37,7 +39,12 @@ public final class TcpProxy implements AutoCloseable {
     }
 
     public static TcpProxy to(String host, int port) throws IOException {
-        return new TcpProxy(new InetSocketAddress(host, port));
+        return new TcpProxy(new InetSocketAddress(host, port), false);
+    }
+
+    /** A proxy that also keeps every byte clients send through it, for {@link #sent()}. */
+    public static TcpProxy recording(String host, int port) throws IOException {
+        return new TcpProxy(new InetSocketAddress(host, port), true);
     }
 
     public int port() {
@@ -61,6 +68,9 @@ public final class TcpProxy implements AutoCloseable {
      * read as they were sent).
      */
     public String sent() {
+        if (!recording) {
+            throw new IllegalStateException("this proxy keeps nothing: make it with TcpProxy.recording");
+        }
         StringBuilder text = new StringBuilder();
         for (ByteArrayOutputStream connection : sent) {
             text.append(connection.toString(StandardCharsets.ISO_8859_1));
@@ -79,8 +89,12 @@ public final class TcpProxy implements AutoCloseable {
                 Socket upstream = new Socket(target.getAddress(), target.getPort());
                 open.add(client);
                 open.add(upstream);
-                ByteArrayOutputStream record = new ByteArrayOutputStream();
-                sent.add(record);
+                OutputStream record = OutputStream.nullOutputStream();
+                if (recording) {
+                    ByteArrayOutputStream kept = new ByteArrayOutputStream();
+                    sent.add(kept);
+                    record = kept;
+                }
                 pump(client, upstream, record);
                 pump(upstream, client, OutputStream.nullOutputStream());
             } catch (IOException e) {
