@@ -136,6 +136,39 @@ class LauncherIT {
     }
 
     /**
+     * A command that ends by itself gets a C2 compiler slow to start (it would compile start-up code it never runs
+     * again); a daemon keeps the JVM's thresholds, which warm it within a few jobs; JAVA_OPTS replaces both.
+     */
+    @Test
+    void onlyTheCommandsThatEndDelayTheOptimizingCompiler() throws Exception {
+        Path folder = installed(home.resolve("opt"));
+        Path recordOnly = home.resolve("record-only-java");
+        Files.writeString(recordOnly, "#!/bin/sh\nprintf '%s\\n' \"$*\" >> \"" + home.resolve("commands.txt") + "\"\n");
+        Files.setPosixFilePermissions(recordOnly, PosixFilePermissions.fromString("rwxr-xr-x"));
+        List<String> commands = List.of("run", "simulator", "harvest", "check", "ledger", "demo");
+        for (String command : commands) {
+            assertThat(launcher(folder, recordOnly, command).start().waitFor()).as(command).isZero();
+        }
+        ProcessBuilder own = launcher(folder, recordOnly, "harvest");
+        own.environment().put("JAVA_OPTS", "-Xmx1g");
+        assertThat(own.start().waitFor()).isZero();
+
+        List<String> lines = commands();
+        assertThat(lines).hasSize(commands.size() + 1);
+        for (int i = 0; i < commands.size(); i++) {
+            String line = lines.get(i);
+            assertThat(line).as(commands.get(i)).endsWith("job-harvester.jar " + commands.get(i)).contains("-Xmx128m");
+            if (i < 2) {
+                assertThat(line).as(commands.get(i)).doesNotContain("Tier4");
+            } else {
+                assertThat(line).as(commands.get(i)).contains("-XX:Tier4InvocationThreshold=50000",
+                        "-XX:Tier4BackEdgeThreshold=400000");
+            }
+        }
+        assertThat(lines.get(commands.size())).startsWith("-Xmx1g ").doesNotContain("Tier4", "-Xmx128m");
+    }
+
+    /**
      * A {@code help} makes no archive: only the commands that build the pipelines do (one made here would hold a few
      * classes, and every later start would use it). And the shipped settings carry -XX:+IgnoreUnrecognizedVMOptions
      * (for JDKs older than 17.0.9), which would hide a misspelt option too: every one of them must be known to the JDK
