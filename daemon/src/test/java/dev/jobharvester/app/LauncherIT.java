@@ -13,7 +13,10 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeEach;
@@ -42,8 +45,13 @@ class LauncherIT {
     }
 
     private void writeRecordingJava(Path wrapper) throws IOException {
-        Files.writeString(wrapper, "#!/bin/sh\nprintf '%s\\n' \"$*\" >> \"" + home.resolve("commands.txt")
-                + "\"\nexec \"" + JAVA + "\" \"$@\"\n");
+        writeJava(wrapper, "exec \"" + JAVA + "\" \"$@\"\n");
+    }
+
+    /** A java that writes down each command line it gets, then does {@code then} (a shell line). */
+    private void writeJava(Path wrapper, String then) throws IOException {
+        Files.writeString(wrapper, "#!/bin/sh\nprintf '%s\\n' \"$*\" >> \"" + home.resolve("commands.txt") + "\"\n"
+                + then);
         Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwxr-xr-x"));
     }
 
@@ -137,35 +145,40 @@ class LauncherIT {
 
     /**
      * A command that ends by itself gets a C2 compiler slow to start (it would compile start-up code it never runs
-     * again); a daemon keeps the JVM's thresholds, which warm it within a few jobs; JAVA_OPTS replaces both.
+     * again); a daemon, also when its command is left out, keeps the JVM's thresholds, which warm it within a few
+     * jobs; JAVA_OPTS replaces both.
      */
     @Test
     void onlyTheCommandsThatEndDelayTheOptimizingCompiler() throws Exception {
         Path folder = installed(home.resolve("opt"));
         Path recordOnly = home.resolve("record-only-java");
-        Files.writeString(recordOnly, "#!/bin/sh\nprintf '%s\\n' \"$*\" >> \"" + home.resolve("commands.txt") + "\"\n");
-        Files.setPosixFilePermissions(recordOnly, PosixFilePermissions.fromString("rwxr-xr-x"));
-        List<String> commands = List.of("run", "simulator", "harvest", "check", "ledger", "demo");
-        for (String command : commands) {
-            assertThat(launcher(folder, recordOnly, command).start().waitFor()).as(command).isZero();
+        writeJava(recordOnly, "");
+        Map<List<String>, Boolean> delayed = new LinkedHashMap<>();
+        delayed.put(List.of("run"), false);
+        delayed.put(List.of("--config", "harvester.yaml"), false);
+        delayed.put(List.of("simulator"), false);
+        for (String command : List.of("harvest", "check", "ledger", "demo")) {
+            delayed.put(List.of(command), true);
+        }
+        for (List<String> arguments : delayed.keySet()) {
+            assertThat(launcher(folder, recordOnly, arguments.toArray(String[]::new)).start().waitFor()).isZero();
         }
         ProcessBuilder own = launcher(folder, recordOnly, "harvest");
         own.environment().put("JAVA_OPTS", "-Xmx1g");
         assertThat(own.start().waitFor()).isZero();
 
-        List<String> lines = commands();
-        assertThat(lines).hasSize(commands.size() + 1);
-        for (int i = 0; i < commands.size(); i++) {
-            String line = lines.get(i);
-            assertThat(line).as(commands.get(i)).endsWith("job-harvester.jar " + commands.get(i)).contains("-Xmx128m");
-            if (i < 2) {
-                assertThat(line).as(commands.get(i)).doesNotContain("Tier4");
+        Iterator<String> lines = commands().iterator();
+        delayed.forEach((arguments, delays) -> {
+            String line = lines.next();
+            assertThat(line).endsWith("job-harvester.jar " + String.join(" ", arguments)).contains("-Xmx128m");
+            if (delays) {
+                assertThat(line).contains("-XX:Tier4InvocationThreshold=50000", "-XX:Tier4BackEdgeThreshold=400000");
             } else {
-                assertThat(line).as(commands.get(i)).contains("-XX:Tier4InvocationThreshold=50000",
-                        "-XX:Tier4BackEdgeThreshold=400000");
+                assertThat(line).doesNotContain("Tier4");
             }
-        }
-        assertThat(lines.get(commands.size())).startsWith("-Xmx1g ").doesNotContain("Tier4", "-Xmx128m");
+        });
+        assertThat(lines.next()).startsWith("-Xmx1g ").doesNotContain("Tier4", "-Xmx128m");
+        assertThat(lines).isExhausted();
     }
 
     /**
