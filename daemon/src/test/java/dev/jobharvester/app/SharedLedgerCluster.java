@@ -3,6 +3,7 @@ package dev.jobharvester.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.jobharvester.common.SinkNames;
 import dev.jobharvester.sim.JobScript;
 import dev.jobharvester.sim.SimFile;
 import dev.jobharvester.sim.SimJob;
@@ -16,6 +17,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
@@ -166,8 +168,14 @@ final class SharedLedgerCluster implements AutoCloseable {
         return Files.readAllLines(deliveries()).stream().filter(l -> !l.isBlank()).map(l -> l.split(" ")).toList();
     }
 
-    boolean allHarvested(List<SimJob> jobs) {
-        return jobs.stream().allMatch(job -> Delivered.manifestPresent(NAME, output(), job));
+    /**
+     * Every job's manifest in place and its line in the deliveries log, which the route appends after the file: until
+     * then the log lacks the last delivery.
+     */
+    boolean allHarvested(List<SimJob> jobs) throws IOException {
+        Set<String> logged = deliveryLines().stream().map(line -> line[0]).collect(Collectors.toSet());
+        return jobs.stream().allMatch(job -> Delivered.manifestPresent(NAME, output(), job)
+                && logged.contains(NAME + "/" + job.id() + "/" + SinkNames.MANIFEST));
     }
 
     /** Every file and manifest of the jobs delivered once, byte for byte. */
