@@ -11,9 +11,9 @@
 #                           a part only: here the cost of fsync (daemons with HARVESTER_FSYNC=false beside the others)
 # The harvester runs through its launcher (daemon/target/job-harvester: the shipped JVM settings and class-data
 # archive) unless a row says otherwise. Sizes and repetitions can be changed with BENCH_* variables (see below). Run
-# from anywhere, as root for the SFTP workload (it starts an sshd); needs a Java 17 JDK (its jstat too), Maven, curl,
-# rclone, aria2c, nginx, OpenSSH, GNU time and python3 (Debian: apt-get install curl rclone aria2 nginx-light
-# openssh-server time python3).
+# from anywhere, as root for the SFTP workload (it starts an sshd); needs a Java 17 JDK (its jstat and keytool too),
+# Maven, curl, rclone, aria2c, nginx, OpenSSH, GNU time and python3 (Debian: apt-get install curl rclone aria2
+# nginx-light openssh-server time python3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -36,7 +36,7 @@ fi
 if [[ $SOURCE == nginx ]]; then
   REPS=${BENCH_REPS:-3}
   SMALL_FILES=${BENCH_SMALL_FILES:-10000}
-  DEFAULT_WORKLOADS="small large s3 s3large sftp start durability"
+  DEFAULT_WORKLOADS="small large s3 s3large s3tls sftp start durability"
 else
   REPS=${BENCH_REPS:-5}
   SMALL_FILES=${BENCH_SMALL_FILES:-20000}
@@ -116,11 +116,24 @@ fi
 export WORK JAR LAUNCHER PARALLEL TENSORPOOL_API_URL TENSORPOOL_KEY ARCHETYPE_API_URL ATAI_API_KEY
 
 # --- s3proxy, a real S3-compatible server --------------------------------------------------------------------------
+# For s3tls it also serves https, with a certificate made here that rclone and the harvester's JVM are told to trust.
 mkdir -p "$WORK/s3"
-java -cp "$TEST_CP" dev.jobharvester.sink.S3Server "$WORK/s3" > "$WORK/s3proxy.log" 2>&1 &
+TLS_STORE=() TLS_PASSWORD=bench-only-store
+if runs s3tls; then
+  rm -rf "$WORK/tls" && mkdir -p "$WORK/tls"
+  keytool -genkeypair -alias s3proxy -keyalg EC -groupname secp256r1 -dname CN=127.0.0.1 -ext SAN=ip:127.0.0.1 \
+    -validity 7 -keystore "$WORK/tls/server.p12" -storepass "$TLS_PASSWORD" 2> /dev/null
+  keytool -exportcert -rfc -alias s3proxy -keystore "$WORK/tls/server.p12" -storepass "$TLS_PASSWORD" \
+    > "$WORK/tls/s3proxy.pem"
+  keytool -importcert -noprompt -alias s3proxy -file "$WORK/tls/s3proxy.pem" -keystore "$WORK/tls/trust.p12" \
+    -storepass "$TLS_PASSWORD" 2> /dev/null
+  TLS_STORE=("$WORK/tls/server.p12" "$TLS_PASSWORD")
+fi
+java -cp "$TEST_CP" dev.jobharvester.sink.S3Server "$WORK/s3" "${TLS_STORE[@]}" > "$WORK/s3proxy.log" 2>&1 &
 PIDS+=($!)
 wait_for_line "$WORK/s3proxy.log" "^endpoint="
 S3_URL=$(sed -n 's/^endpoint=//p' "$WORK/s3proxy.log")
+S3_TLS_URL=$(sed -n 's/^secure-endpoint=//p' "$WORK/s3proxy.log")
 S3_ACCESS=harvester-access S3_SECRET=harvester-secret-3f9c1d7a2b
 
 harvester_env() {  # out-dir data-dir: the environment every harvester run shares
@@ -163,7 +176,7 @@ settle() {  # workload
 stored_files() {  # workload: the source's files it fetches, a file or a folder
   case $1 in
     large) echo "$WORK/www/files/large.bin" ;;
-    s3large) echo "$WORK/www/files/s3-large.bin" ;;
+    s3large | s3tls) echo "$WORK/www/files/s3-large.bin" ;;
     sftp-*) echo "$WORK/www/files/sftp.bin" ;;
     *) echo "$WORK/www/files/small" ;;
   esac
@@ -239,18 +252,20 @@ harvest_once() {  # route job [JVM options instead of the launcher's]: the harve
     --route "$route" --jobs "$job"
 }
 # rclone with "dest:" the S3 store. This machine sets AWS_CA_BUNDLE, which rclone cannot use with a plain-http endpoint.
-rclone_s3() {
-  env -u AWS_CA_BUNDLE RCLONE_CONFIG_DEST_TYPE=s3 RCLONE_CONFIG_DEST_PROVIDER=Other RCLONE_CONFIG_DEST_ENDPOINT="$S3_URL" \
+rclone_s3() {  # rclone's arguments: to s3proxy over http, or over https with RCLONE_S3_URL set
+  env -u AWS_CA_BUNDLE RCLONE_CONFIG_DEST_TYPE=s3 RCLONE_CONFIG_DEST_PROVIDER=Other \
+    RCLONE_CONFIG_DEST_ENDPOINT="${RCLONE_S3_URL:-$S3_URL}" \
     RCLONE_CONFIG_DEST_ACCESS_KEY_ID="$S3_ACCESS" RCLONE_CONFIG_DEST_SECRET_ACCESS_KEY="$S3_SECRET" rclone "$@"
 }
 # GNU time runs programs, not shell functions: these run through bash -c.
 export -f harvester_env harvest_once curl_many aria_many rclone_s3
-export S3_URL S3_ACCESS S3_SECRET
+export S3_URL S3_TLS_URL S3_ACCESS S3_SECRET
 
 # The running daemons: started once; each job is dropped into a daemon's inbox and timed from the drop to its
 # manifest in the sink. One delivers to disk over one connection per file, with the launcher's JVM settings; one the
 # same with its heap at 64 MiB (the 2 GiB file only); one to disk in 4 segments per large file (the capped file only);
-# one into s3proxy through the S3 pipeline; two onto an OpenSSH server, one near (loopback), one far (the delay proxy).
+# one into s3proxy through the S3 pipeline, one the same over https; two onto an OpenSSH server, one near (loopback),
+# one far (the delay proxy).
 start_daemon() {  # name JVM-options (empty: the launcher's) environment...: sets DAEMON_PID
   local name=$1 options=$2
   shift 2
@@ -278,6 +293,12 @@ fi
 if runs s3 || runs s3large; then
   start_daemon s3 "" "${S3_DAEMON_ENV[@]}"
   DAEMON_S3=$DAEMON_PID
+fi
+# The JVM's own trust store setting, as for any store behind a private certificate authority.
+if runs s3tls; then
+  start_daemon s3tls "" "${S3_DAEMON_ENV[@]}" S3_ENDPOINT="$S3_TLS_URL" S3_PREFIX=harvester-tls/ \
+    JAVA_TOOL_OPTIONS="-Djavax.net.ssl.trustStore=$WORK/tls/trust.p12 -Djavax.net.ssl.trustStorePassword=$TLS_PASSWORD"
+  DAEMON_S3TLS=$DAEMON_PID
 fi
 # The cost of durability: the same daemons as disk and large, with every fsync off.
 if runs durability; then
@@ -319,8 +340,8 @@ runs durability && SCRATCH=scratch
 manifest_on_disk() {  # daemon job
   echo "$WORK/steady-$1/out/tensorpool/$2/_manifest.json"
 }
-manifest_in_s3() {  # job
-  echo "$WORK/s3/job-outputs/harvester-steady/tensorpool/$1/_manifest.json"
+manifest_in_s3() {  # job [prefix]
+  echo "$WORK/s3/job-outputs/${2:-harvester-steady}/tensorpool/$1/_manifest.json"
 }
 manifest_on_sftp() {  # side job
   echo "$SSH_ROOT/$1/tensorpool/$2/_manifest.json"
@@ -373,13 +394,18 @@ compile_seconds() {  # pid: time the JIT has spent compiling so far, in seconds
   jstat -compiler "$1" | awk 'NR == 2 { print $4 }'
 }
 warmup_job() {  # daemon-name copy
-  if [[ $1 == s3 ]]; then echo "bench-$S3_KIND-$2"; else echo "bench-small-$2"; fi
+  case $1 in
+    s3) echo "bench-$S3_KIND-$2" ;;
+    s3tls) echo "bench-s3large-$2" ;;
+    *) echo "bench-small-$2" ;;
+  esac
 }
 declare -A WARMING=() WARMED compiled_before ticks_before
 # The disk daemon is warmed only for the workloads that time it: warming it beside the S3 daemon only slows that one's.
 { runs small || runs capped; } && WARMING[disk]=$DAEMON_DISK
 runs durability && WARMING[scratch]=$DAEMON_SCRATCH
 [[ -n ${DAEMON_S3:-} ]] && WARMING[s3]=$DAEMON_S3
+[[ -n ${DAEMON_S3TLS:-} ]] && WARMING[s3tls]=$DAEMON_S3TLS
 for ((warmup = 4 * REPS + 1; warmup <= COPIES && ${#WARMING[@]} > 0; warmup++)); do
   for name in "${!WARMING[@]}"; do
     compiled_before[$name]=$(compile_seconds "${WARMING[$name]}")
@@ -395,6 +421,8 @@ for ((warmup = 4 * REPS + 1; warmup <= COPIES && ${#WARMING[@]} > 0; warmup++));
         drop_job s3 "bench-s3large-$warmup"
         await_and_clear "$(manifest_in_s3 "bench-s3large-$warmup")"
       fi
+    elif [[ $name == s3tls ]]; then
+      await_and_clear "$(manifest_in_s3 "$job" harvester-tls)"
     else
       await_and_clear "$(manifest_on_disk "$name" "$job")"
     fi
@@ -534,6 +562,21 @@ for rep in $(seq 1 "$REPS"); do
       0) measure s3large "rclone copyurl" bash -c 'rclone_s3 "$@"' _ copyurl "$s3large_url" \
            "dest:job-outputs/rclone-large-$rep/large.bin" ;;
       1) steady s3large "harvester (running daemon)" "$s3large_job" s3 "$(manifest_in_s3 "$s3large_job")" "$DAEMON_S3" ;;
+    esac
+  done
+  fi
+
+  # The same object over https, as S3 and most stores are reached: over plain http the AWS SDK signs every 128 KiB
+  # chunk of the body (a second SHA-256 of every byte), which it cannot be told not to do; over https it does not.
+  if runs s3tls; then
+  s3large_url=$(presigned "bench-s3large-$once" | cut -f1)
+  s3large_job=bench-s3large-$((REPS + rep))
+  for ((i = 0; i < 2; i++)); do
+    case $(( (i + rep) % 2 )) in
+      0) measure s3tls "rclone copyurl" env RCLONE_S3_URL="$S3_TLS_URL" bash -c 'rclone_s3 "$@"' _ \
+           --ca-cert "$WORK/tls/s3proxy.pem" copyurl "$s3large_url" "dest:job-outputs/rclone-tls-$rep/large.bin" ;;
+      1) steady s3tls "harvester (running daemon)" "$s3large_job" s3tls \
+           "$(manifest_in_s3 "$s3large_job" harvester-tls)" "$DAEMON_S3TLS" ;;
     esac
   done
   fi

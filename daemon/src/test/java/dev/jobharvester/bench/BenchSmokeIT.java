@@ -39,8 +39,9 @@ class BenchSmokeIT {
     void theBenchmarkAgainstNginxRunsEndToEndAndWritesItsTable() throws IOException, InterruptedException {
         String results = smoke("run.sh", "RESULTS.md");
         for (String tool : new String[] {"| curl |", "| aria2c |", "| rclone |", "harvester (running daemon)",
-                "harvester (one-shot", "| rclone copyurl |", "into s3proxy", "| sftp (OpenSSH) |", "50 ms round trip",
-                "harvester (one-shot, launcher)", "harvester (running daemon, fsync off)", "curl into dd (O_DIRECT"}) {
+                "harvester (one-shot", "| rclone copyurl |", "into s3proxy", "into s3proxy over https |",
+                "| sftp (OpenSSH) |", "50 ms round trip", "harvester (one-shot, launcher)",
+                "harvester (running daemon, fsync off)", "curl into dd (O_DIRECT"}) {
             assertThat(results).contains(tool);
         }
         assertThat(results).contains("## Goals (issue 19").contains("## How firm");

@@ -31,20 +31,36 @@ public final class S3Server implements AutoCloseable {
     }
 
     public static S3Server start(Path directory) throws Exception {
+        return start(directory, null, null);
+    }
+
+    /** @param keyStore a key store whose key and certificate also serve https, on a port of its own; null: http only */
+    private static S3Server start(Path directory, Path keyStore, String password) throws Exception {
         BlobStore store = new FilesystemNio2BlobStore(directory.toString());
         store.createContainer(BUCKET);
-        S3Proxy proxy = S3Proxy.builder().blobStore(store)
+        S3Proxy.Builder builder = S3Proxy.builder().blobStore(store)
                 .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
-                .endpoint(URI.create("http://127.0.0.1:0")).build();
+                .endpoint(URI.create("http://127.0.0.1:0"));
+        if (keyStore != null) {
+            builder.secureEndpoint(URI.create("https://127.0.0.1:0")).keyStore(keyStore.toString(), password);
+        }
+        S3Proxy proxy = builder.build();
         proxy.start();
         await().until(() -> proxy.getState().equals("STARTED"));
         return new S3Server(proxy);
     }
 
-    /** s3proxy for the benchmark ({@code bench/run.sh}), until killed: {@code S3Server DIRECTORY}. */
+    /**
+     * s3proxy for the benchmark ({@code bench/run.sh}), until killed: {@code S3Server DIRECTORY [KEYSTORE PASSWORD]},
+     * with the key store also over https.
+     */
     public static void main(String[] args) throws Exception {
-        try (S3Server server = start(Path.of(args[0]))) {
+        try (S3Server server = args.length > 2 ? start(Path.of(args[0]), Path.of(args[1]), args[2])
+                : start(Path.of(args[0]))) {
             System.out.println("endpoint=" + server.endpoint());
+            if (server.proxy.getSecurePort() > 0) {
+                System.out.println("secure-endpoint=https://127.0.0.1:" + server.proxy.getSecurePort());
+            }
             Thread.currentThread().join();
         }
     }
