@@ -2,7 +2,7 @@
 # Times job-harvester against curl, rclone, aria2c and OpenSSH's sftp on the same files, behind a TensorPool job
 # listing, in one run, in alternation; writes medians, peak RSS, CPU time and ratios to bench/RESULTS.md.
 #   bench/run.sh            the source is nginx (C, sendfile) serving stored files and a static copy of the job API:
-#                           a server that is not ours and costs little CPU; 3 repetitions (about 30 minutes on 2 cores)
+#                           a server that is not ours and costs little CPU; 3 repetitions (about 35 minutes on 2 cores)
 #   BENCH_SOURCE=simulator bench/run.sh
 #                           the source is the project's simulator, files generated as served (bench/SIMULATOR.md;
 #                           5 repetitions, with the capped-rate file and the paged listings it alone serves)
