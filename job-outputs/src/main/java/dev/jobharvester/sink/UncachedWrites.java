@@ -44,8 +44,8 @@ final class UncachedWrites implements Closeable {
     private static final int ALIGNMENT = 64 << 10;
     /** Taken by each file going around the cache; all free again when none does (package-private: tests check it). */
     static final Semaphore FILES = new Semaphore(FILES_AT_ONCE);
-    /** Chunks of files done, for the next: at most FILES_AT_ONCE * CHUNKS_PER_FILE. */
-    private static final Queue<ByteBuffer> FREE_CHUNKS = new ConcurrentLinkedQueue<>();
+    /** Chunks of files done, for the next: at most FILES_AT_ONCE * CHUNKS_PER_FILE (package-private: a test checks). */
+    static final Queue<ByteBuffer> FREE_CHUNKS = new ConcurrentLinkedQueue<>();
     private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
     private final FileChannel direct;
@@ -56,6 +56,7 @@ final class UncachedWrites implements Closeable {
     /** Writes in flight, in the file's order, each with where it ends. */
     private final Queue<Write> writing = new ArrayDeque<>();
     private CompletableFuture<Void> lastWrite = DONE;
+    /** Null while a full one is handed over and the next not yet taken: a chunk is never both filling and writing. */
     private ByteBuffer filling;
     /** Where the filling chunk goes in the file. */
     private long position;
@@ -65,7 +66,8 @@ final class UncachedWrites implements Closeable {
     /** Bytes still to go through the cache before the first whole block. */
     private int lead;
 
-    private UncachedWrites(FileChannel direct, FileChannel cached, int block, long position, ExecutorService writes) {
+    /** Package-private for a test that makes a write short; {@link #open} is the way in (it takes a slot of FILES). */
+    UncachedWrites(FileChannel direct, FileChannel cached, int block, long position, ExecutorService writes) {
         this.direct = direct;
         this.cached = cached;
         this.block = block;
@@ -139,6 +141,7 @@ final class UncachedWrites implements Closeable {
                     }
                 }, this::execute);
                 writing.add(new Write(lastWrite, full, at + CHUNK_BYTES));
+                filling = null;
                 position += CHUNK_BYTES;
                 while (chunks.isEmpty() || !writing.isEmpty() && writing.peek().future().isDone()) {
                     awaitFirstWrite();
@@ -200,7 +203,9 @@ final class UncachedWrites implements Closeable {
                 chunks.add(write.chunk());
             }
             writing.clear();
-            chunks.add(filling);
+            if (filling != null) {
+                chunks.add(filling);
+            }
             FREE_CHUNKS.addAll(chunks);
             chunks.clear();
             FILES.release();
@@ -242,7 +247,10 @@ final class UncachedWrites implements Closeable {
     private void writeFully(ByteBuffer bytes, long at) throws IOException {
         long offset = at - bytes.position();
         while (bytes.hasRemaining()) {
-            direct.write(bytes, offset + bytes.position());
+            // Any write may be short, and O_DIRECT takes whole blocks only: a rest that does not start at one goes
+            // through the cache (the commit's sync covers it) rather than fail the file.
+            FileChannel channel = bytes.position() % block == 0 ? direct : cached;
+            channel.write(bytes, offset + bytes.position());
         }
     }
 }
