@@ -553,31 +553,28 @@ for rep in $(seq 1 "$REPS"); do
   done
   fi
 
-  # One large object into s3proxy: rclone copyurl from its presigned URL, the harvester's S3 daemon from the listing.
-  if runs s3large; then
+  # One large object into s3proxy, over http and over https (s3tls), as S3 and most stores are reached: over plain
+  # http the AWS SDK signs every 128 KiB chunk of the body (a second SHA-256 of every byte), which it cannot be told
+  # not to do; over https it does not. rclone copyurl from its presigned URL, the S3 daemons from the listing.
+  if runs s3large || runs s3tls; then
   s3large_url=$(presigned "bench-s3large-$once" | cut -f1)
   s3large_job=bench-s3large-$((REPS + rep))
-  for ((i = 0; i < 2; i++)); do
-    case $(( (i + rep) % 2 )) in
-      0) measure s3large "rclone copyurl" bash -c 'rclone_s3 "$@"' _ copyurl "$s3large_url" \
-           "dest:job-outputs/rclone-large-$rep/large.bin" ;;
-      1) steady s3large "harvester (running daemon)" "$s3large_job" s3 "$(manifest_in_s3 "$s3large_job")" "$DAEMON_S3" ;;
-    esac
-  done
-  fi
-
-  # The same object over https, as S3 and most stores are reached: over plain http the AWS SDK signs every 128 KiB
-  # chunk of the body (a second SHA-256 of every byte), which it cannot be told not to do; over https it does not.
-  if runs s3tls; then
-  s3large_url=$(presigned "bench-s3large-$once" | cut -f1)
-  s3large_job=bench-s3large-$((REPS + rep))
-  for ((i = 0; i < 2; i++)); do
-    case $(( (i + rep) % 2 )) in
-      0) measure s3tls "rclone copyurl" env RCLONE_S3_URL="$S3_TLS_URL" bash -c 'rclone_s3 "$@"' _ \
-           --ca-cert "$WORK/tls/s3proxy.pem" copyurl "$s3large_url" "dest:job-outputs/rclone-tls-$rep/large.bin" ;;
-      1) steady s3tls "harvester (running daemon)" "$s3large_job" s3tls \
-           "$(manifest_in_s3 "$s3large_job" harvester-tls)" "$DAEMON_S3TLS" ;;
-    esac
+  for workload in s3large s3tls; do
+    runs "$workload" || continue
+    if [[ $workload == s3tls ]]; then
+      daemon=s3tls prefix=harvester-tls endpoint=$S3_TLS_URL pid=$DAEMON_S3TLS
+      trust=(--ca-cert "$WORK/tls/s3proxy.pem")
+    else
+      daemon=s3 prefix=harvester-steady endpoint= pid=$DAEMON_S3 trust=()
+    fi
+    for ((i = 0; i < 2; i++)); do
+      case $(( (i + rep) % 2 )) in
+        0) measure "$workload" "rclone copyurl" env RCLONE_S3_URL="$endpoint" bash -c 'rclone_s3 "$@"' _ "${trust[@]}" \
+             copyurl "$s3large_url" "dest:job-outputs/rclone-$workload-$rep/large.bin" ;;
+        1) steady "$workload" "harvester (running daemon)" "$s3large_job" "$daemon" \
+             "$(manifest_in_s3 "$s3large_job" "$prefix")" "$pid" ;;
+      esac
+    done
   done
   fi
 
