@@ -126,6 +126,13 @@ class ConfigErrorsTest {
     }
 
     @Test
+    void anS3PartSizeOutsideS3sBoundsIsNamedWithTheBounds() throws IOException {
+        assertThat(checkFails(Map.of("s3.part-size", "1048576"))).contains("s3.part-size").contains("1048576")
+                .contains("5242880 (5 MiB)");
+        assertThat(checkFails(Map.of("s3.part-size", "6442450944"))).contains("6442450944").contains("5 GiB");
+    }
+
+    @Test
     void aMisspelledCamelSettingIsNamed() throws IOException {
         assertThat(checkFails(Map.of("camel.main.shutdown-timout", "5"))).contains("shutdownTimout");
     }

@@ -41,6 +41,9 @@ public class PrepareS3Upload implements Processor {
      * are larger (64 MiB by default), since each part's end waits for the store's answer with no byte flowing.
      */
     static final long READ_WHOLE_BELOW = 16L << 20;
+    /** S3's bounds for a part: a part outside them, or a single PUT over the upper one, is refused by the store. */
+    static final long MIN_PART_SIZE = 5L << 20;
+    static final long MAX_PART_SIZE = 5L << 30;
 
     private Path spoolDirectory = Path.of("data", "spool");
     private long bufferLimit = READ_WHOLE_BELOW;
@@ -49,9 +52,16 @@ public class PrepareS3Upload implements Processor {
         this.spoolDirectory = Path.of(spoolDirectory);
     }
 
-    /** Bodies shorter than this (the S3 part size) and {@link #READ_WHOLE_BELOW} are read before the upload. */
-    public void setBufferLimit(long bufferLimit) {
-        this.bufferLimit = Math.min(bufferLimit, READ_WHOLE_BELOW);
+    /**
+     * The part size the S3 producer is given: bodies shorter than it and than {@link #READ_WHOLE_BELOW} are read before
+     * their upload. Checked here, at start, since the store would refuse only the first file too large or too small.
+     */
+    public void setPartSize(long partSize) {
+        if (partSize < MIN_PART_SIZE || partSize > MAX_PART_SIZE) {
+            throw new IllegalArgumentException("the S3 part size (s3.part-size, S3_PART_SIZE) is " + partSize
+                    + " bytes; S3 takes parts of " + MIN_PART_SIZE + " (5 MiB) to " + MAX_PART_SIZE + " (5 GiB) bytes");
+        }
+        this.bufferLimit = Math.min(partSize, READ_WHOLE_BELOW);
     }
 
     /**
