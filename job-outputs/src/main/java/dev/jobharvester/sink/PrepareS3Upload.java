@@ -38,7 +38,7 @@ public class PrepareS3Upload implements Processor {
     static final String SHA256_METADATA = "sha256";
     /**
      * A body is read whole only below this, whatever the part size: the memory each file in flight may take. Parts
-     * are larger (64 MiB by default), since each part's end waits for the store's answer with no byte flowing.
+     * are larger (4 GiB by default): camel-aws2-s3 sends them one after the other, so more parts only cost time.
      */
     static final long READ_WHOLE_BELOW = 16L << 20;
     /** S3's bounds for a part: a part outside them, or a single PUT over the upper one, is refused by the store. */
