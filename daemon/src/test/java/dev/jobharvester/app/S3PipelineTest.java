@@ -174,22 +174,17 @@ class S3PipelineTest {
     /** A body under one part is read whole before its PUT: one that breaks off fails the file, which is fetched again. */
     @Test
     void aSmallBodyThatBreaksOffPutsNothingAndIsFetchedAgainWhole() throws Exception {
-        deliveredWholeAtTheSecondFetch("tp-s3-cut", SimFile.of("eval/scores.bin", 800_000).abortAfter(300_000, 1),
-                5 << 20);
+        deliveredWholeAtTheSecondFetch("tp-s3-cut", SimFile.of("eval/scores.bin", 800_000).abortAfter(300_000, 1));
     }
 
     /**
      * Delivers a job of one file whose first download breaks off, resuming off: the file is fetched again, whole, and
-     * the bucket holds its bytes. A null part size leaves the shipped one.
+     * the bucket holds its bytes. With the shipped part size.
      */
-    private SimJob deliveredWholeAtTheSecondFetch(String id, SimFile file, Integer partSize) throws Exception {
+    private SimJob deliveredWholeAtTheSecondFetch(String id, SimFile file) throws Exception {
         SimJob job = simulator.addJob(NAME, SimJob.of(id, JobScript.always("completed"), file));
         Map<String, String> settings = settings(job.id(), S3Server.SECRET_KEY);
-        if (partSize == null) {
-            settings.remove("s3.part-size");
-        } else {
-            settings.put("s3.part-size", String.valueOf(partSize));
-        }
+        settings.remove("s3.part-size");
         settings.put("harvester.max-resumes", "0");
         try (RunningHarvester harvester = RunningHarvester.start(settings)) {
             await().atMost(Duration.ofSeconds(60)).until(() -> exists(key(job, SinkNames.MANIFEST)));
@@ -210,7 +205,7 @@ class S3PipelineTest {
     @Test
     void aBodyOverSixteenMebibytesUnderOnePartStreamsInOnePutAndOneThatBreaksOffLeavesNothing() throws Exception {
         SimFile file = SimFile.of("model/shard.bin", 80_000_000).abortAfter(9_000_000, 1);
-        SimJob job = deliveredWholeAtTheSecondFetch("tp-s3-mid", file, null);
+        SimJob job = deliveredWholeAtTheSecondFetch("tp-s3-mid", file);
         assertThat(client.headObject(b -> b.bucket(S3Server.BUCKET).key(key(job, file.path()))).metadata())
                 .containsEntry("source-path", file.path()).doesNotContainKey("sha256");
         assertThat(client.listMultipartUploads(b -> b.bucket(S3Server.BUCKET)).uploads()).isEmpty();
