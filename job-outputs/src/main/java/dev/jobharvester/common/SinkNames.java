@@ -1,9 +1,6 @@
 package dev.jobharvester.common;
 
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 
 /**
  * The names files get in the sink, {@code provider/jobId/path}. They are also the ledger's keys, so they must be
@@ -100,12 +97,7 @@ public final class SinkNames {
     }
 
     private static String hash8(String text) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(text.getBytes(StandardCharsets.UTF_8))).substring(0, 8);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Sha256.hex(text).substring(0, 8);
     }
 
     /** Percent-encodes everything but letters, digits, {@code -}, {@code _} and inner dots, so the id stays one segment. */

@@ -1,7 +1,7 @@
 package dev.jobharvester.download;
 
+import dev.jobharvester.common.Sha256;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -36,11 +36,7 @@ final class Sha256Count {
     /** @param hashing runs the hashing of a large transfer beside its reading */
     Sha256Count(Executor hashing) {
         this.hashing = hashing;
-        try {
-            digest = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-        }
+        digest = Sha256.newDigest();
     }
 
     void update(byte[] bytes, int offset, int length) {

@@ -1,5 +1,6 @@
 package dev.jobharvester.sink;
 
+import dev.jobharvester.common.Sha256;
 import dev.jobharvester.download.DownloadStream;
 import dev.jobharvester.download.VerifiedBody;
 import dev.jobharvester.durability.Directories;
@@ -17,12 +18,9 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -343,17 +341,9 @@ final class DirectoryWriter {
     /** The temp name beside a file; hashed when the prefix would make it too long for the file system. */
     private String tempName(String name) {
         String temp = tempPrefix + name;
-        return temp.getBytes(StandardCharsets.UTF_8).length <= MAX_NAME_BYTES ? temp : tempPrefix + sha256(name);
+        return temp.getBytes(StandardCharsets.UTF_8).length <= MAX_NAME_BYTES ? temp : tempPrefix + Sha256.hex(name);
     }
 
-    private static String sha256(String name) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(name.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     /**
      * Copies the body to the end of the temp file. A download's file is marked for a later attempt once it is worth it

@@ -1,5 +1,6 @@
 package dev.jobharvester.sink;
 
+import dev.jobharvester.common.Sha256;
 import dev.jobharvester.component.JobOutputsConstants;
 import dev.jobharvester.download.DownloadStream;
 import dev.jobharvester.download.VerifiedBody;
@@ -12,9 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.camel.Exchange;
@@ -85,7 +83,7 @@ public class PrepareS3Upload implements Processor {
         String sha256 = null;
         if (body instanceof byte[] bytes) {
             length = bytes.length;
-            sha256 = sha256(bytes);
+            sha256 = Sha256.hex(bytes);
         } else if (body instanceof File file) {
             // A manifest spooled by the consumer, or a download staged (LocalStaging): the producer uploads a file of
             // known length as it is.
@@ -138,10 +136,6 @@ public class PrepareS3Upload implements Processor {
         }
         exchange.getIn().setBody(file.toFile());
         return length;
-    }
-
-    private static String sha256(byte[] bytes) throws NoSuchAlgorithmException {
-        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
     }
 
     /** S3 user metadata is US-ASCII: anything else is percent-encoded. */

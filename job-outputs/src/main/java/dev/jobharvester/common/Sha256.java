@@ -1,0 +1,67 @@
+package dev.jobharvester.common;
+
+import com.amazon.corretto.crypto.provider.AmazonCorrettoCryptoProvider;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.Provider;
+import java.util.HexFormat;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * SHA-256 digests: Amazon Corretto Crypto Provider's native code where its library loads (Linux on x86-64), the JDK's
+ * elsewhere. The JDK's is fast only once C2 has compiled it (C1 has no SHA-256 intrinsic: 156 against 1,760 MB/s on
+ * these machines), the native one from the first byte, so a command that ends soon can run without C2 (the launcher).
+ * Only the digests come from it: the JVM's providers, and so TLS and the S3 client's signing, stay the JDK's.
+ */
+public final class Sha256 {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Sha256.class);
+    private static final String ALGORITHM = "SHA-256";
+    /** Null where the native library did not load. */
+    private static final Provider NATIVE = loadNative();
+
+    private Sha256() {
+    }
+
+    public static MessageDigest newDigest() {
+        try {
+            return NATIVE == null ? MessageDigest.getInstance(ALGORITHM) : MessageDigest.getInstance(ALGORITHM, NATIVE);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static String hex(byte[] bytes) {
+        return HexFormat.of().formatHex(newDigest().digest(bytes));
+    }
+
+    public static String hex(String text) {
+        return hex(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Whether digests run in native code, whatever compiler the JVM has. */
+    public static boolean isNative() {
+        return NATIVE != null;
+    }
+
+    private static Provider loadNative() {
+        try {
+            AmazonCorrettoCryptoProvider provider = AmazonCorrettoCryptoProvider.INSTANCE;
+            Throwable error = provider.getLoadingError();
+            if (error == null) {
+                return provider;
+            }
+            warnJavaDigests(error);
+        } catch (LinkageError e) {
+            warnJavaDigests(e);
+        }
+        return null;
+    }
+
+    private static void warnJavaDigests(Throwable why) {
+        LOG.warn("SHA-256 runs on the JDK's own code: Amazon Corretto Crypto Provider's native library did not load ({})."
+                + " One-shot commands, which run without C2, hash ten times slower (README, \"Running it\")", why.toString());
+    }
+}

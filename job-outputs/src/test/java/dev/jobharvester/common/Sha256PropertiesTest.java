@@ -1,0 +1,52 @@
+package dev.jobharvester.common;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import net.jqwik.api.Example;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.constraints.Size;
+
+/**
+ * The native digests give the JDK's SHA-256 for any bytes, fed in any pieces; and on Linux x86-64, where the launcher
+ * runs one-shot commands without C2 on the strength of it, they are native.
+ */
+class Sha256PropertiesTest {
+
+    @Property(tries = 200)
+    void bytesFedInAnyPiecesHashAsTheJdksSha256OfTheWhole(@ForAll @IntRange(max = 300_000) int length,
+            @ForAll @Size(max = 8) List<@IntRange(max = 300_000) Integer> cuts, @ForAll long seed) throws Exception {
+        byte[] bytes = new byte[length];
+        new Random(seed).nextBytes(bytes);
+        MessageDigest digest = Sha256.newDigest();
+        int from = 0;
+        for (int cut : cuts.stream().map(at -> Math.min(at, length)).sorted().toList()) {
+            digest.update(bytes, from, cut - from);
+            from = cut;
+        }
+        digest.update(bytes, from, length - from);
+
+        MessageDigest jdk = MessageDigest.getInstance("SHA-256", "SUN");
+        assertThat(HexFormat.of().formatHex(digest.digest())).isEqualTo(HexFormat.of().formatHex(jdk.digest(bytes)));
+    }
+
+    @Example
+    void knownAnswers() {
+        assertThat(Sha256.hex("abc")).isEqualTo("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assertThat(Sha256.hex(new byte[0]))
+                .isEqualTo("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    }
+
+    @Example
+    void onLinuxX8664TheDigestsAreNative() {
+        assumeTrue(System.getProperty("os.name").equals("Linux") && System.getProperty("os.arch").equals("amd64"));
+        assertThat(Sha256.isNative()).isTrue();
+        assertThat(Sha256.newDigest().getProvider().getName()).isEqualTo("AmazonCorrettoCryptoProvider");
+    }
+}
