@@ -61,7 +61,8 @@ public final class Sha256 {
     }
 
     private static void warnJavaDigests(Throwable why) {
-        LOG.warn("SHA-256 runs on the JDK's own code: Amazon Corretto Crypto Provider's native library did not load ({})."
-                + " One-shot commands, which run without C2, hash ten times slower (README, \"Running it\")", why.toString());
+        LOG.warn("SHA-256 runs on the JDK's code: Amazon Corretto Crypto Provider's native library did not load"
+                + " ({}); a JVM without C2, as the launcher's one-shot commands are, hashes ten times slower",
+                why.toString());
     }
 }
