@@ -277,9 +277,13 @@ export S3_URL S3_TLS_URL S3_ACCESS S3_SECRET
 # (SIGSTOP) the daemons it does not time, and continues them after.
 DAEMONS=()
 pause_daemons() {  # [pid of the daemon being timed]
-  for pid in "${DAEMONS[@]}"; do [[ $pid == "${1:-}" ]] || kill -STOP "$pid"; done
+  local daemon
+  for daemon in "${DAEMONS[@]}"; do [[ $daemon == "${1:-}" ]] || kill -STOP "$daemon"; done
 }
-resume_daemons() { for pid in "${DAEMONS[@]}"; do kill -CONT "$pid"; done; }
+resume_daemons() {
+  local daemon
+  for daemon in "${DAEMONS[@]}"; do kill -CONT "$daemon"; done
+}
 start_daemon() {  # name JVM-options (empty: the launcher's) environment...: sets DAEMON_PID
   local name=$1 options=$2
   shift 2
