@@ -10,17 +10,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * SHA-256 digests: Amazon Corretto Crypto Provider's native code where its library loads (Linux on x86-64), the JDK's
- * elsewhere. The JDK's is fast only once C2 has compiled it (C1 has no SHA-256 intrinsic: 156 against 1,760 MB/s on
- * these machines), the native one from the first byte, so a command that ends soon can run without C2 (the launcher).
- * Only the digests come from it: the JVM's providers, and so TLS and the S3 client's signing, stay the JDK's.
+ * SHA-256 digests: the JDK's, or, with {@value #NATIVE_PROPERTY}={@code native}, Amazon Corretto Crypto Provider's
+ * native code where its library loads (Linux on x86-64). The JDK's is fast only once C2 has compiled it (C1 has no
+ * SHA-256 intrinsic: 156 against 1,760 MB/s on these machines), the native one from the first byte, so the launcher
+ * asks for it where it runs a command without C2. Under C2 the JDK's is as fast, and a daemon spared the native library
+ * keeps the memory it would take. Only the digests come from it: TLS and the S3 client's signing stay the JDK's.
  */
 public final class Sha256 {
 
+    /** The system property that asks for native digests: {@code native}. */
+    public static final String NATIVE_PROPERTY = "jobharvester.digests";
     private static final Logger LOG = LoggerFactory.getLogger(Sha256.class);
     private static final String ALGORITHM = "SHA-256";
-    /** Null where the native library did not load. */
-    private static final Provider NATIVE = loadNative();
+    /** Null unless asked for and loaded. */
+    private static final Provider NATIVE = "native".equals(System.getProperty(NATIVE_PROPERTY)) ? loadNative() : null;
 
     private Sha256() {
     }
@@ -41,12 +44,12 @@ public final class Sha256 {
         return hex(text.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** Whether digests run in native code, whatever compiler the JVM has. */
+    /** Whether digests run in native code. */
     public static boolean isNative() {
         return NATIVE != null;
     }
 
-    private static Provider loadNative() {
+    static Provider loadNative() {
         try {
             AmazonCorrettoCryptoProvider provider = AmazonCorrettoCryptoProvider.INSTANCE;
             Throwable error = provider.getLoadingError();
