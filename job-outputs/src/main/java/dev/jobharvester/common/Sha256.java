@@ -44,11 +44,6 @@ public final class Sha256 {
         return hex(text.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** Whether digests run in native code. */
-    public static boolean isNative() {
-        return NATIVE != null;
-    }
-
     static Provider loadNative() {
         try {
             AmazonCorrettoCryptoProvider provider = AmazonCorrettoCryptoProvider.INSTANCE;
