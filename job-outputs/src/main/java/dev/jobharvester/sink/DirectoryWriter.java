@@ -344,7 +344,6 @@ final class DirectoryWriter {
         return temp.getBytes(StandardCharsets.UTF_8).length <= MAX_NAME_BYTES ? temp : tempPrefix + Sha256.hex(name);
     }
 
-
     /**
      * Copies the body to the end of the temp file. A download's file is marked for a later attempt once it is worth it
      * (with fsync on, the mark says how far the data is durable after each early writeback). Answers whether the file

@@ -108,6 +108,30 @@ class FileLedgerTest {
                 .contains(new Ledger.Completion("FAILED", 2));
     }
 
+    /**
+     * A ledger written by an earlier version is read by the next: a delivered file's line as it has been written so
+     * far is read back whole, and the same record is written as the same bytes.
+     */
+    @Test
+    void aFileLineKeepsTheFormatEarlierVersionsWrote() throws IOException {
+        String line = "{\"op\":\"file\",\"job\":\"tensorpool/j1\",\"path\":\"sub/\\\"q\\\"\\n\u00e9.bin\","
+                + "\"kind\":\"PARKED\",\"size\":-1,\"sha256\":null,\"source\":\"out/q.bin\",\"note\":\"storage answered"
+                + " 500\",\"at\":\"2026-11-23T10:00:00.123456789Z\"}\n";
+        DeliveredFile record = new DeliveredFile("tensorpool/j1", "sub/\"q\"\n\u00e9.bin", DeliveredFile.Kind.PARKED,
+                -1, null, "out/q.bin", "storage answered 500", Instant.parse("2026-11-23T10:00:00.123456789Z"));
+        Path written = dir.resolve("written.jsonl");
+        Files.writeString(written, line, StandardCharsets.UTF_8);
+        FileLedger earlier = FileLedger.read(written);
+        List<DeliveredFile> read = new ArrayList<>();
+        earlier.forEachFile("tensorpool/j1", DeliveredFile.Kind.PARKED, read::add);
+        assertThat(read).containsExactly(record);
+
+        FileLedger ledger = open();
+        ledger.delivered(record);
+        ledger.stop();
+        assertThat(Files.readString(ledger.file(), StandardCharsets.UTF_8)).isEqualTo(line);
+    }
+
     @Test
     void aLineCutShortByACrashIsDroppedAndTheRestKept() throws IOException {
         FileLedger ledger = open();
