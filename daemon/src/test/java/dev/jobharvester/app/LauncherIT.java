@@ -149,7 +149,8 @@ class LauncherIT {
     /**
      * A command that ends by itself runs on C1 alone where the digests are native (Linux on x86-64), elsewhere with a C2
      * compiler slow to start (it would compile start-up code it never runs again); a daemon, also when its command is
-     * left out, keeps the JVM's compilers and thresholds, which warm it within a few jobs; JAVA_OPTS replaces both.
+     * left out, keeps the JVM's compilers and thresholds, which warm it within a few jobs, and inlines less deep (its
+     * deepest compilations made its peak RSS); the simulator keeps the JVM's defaults; JAVA_OPTS replaces all of them.
      */
     @Test
     void onlyTheCommandsThatEndDelayTheOptimizingCompiler() throws Exception {
@@ -171,11 +172,18 @@ class LauncherIT {
         assertThat(own.start().waitFor()).isZero();
 
         Iterator<String> lines = commands().iterator();
+        List<String> runOptions = new ArrayList<>();
         delayed.forEach((arguments, delays) -> {
             String line = lines.next();
             assertThat(line).endsWith("job-harvester.jar " + String.join(" ", arguments)).contains("-Xmx128m");
             if (!delays) {
                 assertThat(line).doesNotContain("Tier");
+                if (arguments.contains("simulator")) {
+                    assertThat(line).doesNotContain("Inline");
+                } else {
+                    assertThat(line).contains("-XX:MaxInlineLevel=3 -XX:MaxInlineSize=20 -XX:InlineSmallCode=500");
+                    runOptions.add(line);
+                }
             } else if (LINUX_X86_64) {
                 assertThat(line).contains("-XX:TieredStopAtLevel=1 -Djobharvester.digests=native")
                         .doesNotContain("Tier4");
@@ -183,8 +191,9 @@ class LauncherIT {
                 assertThat(line).contains("-XX:Tier4InvocationThreshold=50000", "-XX:Tier4BackEdgeThreshold=400000");
             }
         });
-        assertThat(lines.next()).startsWith("-Xmx1g ").doesNotContain("Tier", "-Xmx128m");
+        assertThat(lines.next()).startsWith("-Xmx1g ").doesNotContain("Tier", "Inline", "-Xmx128m");
         assertThat(lines).isExhausted();
+        assertKnownToThisJdk(runOptions.get(0));
     }
 
     /**
@@ -202,6 +211,11 @@ class LauncherIT {
         String command = commands().get(0);
         assertThat(command).doesNotContain("ArchiveClassesAtExit", "SharedArchiveFile");
         assertThat(folder.resolve("job-harvester.jsa")).doesNotExist();
+        assertThat(jvmOptions(command)).as("the shipped heap settings").contains("-Xmx128m", "-XX:+UseSerialGC");
+        assertKnownToThisJdk(command);
+    }
+
+    private static List<String> jvmOptions(String command) {
         List<String> options = new ArrayList<>();
         for (String word : command.split(" ")) {
             if (word.equals("-jar")) {
@@ -211,7 +225,11 @@ class LauncherIT {
                 options.add(word);
             }
         }
-        assertThat(options).as("the shipped heap settings").contains("-Xmx128m", "-XX:+UseSerialGC");
+        return options;
+    }
+
+    private static void assertKnownToThisJdk(String command) throws IOException, InterruptedException {
+        List<String> options = jvmOptions(command);
         List<String> check = new ArrayList<>(List.of(JAVA));
         check.addAll(options);
         check.add("-version");
