@@ -172,7 +172,7 @@ class LauncherIT {
         assertThat(own.start().waitFor()).isZero();
 
         Iterator<String> lines = commands().iterator();
-        List<String> runOptions = new ArrayList<>();
+        List<String> runLines = new ArrayList<>();
         delayed.forEach((arguments, delays) -> {
             String line = lines.next();
             assertThat(line).endsWith("job-harvester.jar " + String.join(" ", arguments)).contains("-Xmx128m");
@@ -182,7 +182,7 @@ class LauncherIT {
                     assertThat(line).doesNotContain("Inline");
                 } else {
                     assertThat(line).contains("-XX:MaxInlineLevel=3 -XX:MaxInlineSize=20 -XX:InlineSmallCode=500");
-                    runOptions.add(line);
+                    runLines.add(line);
                 }
             } else if (LINUX_X86_64) {
                 assertThat(line).contains("-XX:TieredStopAtLevel=1 -Djobharvester.digests=native")
@@ -193,7 +193,7 @@ class LauncherIT {
         });
         assertThat(lines.next()).startsWith("-Xmx1g ").doesNotContain("Tier", "Inline", "-Xmx128m");
         assertThat(lines).isExhausted();
-        assertKnownToThisJdk(runOptions.get(0));
+        assertKnownToThisJdk(runLines.get(0));
     }
 
     /**
