@@ -62,7 +62,7 @@ final class FreshLocations {
     /** Whether the listing's location for the file is neither the one that failed nor past its expiry. */
     private static boolean stillFresh(Relisting listing, OutputFile stale) {
         OutputFile listed = listing.files().get(stale.path());
-        return listed == null || !listed.location().equals(stale.location())
+        return listed == null || !listed.url().equals(stale.url())
                 && (listed.expiresAt() == null || Instant.now().isBefore(listed.expiresAt()));
     }
 }
