@@ -177,11 +177,12 @@ class LauncherIT {
             String line = lines.next();
             assertThat(line).endsWith("job-harvester.jar " + String.join(" ", arguments)).contains("-Xmx128m");
             if (!delays) {
-                assertThat(line).doesNotContain("Tier");
+                assertThat(line).doesNotContain("TieredStopAtLevel", "Tier4");
                 if (arguments.contains("simulator")) {
-                    assertThat(line).doesNotContain("Inline");
+                    assertThat(line).doesNotContain("Tiered", "CICompilerCount", "Inline");
                 } else {
-                    assertThat(line).contains("-XX:MaxInlineLevel=3 -XX:MaxInlineSize=20 -XX:InlineSmallCode=500");
+                    assertThat(line).contains("-XX:-TieredCompilation -XX:CICompilerCount=1 -XX:MaxInlineLevel=3"
+                            + " -XX:MaxInlineSize=20 -XX:InlineSmallCode=500");
                     runLines.add(line);
                 }
             } else if (LINUX_X86_64) {
