@@ -210,7 +210,9 @@ if source == "nginx":
             "large", DAEMON, "large", "curl into dd (O_DIRECT, fsync)", 1.0, throughput=True)
     rss = median("small", DAEMON)[1]
     if rss:
-        goal("peak RSS of the daemon on the small files, shipped defaults, under 160 MiB", mib(rss), rss < 160 * 1024)
+        # A tenth of a MiB: a whole one would print a peak of 159.9 MiB, under the goal, as 160.
+        goal("peak RSS of the daemon on the small files, shipped defaults, under 160 MiB", f"{rss / 1024:.1f} MiB",
+             rss < 160 * 1024)
     compare(f"{labels['sftp-far']}: ≤ 1.3× OpenSSH sftp's time", "sftp-far", DAEMON, "sftp-far", "sftp (OpenSSH)",
             1.3)
 else:
