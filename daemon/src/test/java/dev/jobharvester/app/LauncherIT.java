@@ -149,8 +149,9 @@ class LauncherIT {
     /**
      * A command that ends by itself runs on C1 alone where the digests are native (Linux on x86-64), elsewhere with a C2
      * compiler slow to start (it would compile start-up code it never runs again); a daemon, also when its command is
-     * left out, keeps the JVM's compilers and thresholds, which warm it within a few jobs, and inlines less deep (its
-     * deepest compilations made its peak RSS); the simulator keeps the JVM's defaults; JAVA_OPTS replaces all of them.
+     * left out, keeps the JVM's thresholds, which warm it within a few jobs, but compiles with C2 alone on one
+     * thread and inlines less deep (the compiler made its peak RSS); the simulator keeps the JVM's defaults;
+     * JAVA_OPTS replaces all of them.
      */
     @Test
     void onlyTheCommandsThatEndDelayTheOptimizingCompiler() throws Exception {

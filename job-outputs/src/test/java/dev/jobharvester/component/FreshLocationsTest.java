@@ -1,0 +1,64 @@
+package dev.jobharvester.component;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.jobharvester.common.OutputFile;
+import dev.jobharvester.download.DownloadPolicy;
+import dev.jobharvester.download.HttpClients;
+import dev.jobharvester.provider.JobProvider;
+import dev.jobharvester.provider.ProviderOptions;
+import dev.jobharvester.provider.Providers;
+import dev.jobharvester.sim.JobScript;
+import dev.jobharvester.sim.SimFile;
+import dev.jobharvester.sim.SimJob;
+import dev.jobharvester.sim.Simulator;
+import dev.jobharvester.sim.TensorPoolApi;
+import java.net.URI;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
+import org.junit.jupiter.api.AutoClose;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Replacing expired locations against the simulated TensorPool API: one listing serves every file of the page that
+ * expired with it, and a listing that hands back the very location that failed is not reused.
+ */
+class FreshLocationsTest {
+
+    @AutoClose
+    private final Simulator simulator = Simulator.started();
+    @AutoClose
+    private final CloseableHttpClient http = HttpClients.create(2_000, 5_000, 4);
+    private final List<String> listings = new CopyOnWriteArrayList<>();
+
+    @Test
+    void oneListingServesThePageAndTheLocationThatFailedIsListedAgain() throws Exception {
+        simulator.addJob(TensorPoolApi.NAME, SimJob.of("j", JobScript.always("completed"), SimFile.of("a.bin", 10),
+                SimFile.of("b.bin", 20)));
+        JobProvider provider = Providers.create(Providers.platform(TensorPoolApi.NAME), new ProviderOptions(
+                TensorPoolApi.NAME, simulator.apiUrl(TensorPoolApi.NAME), simulator.apiKey(TensorPoolApi.NAME), 3,
+                null, 100, null, null), http);
+        FreshLocations fresh = new FreshLocations(provider, new DownloadPolicy(Set.of("127.0.0.1"), true));
+        TrackedJob job = new TrackedJob("j", "tensorpool/j");
+        simulator.onApiCall(path -> {
+            if (!path.startsWith("/job/info")) {
+                listings.add(path);
+            }
+        });
+
+        OutputFile a = fresh.of(job, expired("a.bin")).orElseThrow();
+        OutputFile b = fresh.of(job, expired("b.bin")).orElseThrow();
+        assertThat(listings).as("b.bin's fresh location comes from a.bin's listing").hasSize(1);
+        assertThat(a.url()).isNotEqualTo(expired("a.bin").url());
+        assertThat(b.path()).isEqualTo("b.bin");
+
+        fresh.of(job, a);
+        assertThat(listings).as("the listing handed out the location that failed: it is listed again").hasSize(2);
+    }
+
+    private static OutputFile expired(String path) {
+        return OutputFile.of(path, URI.create("http://127.0.0.1:1/expired/" + path), -1);
+    }
+}
