@@ -190,7 +190,9 @@ stored_files() {  # workload: the source's files it fetches, a file or a folder
 # machine's disk) passes over every inode freed within the last dirty_expire_centisecs when it allocates one (perf:
 # recently_deleted), so deleting 10,000 files just before a run cost that run about a second of kernel time (the warm
 # daemon: 4.4 s instead of 3.5 s), and whichever tool came next in the turn paid it. Each repetition starts by
-# deleting what the last one (or the warm-up jobs) left, then waits out that window, outside any timed run.
+# deleting what the last one (or the warm-up jobs) left, then waits out that window, outside any timed run. Every
+# timed run's output goes, the daemons' and the S3 objects too: kept, the simulator's five repetitions filled the
+# 19 GB these machines have free (the large daemon then waited on a full disk until the bench's timeout).
 TRASH=$WORK/trash
 retire() {  # folder: moved aside, in one rename
   [[ -e $1 ]] || return 0
@@ -507,10 +509,12 @@ for rep in $(seq 1 "$REPS"); do
                  check_count "$WORK/out/harvester/tensorpool/bench-small-$once" "$SMALL_FILES" ;;
       daemon) steady small "harvester (running daemon)" "bench-small-$daemon_job" disk \
                 "$(manifest_on_disk disk "bench-small-$daemon_job")" "$DAEMON_DISK"
-              check_count "$WORK/steady-disk/out/tensorpool/bench-small-$daemon_job" "$SMALL_FILES" ;;
+              check_count "$WORK/steady-disk/out/tensorpool/bench-small-$daemon_job" "$SMALL_FILES"
+              retire "$WORK/steady-disk/out/tensorpool/bench-small-$daemon_job" ;;
       scratch) steady small "harvester (running daemon, fsync off)" "bench-small-$scratch_job" scratch \
                  "$(manifest_on_disk scratch "bench-small-$scratch_job")" "$DAEMON_SCRATCH" then-sync
-               check_count "$WORK/steady-scratch/out/tensorpool/bench-small-$scratch_job" "$SMALL_FILES" ;;
+               check_count "$WORK/steady-scratch/out/tensorpool/bench-small-$scratch_job" "$SMALL_FILES"
+               retire "$WORK/steady-scratch/out/tensorpool/bench-small-$scratch_job" ;;
     esac
   done
   fi
@@ -556,6 +560,7 @@ for rep in $(seq 1 "$REPS"); do
     "$(manifest_on_disk disk "bench-capped-$daemon_job")" "$DAEMON_DISK"
   steady capped "harvester (running daemon, 4 segments)" "bench-capped-$daemon_job" segments \
     "$(manifest_on_disk segments "bench-capped-$daemon_job")" "$DAEMON_SEGMENTS"
+  rm -rf "$WORK"/steady-{disk,segments}/out/tensorpool/"bench-capped-$daemon_job"
   fi
 
   # The small files into s3proxy: rclone from the same storage, the harvester through its S3 pipeline.
@@ -571,6 +576,9 @@ for rep in $(seq 1 "$REPS"); do
                    S3_PREFIX="harvester-$rep/" bash -c 'harvest_once "$@"' _ tensorpool-to-s3 "bench-$S3_KIND-$daemon_job" ;;
       daemon) steady s3 "harvester (running daemon)" "$s3_job" s3 "$(manifest_in_s3 "$s3_job")" "$DAEMON_S3" ;;
     esac
+  done
+  for delivered in "rclone-$rep" "harvester-$rep" "harvester-steady/tensorpool/$s3_job"; do
+    retire "$WORK/s3/job-outputs/$delivered"
   done
   fi
 
@@ -596,6 +604,7 @@ for rep in $(seq 1 "$REPS"); do
              "$(manifest_in_s3 "$s3large_job" "$prefix")" "$pid" ;;
       esac
     done
+    rm -rf "$WORK/s3/job-outputs/rclone-$workload-$rep" "$(dirname "$(manifest_in_s3 "$s3large_job" "$prefix")")"
   done
   fi
 
