@@ -358,11 +358,18 @@ fi
 SCRATCH=
 runs durability && SCRATCH=scratch
 
+job_on_disk() {  # daemon job: the folder the daemon delivers the job into
+  echo "$WORK/steady-$1/out/tensorpool/$2"
+}
 manifest_on_disk() {  # daemon job
-  echo "$WORK/steady-$1/out/tensorpool/$2/_manifest.json"
+  echo "$(job_on_disk "$1" "$2")/_manifest.json"
+}
+S3_OBJECTS=$WORK/s3/job-outputs  # the bucket, as s3proxy keeps it: a folder
+job_in_s3() {  # job [prefix]: the folder of the job's objects
+  echo "$S3_OBJECTS/${2:-harvester-steady}/tensorpool/$1"
 }
 manifest_in_s3() {  # job [prefix]
-  echo "$WORK/s3/job-outputs/${2:-harvester-steady}/tensorpool/$1/_manifest.json"
+  echo "$(job_in_s3 "$@")/_manifest.json"
 }
 manifest_on_sftp() {  # side job
   echo "$SSH_ROOT/$1/tensorpool/$2/_manifest.json"
@@ -509,12 +516,12 @@ for rep in $(seq 1 "$REPS"); do
                  check_count "$WORK/out/harvester/tensorpool/bench-small-$once" "$SMALL_FILES" ;;
       daemon) steady small "harvester (running daemon)" "bench-small-$daemon_job" disk \
                 "$(manifest_on_disk disk "bench-small-$daemon_job")" "$DAEMON_DISK"
-              check_count "$WORK/steady-disk/out/tensorpool/bench-small-$daemon_job" "$SMALL_FILES"
-              retire "$WORK/steady-disk/out/tensorpool/bench-small-$daemon_job" ;;
+              check_count "$(job_on_disk disk "bench-small-$daemon_job")" "$SMALL_FILES"
+              retire "$(job_on_disk disk "bench-small-$daemon_job")" ;;
       scratch) steady small "harvester (running daemon, fsync off)" "bench-small-$scratch_job" scratch \
                  "$(manifest_on_disk scratch "bench-small-$scratch_job")" "$DAEMON_SCRATCH" then-sync
-               check_count "$WORK/steady-scratch/out/tensorpool/bench-small-$scratch_job" "$SMALL_FILES"
-               retire "$WORK/steady-scratch/out/tensorpool/bench-small-$scratch_job" ;;
+               check_count "$(job_on_disk scratch "bench-small-$scratch_job")" "$SMALL_FILES"
+               retire "$(job_on_disk scratch "bench-small-$scratch_job")" ;;
     esac
   done
   fi
@@ -536,12 +543,12 @@ for rep in $(seq 1 "$REPS"); do
                    "bench-large-$once" ;;
       daemon) steady large "harvester (running daemon)" "bench-large-$daemon_job" large \
                 "$(manifest_on_disk large "bench-large-$daemon_job")" "$DAEMON_LARGE"
-              rm -rf "$WORK/steady-large/out/tensorpool/bench-large-$daemon_job" ;;
+              rm -rf "$(job_on_disk large "bench-large-$daemon_job")" ;;
       dd) measure large "dd to disk (fdatasync)" dd if=/dev/zero of="$WORK/out/dd.bin" bs=1M \
             count=$((LARGE_BYTES / 1048576)) conv=fdatasync ;;
       scratch) steady large "harvester (running daemon, fsync off)" "bench-large-$scratch_job" scratch-large \
                  "$(manifest_on_disk scratch-large "bench-large-$scratch_job")" "$DAEMON_SCRATCH_LARGE" then-sync
-               rm -rf "$WORK/steady-scratch-large/out/tensorpool/bench-large-$scratch_job" ;;
+               rm -rf "$(job_on_disk scratch-large "bench-large-$scratch_job")" ;;
     esac
   done
   fi
@@ -560,7 +567,7 @@ for rep in $(seq 1 "$REPS"); do
     "$(manifest_on_disk disk "bench-capped-$daemon_job")" "$DAEMON_DISK"
   steady capped "harvester (running daemon, 4 segments)" "bench-capped-$daemon_job" segments \
     "$(manifest_on_disk segments "bench-capped-$daemon_job")" "$DAEMON_SEGMENTS"
-  rm -rf "$WORK"/steady-{disk,segments}/out/tensorpool/"bench-capped-$daemon_job"
+  rm -rf "$(job_on_disk disk "bench-capped-$daemon_job")" "$(job_on_disk segments "bench-capped-$daemon_job")"
   fi
 
   # The small files into s3proxy: rclone from the same storage, the harvester through its S3 pipeline.
@@ -577,8 +584,8 @@ for rep in $(seq 1 "$REPS"); do
       daemon) steady s3 "harvester (running daemon)" "$s3_job" s3 "$(manifest_in_s3 "$s3_job")" "$DAEMON_S3" ;;
     esac
   done
-  for delivered in "rclone-$rep" "harvester-$rep" "harvester-steady/tensorpool/$s3_job"; do
-    retire "$WORK/s3/job-outputs/$delivered"
+  for delivered in "$S3_OBJECTS/rclone-$rep" "$S3_OBJECTS/harvester-$rep" "$(job_in_s3 "$s3_job")"; do
+    retire "$delivered"
   done
   fi
 
@@ -604,7 +611,7 @@ for rep in $(seq 1 "$REPS"); do
              "$(manifest_in_s3 "$s3large_job" "$prefix")" "$pid" ;;
       esac
     done
-    rm -rf "$WORK/s3/job-outputs/rclone-$workload-$rep" "$(dirname "$(manifest_in_s3 "$s3large_job" "$prefix")")"
+    rm -rf "$S3_OBJECTS/rclone-$workload-$rep" "$(job_in_s3 "$s3large_job" "$prefix")"
   done
   fi
 
