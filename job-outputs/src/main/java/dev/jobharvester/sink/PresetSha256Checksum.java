@@ -2,20 +2,33 @@ package dev.jobharvester.sink;
 
 import java.util.Base64;
 import java.util.HexFormat;
+import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
 import software.amazon.awssdk.core.SdkRequest;
 import software.amazon.awssdk.core.interceptor.Context;
 import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.http.auth.aws.signer.AwsV4FamilyHttpSigner;
+import software.amazon.awssdk.services.s3.auth.scheme.S3AuthSchemeProvider;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 
 /**
  * Gives a single-PUT upload the SHA-256 the harvester took while downloading it (the object's {@code sha256}
  * metadata) as its S3 checksum, {@code x-amz-checksum-sha256}: S3 then checks the stored object against the source's
  * digest, end to end, and the SDK neither computes a CRC32 of its own nor sends the body aws-chunked with it.
+ * Over plain http the SDK must sign the payload: it would still send it aws-chunked, each 128 KiB chunk signed in a
+ * fresh 128 KiB buffer (half of what a warm daemon allocated per small object); such a body can be read twice (it is
+ * in memory or in a file), so it goes unchunked instead, its SHA-256 signed in the request's header.
  * camel-aws2-s3 has no header for a checksum value, so the SDK loads this interceptor for every S3 client from
  * {@code software/amazon/awssdk/services/s3/execution.interceptors}.
  */
 public class PresetSha256Checksum implements ExecutionInterceptor {
+
+    /** The S3 client's default auth schemes, with the payload sent whole rather than aws-chunked. */
+    private static final S3AuthSchemeProvider UNCHUNKED = params -> S3AuthSchemeProvider.defaultProvider()
+            .resolveAuthScheme(params).stream()
+            .map(option -> option.toBuilder()
+                    .putSignerProperty(AwsV4FamilyHttpSigner.CHUNK_ENCODING_ENABLED, false).build())
+            .toList();
 
     @Override
     public SdkRequest modifyRequest(Context.ModifyRequest context, ExecutionAttributes attributes) {
@@ -26,6 +39,7 @@ public class PresetSha256Checksum implements ExecutionInterceptor {
                 try {
                     return put.toBuilder()
                             .checksumSHA256(Base64.getEncoder().encodeToString(HexFormat.of().parseHex(hex)))
+                            .overrideConfiguration(unchunked(put))
                             .build();
                 } catch (IllegalArgumentException notHex) {
                     // Someone else's metadata of that name: the SDK's own checksum applies.
@@ -33,5 +47,12 @@ public class PresetSha256Checksum implements ExecutionInterceptor {
             }
         }
         return context.request();
+    }
+
+    private static AwsRequestOverrideConfiguration unchunked(PutObjectRequest put) {
+        return put.overrideConfiguration().map(AwsRequestOverrideConfiguration::toBuilder)
+                .orElseGet(AwsRequestOverrideConfiguration::builder)
+                .authSchemeProvider(UNCHUNKED)
+                .build();
     }
 }

@@ -58,6 +58,8 @@ class PresetSha256ChecksumTest {
         assertThat(sent.firstMatchingHeader("x-amz-checksum-sha256")).contains(Base64.getEncoder().encodeToString(digest));
         assertThat(sent.firstMatchingHeader("x-amz-trailer")).isEmpty();
         assertThat(sent.firstMatchingHeader("x-amz-checksum-crc32")).isEmpty();
+        assertThat(sent.firstMatchingHeader("x-amz-content-sha256")).contains(HexFormat.of().formatHex(digest));
+        assertThat(sent.firstMatchingHeader("Content-Encoding")).isEmpty();
         assertThat(client.getObjectAsBytes(b -> b.bucket(S3Server.BUCKET).key("a.bin")).asByteArray()).isEqualTo(body);
     }
 
