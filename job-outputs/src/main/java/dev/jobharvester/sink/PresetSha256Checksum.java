@@ -14,10 +14,12 @@ import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 /**
  * Gives a single-PUT upload the SHA-256 the harvester took while downloading it (the object's {@code sha256}
  * metadata) as its S3 checksum, {@code x-amz-checksum-sha256}: S3 then checks the stored object against the source's
- * digest, end to end, and the SDK neither computes a CRC32 of its own nor sends the body aws-chunked with it.
- * Over plain http the SDK must sign the payload: it would still send it aws-chunked, each 128 KiB chunk signed in a
- * fresh 128 KiB buffer (half of what a warm daemon allocated per small object); such a body can be read twice (it is
- * in memory or in a file), so it goes unchunked instead, its SHA-256 signed in the request's header.
+ * digest, end to end, and the SDK computes no CRC32 of its own to send as a trailer.
+ * Over plain http the SDK must also sign the payload, and by default sends it aws-chunked for that, copying each
+ * 128 KiB chunk into a fresh buffer (half of what a warm daemon allocated per small object). Only bodies read before
+ * their PUT carry the metadata (in memory, or a spool file): they can be read twice, so they go unchunked, the SDK
+ * signing their SHA-256 in the request's header. For these PUTs the S3 client's default auth schemes stand in for any
+ * the client was given (a provider of its own, an auth scheme preference).
  * camel-aws2-s3 has no header for a checksum value, so the SDK loads this interceptor for every S3 client from
  * {@code software/amazon/awssdk/services/s3/execution.interceptors}.
  */
