@@ -23,16 +23,16 @@ if source == "simulator":
     s3_files = small_files
 
 runs = defaultdict(list)
-for workload, tool, seconds, rss, cpu_seconds in csv.reader(open(tsv), delimiter="\t"):
-    runs[(workload, tool)].append((float(seconds), int(rss), float(cpu_seconds)))
+for workload, tool, seconds, rss, cpu_seconds, servers_cpu in csv.reader(open(tsv), delimiter="\t"):
+    runs[(workload, tool)].append((float(seconds), int(rss), float(cpu_seconds), float(servers_cpu)))
 
 
 def median(workload, tool):
-    """(seconds, peak RSS KiB, CPU seconds), each the median of its runs."""
+    """(seconds, peak RSS KiB, CPU seconds, the servers' CPU seconds), each the median of its runs."""
     values = runs.get((workload, tool))
     if not values:
-        return None, None, None
-    return tuple(statistics.median(v[i] for v in values) for i in range(3))
+        return None, None, None, None
+    return tuple(statistics.median(v[i] for v in values) for i in range(4))
 
 
 def version(command):
@@ -99,8 +99,10 @@ lines = [
     f"Medians of {reps} runs per tool, the tools in turn within each run. The source is {served_by}: presigned URLs"
     " from the job's listing for curl, aria2c and the harvester; the same files through a folder listing for rclone's"
     " http backend. Peak RSS is the largest process of a run (GNU time); for a running daemon, its VmHWM so far. CPU is"
-    " the user and system time of the tool's processes during the run (for a running daemon, from /proc); the source's"
-    " own is not counted, though it runs on the same cores. 16 transfers side by side for every tool. Every timed run"
+    " the user and system time of the tool's processes during the run (for a running daemon, from /proc); the servers'"
+    " is that of the source and s3proxy (not OpenSSH's), which run on the same cores and serve every tool: what a"
+    " tool's requests cost them, and what they take from it when they share two cores. 16 transfers side by side for"
+    " every tool. Every timed run"
     " starts after `sync` and, run as root, with the page cache dropped, every tool's program files read back in"
     " (binaries and libraries; the JDK, the jar and its class-data archive), as for a tool in regular use"
     + (" and the workload's stored files read back in (nginx stands for a store on another machine, whose reads do not"
@@ -116,13 +118,14 @@ lines = [
     + (f" The host took {stolen} of the cores' time for other work (steal, repetition by repetition): every tool's"
        " time moves with it." if stolen else ""),
     "",
-    "| workload | tool | time (median) | peak RSS | CPU | CPU per GiB | CPU per 1,000 objects | harvester ÷ tool |",
-    "|---|---|---|---|---|---|---|---|",
+    "| workload | tool | time (median) | peak RSS | CPU | servers' CPU | CPU per GiB | CPU per 1,000 objects"
+    " | harvester ÷ tool |",
+    "|---|---|---|---|---|---|---|---|---|",
 ]
 
 
 def row(workload, tool, reference=None, label=None):
-    seconds, rss, cpu_seconds = median(workload, tool)
+    seconds, rss, cpu_seconds, servers_cpu = median(workload, tool)
     if seconds is None:
         return
     ratio = ""
@@ -134,7 +137,7 @@ def row(workload, tool, reference=None, label=None):
         per_gib = f"{cpu_seconds / (nbytes / 2**30):.2f} s"
         per_thousand = f"{cpu_seconds / (objects / 1000):.2f} s" if objects >= 1000 else ""
     lines.append(f"| {label or labels[workload]} | {tool} | {seconds:.2f} s | {mib(rss)} | {cpu_seconds:.2f} s |"
-                 f" {per_gib} | {per_thousand} | {ratio} |")
+                 f" {servers_cpu:.2f} s | {per_gib} | {per_thousand} | {ratio} |")
 
 
 DAEMON = "harvester (running daemon)"

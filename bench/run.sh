@@ -100,6 +100,7 @@ if [[ $SOURCE == simulator ]]; then
     --large-bytes "$LARGE_BYTES" --capped-bytes "$CAPPED_BYTES" --capped-rate "$CAPPED_RATE" \
     --listing-small "$LISTING_SMALL" --listing-large "$LISTING_LARGE" > "$WORK/simulator.log" 2>&1 &
   PIDS+=($!)
+  SERVER_PIDS=($!)
   wait_for_line "$WORK/simulator.log" "Stop with Ctrl-C"
   eval "$(grep '^  export ' "$WORK/simulator.log" | sed 's/^  //')"
   unset TENSORPOOL_JOB_IDS  # the demo jobs the simulator also serves are not part of the benchmark
@@ -111,6 +112,7 @@ else
     "$LARGE_BYTES" "$S3_FILES" "$S3_LARGE_BYTES" "$SFTP_BYTES"
   nginx -c "$WORK/www/nginx.conf" > "$WORK/nginx.log" 2>&1 &
   PIDS+=($!)
+  SERVER_PIDS=($!)
   TENSORPOOL_API_URL=http://127.0.0.1:$NGINX_PORT TENSORPOOL_KEY=static-source-key
   ARCHETYPE_API_URL=http://127.0.0.1:$NGINX_PORT/no-archetype-here ATAI_API_KEY=static-source-key
   STORAGE=http://127.0.0.1:$NGINX_PORT/storage
@@ -135,6 +137,7 @@ if runs s3tls; then
 fi
 java -cp "$TEST_CP" dev.jobharvester.sink.S3Server "$WORK/s3" "${TLS_STORE[@]}" > "$WORK/s3proxy.log" 2>&1 &
 PIDS+=($!)
+SERVER_PIDS+=($!)
 wait_for_line "$WORK/s3proxy.log" "^endpoint="
 S3_URL=$(sed -n 's/^endpoint=//p' "$WORK/s3proxy.log")
 S3_TLS_URL=$(sed -n 's/^secure-endpoint=//p' "$WORK/s3proxy.log")
@@ -204,7 +207,7 @@ delete_retired() {
   (( SMOKE )) || sleep $(( $(cat /proc/sys/vm/dirty_expire_centisecs 2>/dev/null || echo 3000) / 100 + 5 ))
 }
 
-# --- one timed run: appends "workload<TAB>tool<TAB>seconds<TAB>peak RSS KiB<TAB>CPU seconds" to results.tsv ----------
+# --- one timed run: "workload<TAB>tool<TAB>seconds<TAB>peak RSS KiB<TAB>CPU s<TAB>servers' CPU s" into results.tsv
 measure() {  # workload tool command...
   local workload=$1 tool=$2
   shift 2
@@ -212,18 +215,35 @@ measure() {  # workload tool command...
   mkdir -p "$WORK/out"
   settle "$workload"
   pause_daemons
+  local servers_before
+  servers_before=$(servers_ticks)
   if ! /usr/bin/time -f "%e %M %U %S" -o "$WORK/time.txt" timeout "${BENCH_TIMEOUT:-1800}" "$@" > "$WORK/run.log" 2>&1
   then
     echo "bench: $tool on $workload failed:" >&2; tail -20 "$WORK/run.log" >&2; exit 1
   fi
+  local servers
+  servers=$(seconds_of_ticks $(( $(servers_ticks) - servers_before )))
   resume_daemons
   read -r seconds rss user system < <(tail -1 "$WORK/time.txt")
-  record "$workload" "$tool" "$seconds" "$rss" "$(python3 -c "print(round($user + $system, 2))")"
+  record "$workload" "$tool" "$seconds" "$rss" "$(python3 -c "print(round($user + $system, 2))")" "$servers"
 }
 
-record() {  # workload tool seconds rss-KiB cpu-seconds
-  printf '%s\t%s\t%s\t%s\t%s\n' "$@" >> "$WORK/results.tsv"
-  echo "  $1  $2  ${3}s  $(($4 / 1024)) MiB  ${5}s CPU"
+record() {  # workload tool seconds rss-KiB cpu-seconds servers-cpu-seconds
+  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >> "$WORK/results.tsv"
+  echo "  $1  $2  ${3}s  $(($4 / 1024)) MiB  ${5}s CPU  (servers ${6}s CPU)"
+}
+
+# The servers every tool draws on, on the same cores: the source (nginx's processes, or the simulator) and s3proxy.
+servers_ticks() {  # user and system time the servers' processes have spent so far, in clock ticks
+  local pid total=0
+  for pid in "${SERVER_PIDS[@]}" $(for server in "${SERVER_PIDS[@]}"; do pgrep -P "$server"; done); do
+    total=$(( total + $(cpu_ticks "$pid") ))
+  done
+  echo "$total"
+}
+
+seconds_of_ticks() {  # clock-ticks
+  python3 -c "print(round($1 / $(getconf CLK_TCK), 2))"
 }
 
 check_count() {  # dir expected-file-count
@@ -382,23 +402,26 @@ drop_job() {  # daemon-name job: hands the job to the daemon's inbox, whole, by 
 # With "then-sync", a second row adds the time `sync` then takes to put on the disk what the daemon left in memory.
 steady() {  # workload tool job daemon-name manifest pid [then-sync]: appends the daemon's time for the job, and its peak RSS so far
   local workload=$1 tool=$2 job=$3 name=$4 manifest=$5 pid=$6 then_sync=${7:-}
-  local began ended synced ticks_before ticks_after
+  local began ended synced ticks_before ticks_after servers_before
   settle "$workload"
   pause_daemons "$pid"
   ticks_before=$(cpu_ticks "$pid")
+  servers_before=$(servers_ticks)
   began=$(date +%s%N)
   drop_job "$name" "$job"
   await_file "$manifest"
   ended=$(date +%s%N)
   ticks_after=$(cpu_ticks "$pid")
-  local rss cpu
+  local rss cpu servers
+  servers=$(seconds_of_ticks $(( $(servers_ticks) - servers_before )))
   rss=$(awk '/VmHWM/ { print $2 }' "/proc/$pid/status")
-  cpu=$(python3 -c "print(round(($ticks_after - $ticks_before) / $(getconf CLK_TCK), 2))")
-  record "$workload" "$tool" "$(python3 -c "print(round(($ended - $began) / 1e9, 2))")" "$rss" "$cpu"
+  cpu=$(seconds_of_ticks $(( ticks_after - ticks_before )))
+  record "$workload" "$tool" "$(python3 -c "print(round(($ended - $began) / 1e9, 2))")" "$rss" "$cpu" "$servers"
   if [[ -n $then_sync ]]; then
     sync
     synced=$(date +%s%N)
-    record "$workload" "$tool, then sync" "$(python3 -c "print(round(($synced - $began) / 1e9, 2))")" "$rss" "$cpu"
+    record "$workload" "$tool, then sync" "$(python3 -c "print(round(($synced - $began) / 1e9, 2))")" "$rss" "$cpu" \
+      "$servers"
   fi
   resume_daemons
 }
