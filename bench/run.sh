@@ -215,13 +215,12 @@ measure() {  # workload tool command...
   mkdir -p "$WORK/out"
   settle "$workload"
   pause_daemons
-  local servers_before
+  local servers_before servers
   servers_before=$(servers_ticks)
   if ! /usr/bin/time -f "%e %M %U %S" -o "$WORK/time.txt" timeout "${BENCH_TIMEOUT:-1800}" "$@" > "$WORK/run.log" 2>&1
   then
     echo "bench: $tool on $workload failed:" >&2; tail -20 "$WORK/run.log" >&2; exit 1
   fi
-  local servers
   servers=$(seconds_of_ticks $(( $(servers_ticks) - servers_before )))
   resume_daemons
   read -r seconds rss user system < <(tail -1 "$WORK/time.txt")
