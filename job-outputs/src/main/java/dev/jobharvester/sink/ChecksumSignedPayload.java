@@ -19,10 +19,11 @@ import software.amazon.awssdk.identity.spi.IdentityProviders;
 
 /**
  * SigV4 for a PUT over plain http that carries its body's SHA-256 in {@code x-amz-checksum-sha256}, to a store that
- * has shown it checks that header: the signature covers the header and the payload goes as {@code UNSIGNED-PAYLOAD},
- * so the body is hashed once, by the store (rclone does the same with {@code Content-MD5}). Left to itself the AWS SDK
- * signs every payload over plain http, whatever it is told: a SHA-256 of every byte here and one more at the store.
- * Any other request is signed as the SDK signs it; over https the SDK sends such a PUT this way already.
+ * has answered such a PUT with its checksum (S3 checks a checksum it is sent, and refuses a body that does not match):
+ * the signature covers the header and the payload goes as {@code UNSIGNED-PAYLOAD}, so the body is hashed once, by the
+ * store (rclone does the same with {@code Content-MD5}). Left to itself the AWS SDK signs every payload over plain
+ * http, whatever it is told: a SHA-256 of every byte here and one more at the store. Any other request is signed as
+ * the SDK signs it; over https the SDK sends such a PUT this way already.
  */
 record ChecksumSignedPayload(AwsV4AuthScheme sigv4) implements AuthScheme<AwsCredentialsIdentity> {
 
