@@ -41,11 +41,12 @@ record ChecksumSignedPayload(AwsV4AuthScheme sigv4) implements AuthScheme<AwsCre
         return request.protocol() + "://" + request.host() + ":" + request.port();
     }
 
-    static void checks(SdkHttpRequest request, boolean checked) {
+    /** Remembers whether the store a PUT went to answered with the checksum the PUT carried. */
+    static void remember(SdkHttpRequest sent, boolean checked) {
         if (checked) {
-            CHECKING_STORES.add(store(request));
+            CHECKING_STORES.add(store(sent));
         } else {
-            CHECKING_STORES.remove(store(request));
+            CHECKING_STORES.remove(store(sent));
         }
     }
 

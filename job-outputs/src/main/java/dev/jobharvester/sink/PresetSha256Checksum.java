@@ -72,7 +72,7 @@ public class PresetSha256Checksum implements ExecutionInterceptor {
         String checksum = sent.firstMatchingHeader(ChecksumSignedPayload.CHECKSUM_HEADER).orElse(null);
         if (checksum != null && context.response() instanceof PutObjectResponse answer) {
             boolean checked = checksum.equals(answer.checksumSHA256());
-            ChecksumSignedPayload.checks(sent, checked);
+            ChecksumSignedPayload.remember(sent, checked);
             if (!checked && ChecksumSignedPayload.sentUnsigned(sent)) {
                 throw SdkClientException.create("the S3 store at " + ChecksumSignedPayload.store(sent) + " took "
                         + sent.encodedPath() + " without confirming its SHA-256 (x-amz-checksum-sha256), as it did"

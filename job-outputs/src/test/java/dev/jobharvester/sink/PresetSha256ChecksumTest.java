@@ -46,7 +46,7 @@ class PresetSha256ChecksumTest {
         server = S3Server.start(store);
         URI endpoint = URI.create(server.endpoint());
         // A port the system gives again is a new store: it has confirmed nothing yet.
-        ChecksumSignedPayload.checks(SdkHttpRequest.builder().method(SdkHttpMethod.PUT).uri(endpoint).build(), false);
+        ChecksumSignedPayload.remember(SdkHttpRequest.builder().method(SdkHttpMethod.PUT).uri(endpoint).build(), false);
         client = server.clientBuilder().overrideConfiguration(c -> c.addExecutionInterceptor(new ExecutionInterceptor() {
             @Override
             public void beforeTransmission(Context.BeforeTransmission context, ExecutionAttributes attributes) {
