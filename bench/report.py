@@ -116,7 +116,11 @@ lines = [
     + ("; the S3 daemon over https (s3tls) on large objects alone" if "s3tls" in warmed else "")
     + "; the large-file and SFTP daemons after one job of theirs."
     + (f" The host took {stolen} of the cores' time for other work (steal, repetition by repetition): every tool's"
-       " time moves with it." if stolen else ""),
+       " time moves with it." if stolen else "")
+    + (" Free page reporting (the virtual machine's balloon handing freed memory back to its host, which whoever writes"
+       " through the page cache next pays to get back) was off for the run." if env.get("PAGE_REPORTING") == "off"
+       else " Free page reporting was on, if the kernel has it: a tool writing through the page cache may pay to get"
+       " memory back from the host, more the sooner it runs after a cache drop."),
     "",
     "| workload | tool | time (median) | peak RSS | CPU | servers' CPU | CPU per GiB | CPU per 1,000 objects"
     " | harvester ÷ tool |",
