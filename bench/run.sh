@@ -79,7 +79,7 @@ TEST_CP=$(test_classpath "$WORK")
 
 # Free page reporting: a virtual machine's balloon hands freed memory back to its host, and whoever writes through the
 # page cache next pays to get it back, here up to 1 s of kernel time per GiB (curl's 2 GiB download took 3.1-4.5 s with
-# it on, 2.3-2.5 s with it off), more the sooner it runs after a cache drop: a cost of the tool's place in the turn, not
+# it on, 2.3-2.9 s with it off), more the sooner it runs after a cache drop: a cost of the tool's place in the turn, not
 # of the tool. Run as root on a kernel that takes it, the run sets the smallest block reported above the largest the
 # kernel has (order 11), which stops it, and puts it back at exit; the results page says whether it was off.
 REPORTING_ORDER=/sys/module/page_reporting/parameters/page_reporting_order
@@ -211,7 +211,7 @@ stored_files() {  # workload: the source's files it fetches, a file or a folder
 # machine's disk) passes over every inode freed in the last 60 s (300 s while its inode-table block is dirty) when it
 # allocates one (perf: recently_deleted; RECENTCY_MIN in the kernel's fs/ext4/ialloc.c), so deleting 10,000 files
 # just before a run cost that run about a second of kernel time (the warm daemon: 4.4 s instead of 3.5 s), and
-# whichever tool came next in the turn paid it. Each repetition starts by deleting what the last one (or the warm-up
+# whichever tool came first in the turn paid it. Each repetition starts by deleting what the last one (or the warm-up
 # jobs) left, writing the freed inodes back, then waiting out that window, outside any timed run. Every
 # timed run's output goes, the daemons' and the S3 objects too: kept, the simulator's five repetitions filled the
 # 19 GB these machines have free (the large daemon then waited on a full disk until the bench's timeout).
@@ -695,7 +695,7 @@ done
 
 S3_WARM_MIX=
 [[ -n ${WARMED[s3]:-} ]] && runs s3large && S3_WARM_MIX=yes
-export SOURCE REPS WARMUPS WARMED_AFTER S3_WARM_MIX STOLEN_BY_REP PAGE_REPORTING SMALL_FILES SMALL_BYTES LARGE_BYTES CAPPED_BYTES CAPPED_RATE LISTING_SMALL LISTING_LARGE \
-  S3_FILES S3_LARGE_BYTES SFTP_BYTES SFTP_DELAY_MS
+export SOURCE REPS WARMUPS WARMED_AFTER S3_WARM_MIX STOLEN_BY_REP PAGE_REPORTING SMALL_FILES SMALL_BYTES LARGE_BYTES \
+  CAPPED_BYTES CAPPED_RATE LISTING_SMALL LISTING_LARGE S3_FILES S3_LARGE_BYTES SFTP_BYTES SFTP_DELAY_MS
 python3 "$ROOT/bench/report.py" "$WORK/results.tsv" "$RESULTS"
 echo "bench: results in $RESULTS"
