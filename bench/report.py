@@ -119,8 +119,9 @@ lines = [
        " time moves with it." if stolen else "")
     + (" Free page reporting (the virtual machine's balloon handing freed memory back to its host, which whoever writes"
        " through the page cache next pays to get back) was off for the run." if env.get("PAGE_REPORTING") == "off"
-       else " Free page reporting was on, if the kernel has it: a tool writing through the page cache may pay to get"
-       " memory back from the host, more the sooner it runs after a cache drop."),
+       else " Free page reporting, where the kernel has it, was left as it was (the run turns it off only as root):"
+       " a tool writing through the page cache may pay to get memory back from the host, more the sooner it runs after"
+       " a cache drop."),
     "",
     "| workload | tool | time (median) | peak RSS | CPU | servers' CPU | CPU per GiB | CPU per 1,000 objects"
     " | harvester ÷ tool |",

@@ -81,12 +81,14 @@ TEST_CP=$(test_classpath "$WORK")
 # page cache next pays to get it back, here up to 1 s of kernel time per GiB (curl's 2 GiB download took 3.1-4.5 s with
 # it on, 2.3-2.9 s with it off), more the sooner it runs after a cache drop: a cost of the tool's place in the turn, not
 # of the tool. Run as root on a kernel that takes it, the run sets the smallest block reported above the largest the
-# kernel has (order 11), which stops it, and puts it back at exit; the results page says whether it was off.
+# kernel has (one past the orders /proc/buddyinfo lists), which stops it, and puts it back at exit; the results page
+# says whether it was off.
 REPORTING_ORDER=/sys/module/page_reporting/parameters/page_reporting_order
 REPORTING_ORDER_BEFORE= PAGE_REPORTING=on
 if [[ -w $REPORTING_ORDER ]]; then
   REPORTING_ORDER_BEFORE=$(cat "$REPORTING_ORDER")
-  if echo 11 2>/dev/null > "$REPORTING_ORDER" && [[ $(cat "$REPORTING_ORDER") == 11 ]]; then
+  above_largest=$(awk 'NR == 1 { print NF - 4 }' /proc/buddyinfo)
+  if echo "$above_largest" 2>/dev/null > "$REPORTING_ORDER" && [[ $(cat "$REPORTING_ORDER") == "$above_largest" ]]; then
     PAGE_REPORTING=off
   fi
 fi
