@@ -9,7 +9,6 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -22,6 +21,9 @@ final class Committer implements Runnable {
 
     private record Entry(Staged file, Consumer<IOException> done) {
     }
+
+    /** Queued by {@link #stop()} to wake the thread at once (a timed wait made every stop take up to 100 ms). */
+    private static final Entry WAKE_UP = new Entry(null, null);
 
     private final DirectoryWriter writer;
     private final Executor completions;
@@ -45,20 +47,20 @@ final class Committer implements Runnable {
     /** Lets the thread finish: what is queued is still committed. */
     void stop() {
         stopping = true;
+        queue.add(WAKE_UP);
     }
 
     @Override
     public void run() {
         try {
             while (!stopping || !queue.isEmpty()) {
-                Entry first = queue.poll(100, TimeUnit.MILLISECONDS);
-                if (first == null) {
-                    continue;
-                }
                 List<Entry> group = new ArrayList<>();
-                group.add(first);
+                group.add(queue.take());
                 queue.drainTo(group);
-                commit(group);
+                group.removeIf(entry -> entry == WAKE_UP);
+                if (!group.isEmpty()) {
+                    commit(group);
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -79,6 +81,9 @@ final class Committer implements Runnable {
 
     private void failLeftovers() {
         for (Entry left = queue.poll(); left != null; left = queue.poll()) {
+            if (left == WAKE_UP) {
+                continue;
+            }
             writer.abandon(left.file());
             left.done().accept(new IOException("the sink stopped before " + left.file().target() + " was committed"));
         }
