@@ -21,7 +21,8 @@ import org.apache.camel.support.ScheduledPollConsumer;
  */
 final class HarvestOnce {
 
-    private static final Duration CHECK_EVERY = Duration.ofMillis(50);
+    /** How often the run looks whether its jobs are done; its exit waits up to this long after the last one is. */
+    private static final Duration CHECK_EVERY = Duration.ofMillis(10);
     private static final Duration WAITING_POLL = Duration.ofSeconds(1);
     /**
      * How long a pipeline may be stalled (its platform's API, its ledger or its sink failing) while a job is harvested
