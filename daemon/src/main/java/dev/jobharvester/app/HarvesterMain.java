@@ -3,6 +3,7 @@ package dev.jobharvester.app;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Set;
 import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.core.config.Configurator;
 
@@ -30,6 +31,9 @@ public final class HarvesterMain {
             settings are wrong (the message says what and where); 3 harvest: a job had not ended when --wait ran out;
             143 stopped by SIGTERM.
             """;
+
+    /** The commands that harvest through pipelines. */
+    private static final Set<String> RUN_PIPELINES = Set.of("run", "harvest", "demo");
 
     private HarvesterMain() {
     }
@@ -68,6 +72,9 @@ public final class HarvesterMain {
     }
 
     private static int run(String command, CommandLine line, Path config) throws Exception {
+        if (RUN_PIPELINES.contains(command)) {
+            WarmUp.begin();
+        }
         return switch (command) {
             case "run" -> Daemon.run(config);
             case "check" -> {
