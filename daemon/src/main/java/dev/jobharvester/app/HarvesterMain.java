@@ -34,8 +34,7 @@ public final class HarvesterMain {
 
     /**
      * The commands that harvest through pipelines and end by themselves, whose start is part of what they cost. Not
-     * run: a daemon starts once, and the warm-up running beside its start raised its peak RSS (153.6 and 161.1 MiB
-     * against 152.8 and 153.2 over six jobs of small files).
+     * run: a daemon starts once, and its memory counts for more than its start.
      */
     private static final Set<String> WARMED_UP = Set.of("harvest", "demo");
 
