@@ -11,6 +11,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.Provider;
+import java.security.Security;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -86,9 +88,17 @@ class LauncherIT {
     }
 
     private int harvest(Path folder, Path java, SimJob job) throws Exception {
+        return exitOf(harvesting(folder, java, job));
+    }
+
+    private ProcessBuilder harvesting(Path folder, Path java, SimJob job) {
         ProcessBuilder builder = launcher(folder, java, "harvest", "--route", "tensorpool-to-directory", "--jobs",
                 job.id());
         builder.environment().putAll(NewUserProcess.pointedAt(simulator));
+        return builder;
+    }
+
+    private static int exitOf(ProcessBuilder builder) throws Exception {
         Process process = builder.start();
         assertThat(process.waitFor(3, TimeUnit.MINUTES)).as("harvest ended").isTrue();
         return process.exitValue();
@@ -116,7 +126,10 @@ class LauncherIT {
         assertThat(archive).as("the archive the first command made at its exit").isNotEmptyFile();
         long made = Files.getLastModifiedTime(archive).toMillis();
 
-        assertThat(harvest(folder, second)).as("exit code; output:%n%s", NewUserProcess.output(folder)).isZero();
+        Path classes = home.resolve("classes.txt");
+        ProcessBuilder logged = harvesting(folder, home.resolve("java-wrapper"), second);
+        logged.environment().put("JAVA_TOOL_OPTIONS", "-Xlog:class+load=info:file=" + classes);
+        assertThat(exitOf(logged)).as("exit code; output:%n%s", NewUserProcess.output(folder)).isZero();
         assertThat(simulator.deliveryFaults(TensorPoolApi.NAME, second, folder.resolve("harvested/tensorpool/second")))
                 .isEmpty();
         assertThat(commands()).hasSize(2);
@@ -126,6 +139,13 @@ class LauncherIT {
                 .doesNotContain("ArchiveClassesAtExit");
         assertThat(Files.getLastModifiedTime(archive).toMillis()).as("the archive, used, not made again").isEqualTo(made);
         assertThat(NewUserProcess.output(folder)).doesNotContain(simulator.apiKey(TensorPoolApi.NAME));
+        // Which security providers a start instantiates changes from start to start: the archive holds them all.
+        List<String> loaded = Files.readAllLines(classes);
+        for (Provider provider : Security.getProviders()) {
+            String name = provider.getClass().getName();
+            assertThat(loaded).as("where %s came from", name)
+                    .anyMatch(line -> line.contains(" " + name + " source: shared objects file"));
+        }
 
         // Moved elsewhere with its archive: that archive is for the old path, so the next command makes a new one.
         Path moved = home.resolve("moved");
@@ -176,7 +196,9 @@ class LauncherIT {
         List<String> runLines = new ArrayList<>();
         delayed.forEach((arguments, delays) -> {
             String line = lines.next();
-            assertThat(line).endsWith("job-harvester.jar " + String.join(" ", arguments)).contains("-Xmx128m");
+            assertThat(line).endsWith("job-harvester.jar " + String.join(" ", arguments));
+            // A daemon's young generation is small, for its memory; a command that ends has one of 48 MiB, for speed.
+            assertThat(line).contains(delays ? "-Xms80m -Xmx164m -Xmn48m" : "-Xms32m -Xmx128m -Xmn12m");
             if (!delays) {
                 assertThat(line).doesNotContain("TieredStopAtLevel", "Tier4");
                 if (arguments.contains("simulator")) {
@@ -193,7 +215,7 @@ class LauncherIT {
                 assertThat(line).contains("-XX:Tier4InvocationThreshold=50000", "-XX:Tier4BackEdgeThreshold=400000");
             }
         });
-        assertThat(lines.next()).startsWith("-Xmx1g ").doesNotContain("Tier", "Inline", "-Xmx128m");
+        assertThat(lines.next()).startsWith("-Xmx1g ").doesNotContain("Tier", "Inline", "-Xmx128m", "-Xmx164m", "-Xmn");
         assertThat(lines).isExhausted();
         assertKnownToThisJdk(runLines.get(0));
     }
@@ -213,7 +235,7 @@ class LauncherIT {
         String command = commands().get(0);
         assertThat(command).doesNotContain("ArchiveClassesAtExit", "SharedArchiveFile");
         assertThat(folder.resolve("job-harvester.jsa")).doesNotExist();
-        assertThat(jvmOptions(command)).as("the shipped heap settings").contains("-Xmx128m", "-XX:+UseSerialGC");
+        assertThat(jvmOptions(command)).as("the shipped heap settings").contains("-Xmx164m", "-XX:+UseSerialGC");
         assertKnownToThisJdk(command);
     }
 
