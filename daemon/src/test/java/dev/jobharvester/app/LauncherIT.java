@@ -19,7 +19,10 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -218,6 +221,18 @@ class LauncherIT {
         assertThat(lines.next()).startsWith("-Xmx1g ").doesNotContain("Tier", "Inline", "-Xmx128m", "-Xmx164m", "-Xmn");
         assertThat(lines).isExhausted();
         assertKnownToThisJdk(runLines.get(0));
+    }
+
+    /**
+     * The commands the launcher makes the archive with are the ones that warm up first (providers and TLS): another
+     * command's archive would lack what a start loads in a different order each time (checked above for harvest).
+     */
+    @Test
+    void theCommandsThatMakeTheArchiveAreTheOnesThatWarmUp() throws IOException {
+        Matcher making = Pattern.compile("case \\$subcommand in ([a-z |]+)\\) true")
+                .matcher(Files.readString(TARGET.resolve("job-harvester")));
+        assertThat(making.find()).as("the launcher's list of archive-making commands").isTrue();
+        assertThat(Set.of(making.group(1).replace(" ", "").split("\\|"))).isEqualTo(HarvesterMain.WARMED_UP);
     }
 
     /**
