@@ -104,7 +104,8 @@ lines = [
     " tool's requests cost them, and what they take from it when they share two cores. 16 transfers side by side for"
     " every tool. Every timed run"
     " starts after `sync` and, run as root, with the page cache dropped, every tool's program files read back in"
-    " (binaries and libraries; the JDK, the jar and its class-data archive), as for a tool in regular use"
+    " (binaries and libraries; the JDK with its settings, the launcher with the commands it runs, the jar and its"
+    " class-data archive), as for a tool in regular use"
     + (" and the workload's stored files read back in (nginx stands for a store on another machine, whose reads do not"
        " wait behind our writes)" if source == "nginx" else "")
     + ". The harvester runs through its launcher"

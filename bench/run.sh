@@ -173,19 +173,22 @@ harvester_env() {  # out-dir data-dir: the environment every harvester run share
 # Every timed run starts from the same page cache: what the run before left dirty is written back, and (as root) the
 # cache is dropped, since reclaiming a full one costs whoever writes next several seconds per GiB. Every tool's own
 # program files are read back in, as they stay cached for a tool in regular use: the binaries of curl, rclone, aria2c
-# and sftp with their libraries; the JDK, the harvester's jar and its class-data archive. The source stands for a
-# store on another machine, whose disk is not ours: the workload's stored files are read back in too, or nginx (one
-# worker, blocking reads) would wait on this disk behind the very writes being timed, and durable runs would measure
-# that. All of it outside the timed part.
+# and sftp with their libraries; the JDK (its settings too), the harvester's launcher with the commands it runs, its jar
+# and its class-data archive. The source stands for a store on another machine, whose disk is not ours: the workload's
+# stored files are read back in too, or nginx (one worker, blocking reads) would wait on this disk behind the very
+# writes being timed, and durable runs would measure that. All of it outside the timed part.
 program_files() {
   local program java_home
-  for program in curl rclone aria2c sftp java; do
+  # The launcher's own: the shell and the commands it runs before java.
+  for program in curl rclone aria2c sftp java sh cat dirname readlink stat uname; do
     program=$(readlink -f "$(command -v "$program")")
     echo "$program"
     { ldd "$program" 2>/dev/null || true; } | awk '$3 ~ /^\// { print $3 }'  # a static binary has no libraries
   done
   java_home=$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")
-  find "$java_home/lib" -type f
+  # Its settings and trust store too, which Debian links in from /etc.
+  find -L "$java_home/lib" "$java_home/conf" -type f
+  echo "$LAUNCHER"
   echo "$JAR"
   ls "${LAUNCHER}.jsa" 2>/dev/null || true
 }
