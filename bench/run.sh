@@ -179,7 +179,7 @@ harvester_env() {  # out-dir data-dir: the environment every harvester run share
 # writes being timed, and durable runs would measure that. All of it outside the timed part.
 program_files() {
   local program java_home
-  # The launcher's own: the shell and the commands it runs before java.
+  # sh to uname: the launcher's shell and the commands it runs before java.
   for program in curl rclone aria2c sftp java sh cat dirname readlink stat uname; do
     program=$(readlink -f "$(command -v "$program")")
     echo "$program"
