@@ -36,7 +36,7 @@ public class ApiClient {
 
     /**
      * Field names not interned: a listing's names may be its files' paths, each seen once, and interning 10,000 of them
-     * took a cold parse 41-42 ms against 30-33 (warm: 13-21 against 5-8). Names that repeat, as in an array of
+     * took a cold parse 41-42 ms against 30-33 (warm: 13-21 against 5-9). Names that repeat, as in an array of
      * objects, are still shared through Jackson's symbol table: without it such a parse took longer.
      */
     private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
