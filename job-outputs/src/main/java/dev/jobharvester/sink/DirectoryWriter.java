@@ -124,8 +124,8 @@ final class DirectoryWriter {
      * Writes a file's bytes under its temp name, at a relative name ({@code a/b/c.txt}, always {@code /}-separated)
      * below the root.
      *
-     * @throws LinkRefusedException when the name passes through a symbolic link (one as the file itself is refused by
-     *     its commit)
+     * @throws LinkRefusedException when the name passes through a symbolic link (a link at the file's own name is
+     *     refused by its commit instead)
      */
     Staged stage(String relativeName, InputStream body) throws IOException {
         Path target = resolve(relativeName);
@@ -270,8 +270,9 @@ final class DirectoryWriter {
     /**
      * Renames each file over its final name; one that fails is failed in {@code failed}, its temp file gone. A link in
      * its place is refused here, not at staging: looking up a name not yet there waits for the folder's lock behind
-     * every lane's creation (20,000 files of 64 KiB in one folder: a quarter of the lanes' time), and with fsync on no
-     * lane waits for these threads; the link also has the least time to appear unseen.
+     * every lane's creation (20,000 files of 64 KiB in one folder: a quarter of the lanes' time), and with fsync on a
+     * lane waits for these threads only once the files awaiting their commit reach its bound; the link also has the
+     * least time to appear unseen. Its file's bytes have been fetched by then, which a link planted there costs.
      */
     private static void rename(List<Staged> files, Map<Staged, IOException> failed) {
         for (Staged file : files) {
