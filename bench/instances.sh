@@ -60,7 +60,7 @@ for n in $(seq 1 "$MAX"); do
   began=$(date +%s%N)
   for i in $(seq 1 "$n"); do cp "$run/jobs.txt" "$run/inbox-$i/.jobs" && mv "$run/inbox-$i/.jobs" "$run/inbox-$i/jobs"; done
   while read -r job; do
-    until [[ -f $run/out/tensorpool/$job/_manifest.json ]]; do sleep 0.05; done
+    await_file "$run/out/tensorpool/$job/_manifest.json"
   done < "$run/jobs.txt"
   ended=$(date +%s%N)
   shares=$(psql_q -d "bench_$n" -c "SELECT owner || ': ' || count(*) FROM harvest_jobs GROUP BY owner ORDER BY owner" \

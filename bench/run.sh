@@ -103,20 +103,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# A running daemon's job is timed by looking for its manifest every 20 ms (the other tools' runs are waited for). The
-# looking starts no process: a `date` and a `sleep` forked at each look took 0.9 CPU-s in 5 s of an idle machine, from
-# the two cores the timed daemon shares. `read -t` on a FIFO that no one writes sleeps inside bash.
-mkfifo "$WORK/tick"
-exec {TICK}<>"$WORK/tick"
-await_file() {  # path: waits for it, at most BENCH_TIMEOUT seconds
-  local deadline=$(( EPOCHSECONDS + ${BENCH_TIMEOUT:-1800} ))
-  until [[ -f $1 ]]; do
-    (( EPOCHSECONDS < deadline )) || { echo "bench: $1 did not appear; see $WORK/daemon*.log" >&2; exit 1; }
-    read -rt 0.02 -u "$TICK" _ || true
-  done
-}
-
-
 # --- the source, with every job in 4*REPS copies, a fresh one per run, and more to warm the daemons up -------------
 WARMUPS=${BENCH_WARMUPS:-30}
 COPIES=$((4 * REPS + WARMUPS))

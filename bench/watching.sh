@@ -123,11 +123,11 @@ until grep -q "bench-capped-1 ended 'completed'" "$WORK/side/instance-1/daemon.l
 began=$(date +%s%N)
 curl -s -X POST "$CONTROL/end?count=$SIDE_BY_SIDE" > /dev/null
 for i in $(seq 1 "$SIDE_BY_SIDE"); do
-  until [[ -f $WORK/side/out/tensorpool/watch-$(printf %05d "$i")/_manifest.json ]]; do sleep 0.05; done
+  await_file "$WORK/side/out/tensorpool/watch-$(printf %05d "$i")/_manifest.json"
 done
 small_done=$(date +%s%N)
 large_pending=$([[ -f $WORK/side/out/tensorpool/bench-capped-1/_manifest.json ]] && echo no || echo yes)
-until [[ -f $WORK/side/out/tensorpool/bench-capped-1/_manifest.json ]]; do sleep 0.1; done
+await_file "$WORK/side/out/tensorpool/bench-capped-1/_manifest.json"
 large_done=$(date +%s%N)
 printf '{"small": %s, "large": %s, "largePendingWhenSmallDone": "%s"}\n' \
   "$(( (small_done - began) / 1000000 ))" "$(( (large_done - began) / 1000000 ))" "$large_pending" > "$WORK/side.json"
