@@ -368,7 +368,10 @@ final class DirectoryWriter {
         UncachedWrites uncached = null;
         boolean uncachedAhead = fsync;
         try {
-            for (int n = body.read(buffer); n >= 0; n = body.read(buffer)) {
+            // Filled before each write: a small file is one write, not one per read (the first read ends with the
+            // HTTP client's 8 KiB buffer).
+            for (int n = body.readNBytes(buffer, 0, buffer.length); n > 0;
+                    n = body.readNBytes(buffer, 0, buffer.length)) {
                 if (uncached != null) {
                     uncached.write(buffer, 0, n);
                 } else {
