@@ -360,6 +360,7 @@ final class DirectoryWriter {
     private boolean copy(InputStream body, FileChannel out, Path temp, long kept) throws IOException {
         DownloadStream download = body instanceof DownloadStream stream ? stream : null;
         byte[] buffer = BUFFERS.get();
+        BufferFills fills = new BufferFills(body, buffer);
         ByteBuffer wrapped = ByteBuffer.wrap(buffer);
         boolean marked = kept > 0;
         long written = kept;
@@ -368,10 +369,7 @@ final class DirectoryWriter {
         UncachedWrites uncached = null;
         boolean uncachedAhead = fsync;
         try {
-            // Filled before each write: a small file is one write, not one per read (the first read ends with the
-            // HTTP client's 8 KiB buffer).
-            for (int n = body.readNBytes(buffer, 0, buffer.length); n > 0;
-                    n = body.readNBytes(buffer, 0, buffer.length)) {
+            for (int n = fills.next(); n >= 0; n = fills.next()) {
                 if (uncached != null) {
                     uncached.write(buffer, 0, n);
                 } else {
@@ -421,6 +419,47 @@ final class DirectoryWriter {
             if (uncached != null) {
                 uncached.close();
             }
+        }
+    }
+
+    /**
+     * A body read a full buffer at a time, so that a small file is one write, not one per read (the HTTP client's first
+     * read ends with its 8 KiB buffer). A read that fails after bytes came hands those over first and throws at the next
+     * call: a failed attempt keeps every byte it received.
+     */
+    private static final class BufferFills {
+        private final InputStream body;
+        private final byte[] buffer;
+        private IOException failed;
+        private boolean ended;
+
+        BufferFills(InputStream body, byte[] buffer) {
+            this.body = body;
+            this.buffer = buffer;
+        }
+
+        /** How many bytes the buffer holds from its start; -1 once the body has ended. */
+        int next() throws IOException {
+            if (failed != null) {
+                throw failed;
+            }
+            int n = 0;
+            try {
+                while (n < buffer.length && !ended) {
+                    int read = body.read(buffer, n, buffer.length - n);
+                    if (read < 0) {
+                        ended = true;
+                    } else {
+                        n += read;
+                    }
+                }
+            } catch (IOException e) {
+                if (n == 0) {
+                    throw e;
+                }
+                failed = e;
+            }
+            return n > 0 ? n : -1;
         }
     }
 }
