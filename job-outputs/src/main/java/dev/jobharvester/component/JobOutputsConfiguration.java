@@ -2,6 +2,7 @@ package dev.jobharvester.component;
 
 import dev.jobharvester.common.Failures;
 import dev.jobharvester.download.ArchiveLimits;
+import dev.jobharvester.download.DownloadPolicy;
 import dev.jobharvester.download.DownloadStream;
 import dev.jobharvester.provider.ProviderOptions;
 import java.time.Duration;
@@ -450,8 +451,8 @@ public class JobOutputsConfiguration implements Cloneable {
     }
 
     /** How each download of this endpoint behaves. */
-    public DownloadStream.Options downloadOptions(ExecutorService workers) {
+    public DownloadStream.Options downloadOptions(ExecutorService workers, DownloadPolicy policy) {
         return new DownloadStream.Options(maxResumes, Duration.ofMillis(progressInterval), segments, segmentSize,
-                workers);
+                workers, policy);
     }
 }

@@ -147,7 +147,7 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
         freshLocations = new FreshLocations(provider, getEndpoint().downloadPolicy());
         discovery = getEndpoint().discoveryFilter();
         transfers = executors.newCachedThreadPool(this, "job-outputs-transfers-" + getRouteId());
-        downloadOptions = configuration.downloadOptions(transfers);
+        downloadOptions = configuration.downloadOptions(transfers, getEndpoint().downloadPolicy());
         inbox = configuration.getInbox() == null || configuration.getInbox().isBlank() ? null
                 : new JobInbox(Path.of(configuration.getInbox()));
         // Stream caching would pull every file into memory or a spool file before the sink sees it.

@@ -4,6 +4,7 @@ import dev.jobharvester.common.Backoff;
 import dev.jobharvester.common.OutputFile;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,6 +22,7 @@ import org.apache.hc.core5.http.ClassicHttpResponse;
 import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.HttpEntity;
 import org.apache.hc.core5.http.HttpHeaders;
+import org.apache.hc.core5.http.HttpHost;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +42,8 @@ public class DownloadStream extends VerifiedBody {
 
     private static final Logger LOG = LoggerFactory.getLogger(DownloadStream.class);
     private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-\\d+/(\\d+|\\*)");
+    /** As many as curl and browsers follow by default at most: more is a loop. */
+    private static final int MAX_REDIRECTS = 5;
 
     /**
      * Lists a file again for a fresh location; empty when the platform no longer lists it. The location it answers
@@ -66,9 +70,10 @@ public class DownloadStream extends VerifiedBody {
      * @param segmentSize      bytes per range when segmented; each range in flight is held in memory
      * @param workers          runs what a transfer does beside its reading: hashing, and the ranges of a segmented
      *                         file (a cached pool: a task each, at most {@code segments} ranges per file)
+     * @param policy           where storage may redirect a download to
      */
     public record Options(int maxResumes, Duration progressInterval, int segments, int segmentSize,
-            ExecutorService workers) {
+            ExecutorService workers, DownloadPolicy policy) {
     }
 
     private final CloseableHttpClient http;
@@ -81,12 +86,15 @@ public class DownloadStream extends VerifiedBody {
     private final long progressIntervalNanos;
     private final int segments;
     private final int segmentSize;
+    private final DownloadPolicy policy;
     /** Range requests of a segmented transfer, cut together when it breaks or closes. */
     private final Set<HttpGet> rangeRequests = ConcurrentHashMap.newKeySet();
     private OutputFile file;
     private int resumesLeft;
     private boolean opened;
     private HttpGet request;
+    /** Where the last answer came from, storage's redirects followed: the ranges beside it are asked there. */
+    private URI answeredFrom;
     private ClassicHttpResponse response;
     private InputStream body;
     private volatile long expectedSize = -1;
@@ -114,6 +122,7 @@ public class DownloadStream extends VerifiedBody {
         this.progressIntervalNanos = options.progressInterval().toNanos();
         this.segments = options.segments();
         this.segmentSize = options.segmentSize();
+        this.policy = options.policy();
         this.http = http;
         this.file = file;
         this.label = label;
@@ -470,15 +479,55 @@ public class DownloadStream extends VerifiedBody {
         return modified == null ? null : modified.getValue();
     }
 
-    /** A GET from byte {@code from} to {@code to} (inclusive; -1: to the end). */
+    /**
+     * A GET from byte {@code from} to {@code to} (inclusive; -1: to the end), storage's redirects followed: each new
+     * location is checked against the download policy before it is asked, as the listed one was.
+     */
     private ClassicHttpResponse get(long from, long to) throws IOException {
-        request = request(from, to);
-        return http.executeOpen(null, request, null);
+        URI at = file.location();
+        for (int redirects = 0;; redirects++) {
+            request = request(at, from, to);
+            ClassicHttpResponse answer = http.executeOpen(HttpHost.create(at), request, null);
+            Header location = isRedirect(answer.getCode()) ? answer.getFirstHeader(HttpHeaders.LOCATION) : null;
+            if (location == null) {
+                answeredFrom = at;
+                return answer;
+            }
+            // A redirect's body is not wanted, and need not end: cut the connection rather than read it.
+            request.cancel();
+            try {
+                answer.close();
+            } catch (IOException e) {
+                // The connection was cut on purpose.
+            }
+            URI next = redirectTarget(at, location.getValue());
+            String refusal = redirects == MAX_REDIRECTS ? "more than " + MAX_REDIRECTS + " redirects"
+                    : policy.refusal(next);
+            if (refusal != null) {
+                throw new IOException(label + ": storage redirected " + Redact.url(at) + " to " + Redact.url(next)
+                        + ", which is refused: " + refusal);
+            }
+            at = next;
+        }
     }
 
-    private HttpGet request(long from, long to) {
-        HttpGet get = new HttpGet(file.location());
-        if (authorization != null) {
+    private static boolean isRedirect(int status) {
+        return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+    }
+
+    private URI redirectTarget(URI from, String location) throws IOException {
+        try {
+            return from.resolve(location);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(label + ": storage redirected " + Redact.url(from) + " to an unreadable location", e);
+        }
+    }
+
+    /** The GET of a range at {@code at}; the Authorization header goes to the listed location's origin only. */
+    private HttpGet request(URI at, long from, long to) {
+        HttpGet get = new HttpGet(at);
+        get.setHeader(HttpHeaders.USER_AGENT, HttpClients.USER_AGENT);
+        if (authorization != null && sameOrigin(at, file.location())) {
             get.setHeader(HttpHeaders.AUTHORIZATION, authorization);
         }
         if (from > 0 || to >= 0) {
@@ -492,9 +541,9 @@ public class DownloadStream extends VerifiedBody {
 
     /** One range of a segmented transfer, whole; any other answer fails the transfer, which then resumes. */
     private void fetchRange(long from, long to, byte[] into) throws IOException {
-        HttpGet range = request(from, to);
+        HttpGet range = request(answeredFrom, from, to);
         rangeRequests.add(range);
-        try (ClassicHttpResponse answer = http.executeOpen(null, range, null)) {
+        try (ClassicHttpResponse answer = http.executeOpen(HttpHost.create(answeredFrom), range, null)) {
             HttpEntity entity = answer.getEntity();
             if (answer.getCode() != 206 || entity == null) {
                 throw new IOException(label + ": storage answered " + answer.getCode() + " for the range " + from + "-"
@@ -537,6 +586,11 @@ public class DownloadStream extends VerifiedBody {
         if (expired(file)) {
             throw new IOException(label + ": " + why + "; listed again, it expires at " + file.expiresAt());
         }
+    }
+
+    private static boolean sameOrigin(URI a, URI b) {
+        return a.getScheme().equalsIgnoreCase(b.getScheme()) && a.getHost() != null
+                && a.getHost().equalsIgnoreCase(b.getHost()) && a.getPort() == b.getPort();
     }
 
     /** Storage checks a URL's expiry when a request starts: one that has not expired yet is worth trying. */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jobharvester.common.Backoff;
+import dev.jobharvester.download.HttpClients;
 import dev.jobharvester.download.RetryAfter;
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,7 +19,6 @@ import org.apache.hc.client5.http.classic.methods.HttpGet;
 import org.apache.hc.client5.http.classic.methods.HttpPost;
 import org.apache.hc.client5.http.classic.methods.HttpPut;
 import org.apache.hc.client5.http.classic.methods.HttpUriRequestBase;
-import org.apache.hc.client5.http.config.RequestConfig;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.apache.hc.core5.http.ClassicHttpResponse;
 import org.apache.hc.core5.http.ContentType;
@@ -42,7 +42,6 @@ public class ApiClient {
     private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
             .disable(JsonFactory.Feature.INTERN_FIELD_NAMES).build());
     private static final Logger LOG = LoggerFactory.getLogger(ApiClient.class);
-    private static final RequestConfig NO_REDIRECTS = RequestConfig.custom().setRedirectsEnabled(false).build();
 
     private final String provider;
     private final CloseableHttpClient http;
@@ -139,7 +138,7 @@ public class ApiClient {
         for (int attempt = 0;; attempt++) {
             awaitQuiet();
             HttpUriRequestBase request = requests.get();
-            request.setConfig(NO_REDIRECTS);
+            request.setHeader(HttpHeaders.USER_AGENT, HttpClients.USER_AGENT);
             request.setHeader(HttpHeaders.ACCEPT, "application/json");
             if (authorization != null) {
                 request.setHeader(HttpHeaders.AUTHORIZATION, authorization);

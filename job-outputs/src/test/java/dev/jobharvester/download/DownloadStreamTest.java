@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -52,6 +53,16 @@ class DownloadStreamTest {
         workers.shutdownNow();
     }
 
+    /** Files may come from the simulator's address only. */
+    static DownloadStream.Options options(int maxResumes, int segments, int segmentSize, ExecutorService workers) {
+        return new DownloadStream.Options(maxResumes, Duration.ofSeconds(30), segments, segmentSize, workers,
+                new DownloadPolicy(Set.of("127.0.0.1"), true));
+    }
+
+    private DownloadStream.Options options(int maxResumes, int segments, int segmentSize) {
+        return options(maxResumes, segments, segmentSize, workers);
+    }
+
     private DownloadStream download(long promisedSize) {
         return download(promisedSize, () -> true);
     }
@@ -59,7 +70,7 @@ class DownloadStreamTest {
     private DownloadStream download(long promisedSize, BooleanSupplier jobHeld) {
         URI url = URI.create(simulator.presign(TensorPoolApi.NAME, "job", file.path()));
         return new DownloadStream(http, OutputFile.of(file.path(), url, promisedSize), "tensorpool/job/dir/data.bin",
-                null, stale -> Optional.empty(), jobHeld, new DownloadStream.Options(0, Duration.ofSeconds(30), 1, 0, workers));
+                null, stale -> Optional.empty(), jobHeld, options(0, 1, 0));
     }
 
     @Test
@@ -91,7 +102,7 @@ class DownloadStreamTest {
         URI url = URI.create(simulator.presign(TensorPoolApi.NAME, "job", file.path()));
         return new DownloadStream(http, OutputFile.of(file.path(), url, -1), "tensorpool/job/dir/data.bin",
                 null, stale -> Optional.empty(), () -> true,
-                new DownloadStream.Options(maxResumes, Duration.ofSeconds(30), segments, segmentSize, workers));
+                options(maxResumes, segments, segmentSize));
     }
 
     private List<String> rangesAsked() {
@@ -131,7 +142,7 @@ class DownloadStreamTest {
         simulator.addJob(TensorPoolApi.NAME, SimJob.of("job-empty", JobScript.always("completed"), empty));
         URI url = URI.create(simulator.presign(TensorPoolApi.NAME, "job-empty", empty.path()));
         try (DownloadStream stream = new DownloadStream(http, OutputFile.of(empty.path(), url, -1), "t/job-empty/empty.txt",
-                null, stale -> Optional.empty(), () -> true, new DownloadStream.Options(0, Duration.ofSeconds(30), 4, 65_536, workers))) {
+                null, stale -> Optional.empty(), () -> true, options(0, 4, 65_536))) {
             assertThat(stream.readAllBytes()).isEmpty();
             assertThat(stream.isComplete()).isTrue();
         }
@@ -163,7 +174,7 @@ class DownloadStreamTest {
         URI url = URI.create(simulator.presign(TensorPoolApi.NAME, "job", file.path()));
         return new DownloadStream(http, new OutputFile(file.path(), url, -1, null, null, sha256),
                 "tensorpool/job/dir/data.bin", null, stale -> Optional.empty(), () -> true,
-                new DownloadStream.Options(0, Duration.ofSeconds(30), 1, 0, workers));
+                options(0, 1, 0));
     }
 
     @Test
