@@ -16,7 +16,7 @@ import org.apache.hc.core5.util.Timeout;
  * against the download policy; the API's answers are taken as they come), no authentication exchanges (the harvester
  * sends its own Authorization header), no cookies, no retries (the harvester's own decision, per class of failure),
  * no decompression (bytes must arrive as stored for the size and checksum checks). The full client's chain parsed
- * every request's URL again, query included, for an authentication scope the harvester never uses: a fifth of its
+ * every request's URL again, query included, for an authentication scope the harvester never uses: a quarter of its
  * work per small file.
  */
 public final class HttpClients {
