@@ -2,13 +2,15 @@ package dev.jobharvester.app;
 
 import dev.jobharvester.common.Sha256;
 import dev.jobharvester.download.HttpClients;
+import dev.jobharvester.durability.FileSystemSync;
 import java.security.Security;
 
 /**
  * What every pipeline needs whatever its settings, built on a thread of its own while the main thread reads the
  * settings and builds the pipelines, which it does alone on one core: the security providers, TLS (the trust store,
- * the public suffix list) and SHA-256 (the native provider loads its library and runs its self-tests at first use,
- * which every lane of a one-shot harvest waited for at its first file).
+ * the public suffix list), SHA-256 (the native provider loads its library and runs its self-tests at first use,
+ * which every lane of a one-shot harvest waited for at its first file) and syncfs (JNA loads its native part and runs
+ * {@code ldconfig -p} to find libc, which every lane writing to a directory waited for at its first file).
  */
 final class WarmUp {
 
@@ -29,6 +31,7 @@ final class WarmUp {
             Security.getProviders();
             HttpClients.prepare();
             Sha256.newDigest();
+            FileSystemSync.available();
         } catch (RuntimeException e) {
             // Not to be reported here: the command meets the same failure where it needs them, and says so there.
         }
