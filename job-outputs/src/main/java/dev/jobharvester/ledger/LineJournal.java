@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
+import java.util.Arrays;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -310,13 +311,13 @@ final class LineJournal {
             lines = reader;
         }
         ByteBuffer buffer = ByteBuffer.allocate(512);
+        int scanned = 0;
         while (true) {
             int n = lines.read(buffer, offset + buffer.position());
-            for (int i = 0; i < buffer.position(); i++) {
-                if (buffer.get(i) == '\n') {
-                    byte[] line = new byte[i + 1];
-                    buffer.get(0, line);
-                    return line;
+            byte[] read = buffer.array();
+            for (; scanned < buffer.position(); scanned++) {
+                if (read[scanned] == '\n') {
+                    return Arrays.copyOf(read, scanned + 1);
                 }
             }
             if (n < 0) {
