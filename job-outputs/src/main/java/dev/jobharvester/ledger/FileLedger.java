@@ -115,10 +115,10 @@ public class FileLedger extends ServiceSupport implements Ledger {
     }
 
     /**
-     * A job's records are read back once, after its last file, while nothing else of the job runs: one parser takes
-     * their lines one after another, and the index gives what it holds (path, kind, a delivered file's time). Reading
-     * 10,000 back took 79-103 ms under C1 cold (as in a one-shot harvest) and 40-48 warm, against 160-175 and 61-66 with
-     * a parser and a tree a line and the paths sorted through a comparator chain.
+     * One parser takes the records' lines one after another, and the index gives what it holds (path, kind, a delivered
+     * file's time). A manifest reads its job's records back after the last file, while nothing else of the job runs:
+     * 10,000 took 79-103 ms under C1 cold (as in a one-shot harvest) and 40-48 warm, against 160-175 and 61-66 with a
+     * parser and a tree a line and the paths sorted through a comparator chain.
      */
     @Override
     public void forEachFile(String jobKey, DeliveredFile.Kind kind, Consumer<DeliveredFile> action) {
