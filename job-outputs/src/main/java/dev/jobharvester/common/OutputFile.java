@@ -36,4 +36,31 @@ public record OutputFile(String path, String url, long size, Instant expiresAt, 
     public URI location() {
         return URI.create(url);
     }
+
+    /**
+     * The scheme and authority of {@link #location()}, all the download policy judges, parsed from the characters
+     * before the path: a presigned URL is mostly query, and a listing's files are each judged on the job's one thread
+     * before the first is fetched (20,000 URLs of the simulator's: 105 ms there, parsed whole). A location without an
+     * authority, or one this short parse does not take, is parsed whole.
+     */
+    public URI origin() {
+        int schemeEnd = indexOfAny(0, ":/?#");
+        if (schemeEnd == 0 || !url.startsWith("://", schemeEnd)) {
+            return location();
+        }
+        try {
+            return URI.create(url.substring(0, indexOfAny(schemeEnd + 3, "/?#")));
+        } catch (IllegalArgumentException e) {
+            return location();
+        }
+    }
+
+    /** The index of the first of {@code chars} in the URL from {@code from} on, or its length. */
+    private int indexOfAny(int from, String chars) {
+        int at = from;
+        while (at < url.length() && chars.indexOf(url.charAt(at)) < 0) {
+            at++;
+        }
+        return at;
+    }
 }

@@ -489,7 +489,7 @@ public class JobOutputsConsumer extends ManagedJobOutputsConsumer {
                 if (recorded.containsKey(path)) {
                     continue;
                 }
-                String refusal = getEndpoint().downloadPolicy().refusal(file.location());
+                String refusal = getEndpoint().downloadPolicy().refusal(file.origin());
                 if (refusal != null) {
                     records.refuse(job, file.path(), "its location " + Redact.url(file.location()) + " is refused: "
                             + refusal);
