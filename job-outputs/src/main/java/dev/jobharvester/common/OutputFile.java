@@ -38,10 +38,11 @@ public record OutputFile(String path, String url, long size, Instant expiresAt, 
     }
 
     /**
-     * The scheme and authority of {@link #location()}, all the download policy judges, parsed from the characters
-     * before the path: a presigned URL is mostly query, and a listing's files are each judged on the job's one thread
-     * before the first is fetched (20,000 URLs of the simulator's: 105 ms there, parsed whole). A location without an
-     * authority, or one this short parse does not take, is parsed whole.
+     * The scheme and authority of {@link #location()}, all the download policy judges and all that decides where a
+     * platform's key may go, parsed from the characters before the path: a presigned URL is mostly query, and a
+     * listing's files are each judged on the job's one thread before the first is fetched (20,000 URLs of the
+     * simulator's: 105 ms there, parsed whole). A location without an authority, or one this short parse does not
+     * take, is parsed whole.
      */
     public URI origin() {
         int schemeEnd = indexOfAny(0, ":/?#");

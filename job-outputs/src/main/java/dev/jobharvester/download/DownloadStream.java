@@ -527,7 +527,7 @@ public class DownloadStream extends VerifiedBody {
     private HttpGet request(URI at, long from, long to) {
         HttpGet get = new HttpGet(at);
         get.setHeader(HttpHeaders.USER_AGENT, HttpClients.USER_AGENT);
-        if (authorization != null && sameOrigin(at, file.location())) {
+        if (authorization != null && sameOrigin(at, file.origin())) {
             get.setHeader(HttpHeaders.AUTHORIZATION, authorization);
         }
         if (from > 0 || to >= 0) {
