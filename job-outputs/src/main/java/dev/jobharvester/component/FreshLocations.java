@@ -18,12 +18,17 @@ import java.util.Optional;
 /**
  * Fresh locations for files whose presigned URLs expired, from their page listed again. One listing at a time per
  * job, and a listing younger than {@link #REUSE} serves every file of its page, so many files expiring together cost
- * one; but not a listing whose location for the file has expired too (past its expiry, or the very one that failed):
- * URLs may live a second. A fresh location is held to the allowed hosts like the first.
+ * one; but not a listing whose location for the file has expired too (past its expiry or about to be, or the very one
+ * that failed): URLs may live a second. A fresh location is held to the allowed hosts like the first.
  */
 final class FreshLocations {
 
     private static final Duration REUSE = Duration.ofSeconds(10);
+    /**
+     * The life a reused location must have left: its expiry is checked again as its request starts, and one handed
+     * out a moment before it expired failed there (a CI run, URLs living one second: the file was given up).
+     */
+    private static final Duration LIFE_LEFT = Duration.ofMillis(500);
 
     private final JobProvider provider;
     private final DownloadPolicy policy;
@@ -59,10 +64,10 @@ final class FreshLocations {
         }
     }
 
-    /** Whether the listing's location for the file is neither the one that failed nor past its expiry. */
+    /** Whether the listing's location for the file is neither the one that failed nor about to expire. */
     private static boolean stillFresh(Relisting listing, OutputFile stale) {
         OutputFile listed = listing.files().get(stale.path());
         return listed == null || !listed.url().equals(stale.url())
-                && (listed.expiresAt() == null || Instant.now().isBefore(listed.expiresAt()));
+                && (listed.expiresAt() == null || Instant.now().plus(LIFE_LEFT).isBefore(listed.expiresAt()));
     }
 }

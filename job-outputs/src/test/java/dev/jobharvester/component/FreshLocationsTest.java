@@ -8,12 +8,14 @@ import dev.jobharvester.download.HttpClients;
 import dev.jobharvester.provider.JobProvider;
 import dev.jobharvester.provider.ProviderOptions;
 import dev.jobharvester.provider.Providers;
+import dev.jobharvester.sim.ArchetypeApi;
 import dev.jobharvester.sim.JobScript;
 import dev.jobharvester.sim.SimFile;
 import dev.jobharvester.sim.SimJob;
 import dev.jobharvester.sim.Simulator;
 import dev.jobharvester.sim.TensorPoolApi;
 import java.net.URI;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -22,8 +24,8 @@ import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
 /**
- * Replacing expired locations against the simulated TensorPool API: one listing serves every file of the page that
- * expired with it, and a listing that hands back the very location that failed is not reused.
+ * Replacing expired locations against the simulated APIs: one listing serves every file of the page that expired with
+ * it, and a listing that hands back the very location that failed, or one about to expire, is not reused.
  */
 class FreshLocationsTest {
 
@@ -37,10 +39,8 @@ class FreshLocationsTest {
     void oneListingServesThePageAndTheLocationThatFailedIsListedAgain() throws Exception {
         simulator.addJob(TensorPoolApi.NAME, SimJob.of("j", JobScript.always("completed"), SimFile.of("a.bin", 10),
                 SimFile.of("b.bin", 20)));
-        JobProvider provider = Providers.create(Providers.platform(TensorPoolApi.NAME), new ProviderOptions(
-                TensorPoolApi.NAME, simulator.apiUrl(TensorPoolApi.NAME), simulator.apiKey(TensorPoolApi.NAME), 3,
-                null, 100, null, null), http);
-        FreshLocations fresh = new FreshLocations(provider, new DownloadPolicy(Set.of("127.0.0.1"), true));
+        FreshLocations fresh = new FreshLocations(provider(TensorPoolApi.NAME), new DownloadPolicy(Set.of("127.0.0.1"),
+                true));
         TrackedJob job = new TrackedJob("j", "tensorpool/j");
         simulator.onApiCall(path -> {
             if (!path.startsWith("/job/info")) {
@@ -56,6 +56,32 @@ class FreshLocationsTest {
 
         fresh.of(job, a);
         assertThat(listings).as("the listing handed out the location that failed: it is listed again").hasSize(2);
+    }
+
+    @Test
+    void aListedLocationAboutToExpireIsNotHandedOutAgain() throws Exception {
+        // Shorter than the life a reused location must have left: every location is about to expire when reused.
+        simulator.urlTtl(Duration.ofMillis(400));
+        simulator.addJob(ArchetypeApi.NAME, SimJob.of("job_fresh0000000000000001", JobScript.always("COMPLETED"),
+                SimFile.of("out/a.bin", 10), SimFile.of("out/b.bin", 20)));
+        FreshLocations fresh = new FreshLocations(provider(ArchetypeApi.NAME), new DownloadPolicy(Set.of("127.0.0.1"),
+                true));
+        TrackedJob job = new TrackedJob("job_fresh0000000000000001", "archetype/job_fresh0000000000000001");
+        simulator.onApiCall(path -> {
+            if (path.endsWith("/outputs")) {
+                listings.add(path);
+            }
+        });
+
+        OutputFile a = fresh.of(job, expired("out/a.bin")).orElseThrow();
+        OutputFile b = fresh.of(job, expired("out/b.bin")).orElseThrow();
+        assertThat(listings).as("a.bin's listing had b.bin's location about to expire: listed again").hasSize(2);
+        assertThat(b.expiresAt()).isAfter(a.expiresAt());
+    }
+
+    private JobProvider provider(String platform) {
+        return Providers.create(Providers.platform(platform), new ProviderOptions(platform, simulator.apiUrl(platform),
+                simulator.apiKey(platform), 3, null, 100, null, null), http);
     }
 
     private static OutputFile expired(String path) {
