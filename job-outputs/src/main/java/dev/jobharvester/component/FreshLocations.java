@@ -41,7 +41,7 @@ final class FreshLocations {
     /** The file with a fresh location, or empty when its page no longer lists it. */
     Optional<OutputFile> of(TrackedJob job, OutputFile stale) throws IOException {
         Optional<OutputFile> fresh = relisted(job, stale);
-        String refusal = fresh.map(f -> policy.refusal(f.location())).orElse(null);
+        String refusal = fresh.map(f -> policy.refusal(f.origin())).orElse(null);
         if (refusal != null) {
             throw new IOException(job.jobKey + "/" + stale.path() + ": refused to fetch "
                     + Redact.url(fresh.get().location()) + ": " + refusal);
