@@ -1,6 +1,7 @@
 package dev.jobharvester.component;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.jobharvester.common.OutputFile;
 import dev.jobharvester.download.DownloadPolicy;
@@ -14,6 +15,7 @@ import dev.jobharvester.sim.SimFile;
 import dev.jobharvester.sim.SimJob;
 import dev.jobharvester.sim.Simulator;
 import dev.jobharvester.sim.TensorPoolApi;
+import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -25,7 +27,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Replacing expired locations against the simulated APIs: one listing serves every file of the page that expired with
- * it, and a listing that hands back the very location that failed, or one about to expire, is not reused.
+ * it, a listing that hands back the very location that failed, or one about to expire, is not reused, and a fresh
+ * location on a host not allowed is refused like a first one.
  */
 class FreshLocationsTest {
 
@@ -77,6 +80,19 @@ class FreshLocationsTest {
         OutputFile b = fresh.of(job, expired("out/b.bin")).orElseThrow();
         assertThat(listings).as("a.bin's listing had b.bin's location about to expire: listed again").hasSize(2);
         assertThat(b.expiresAt()).isAfter(a.expiresAt());
+    }
+
+    @Test
+    void aRelistedLocationOnAHostNotAllowedIsRefused() throws Exception {
+        simulator.addJob(TensorPoolApi.NAME, SimJob.of("j", JobScript.always("completed"),
+                SimFile.of("a.bin", 10).listedAt("http://localhost:9/secret")));
+        FreshLocations fresh = new FreshLocations(provider(TensorPoolApi.NAME), new DownloadPolicy(Set.of("127.0.0.1"),
+                true));
+
+        assertThatThrownBy(() -> fresh.of(new TrackedJob("j", "tensorpool/j"), expired("a.bin")))
+                .isInstanceOf(IOException.class)
+                .hasMessageStartingWith("tensorpool/j/a.bin: refused to fetch http://localhost:9/secret")
+                .hasMessageContaining("'localhost' is not among the allowed hosts");
     }
 
     private JobProvider provider(String platform) {
