@@ -11,8 +11,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The byte count and SHA-256 of bytes as they pass. The first {@link #INLINE_BYTES} are hashed on the reading thread;
- * past them, copies of the bytes are hashed on a second thread while the reader goes on, since SHA-256 costs as much
- * CPU as receiving and writing the bytes together and would otherwise halve a large file's throughput.
+ * past them, the bytes are hashed on a second thread while the reader goes on, since SHA-256 costs as much CPU as
+ * receiving and writing the bytes together and would otherwise halve a large file's throughput. Bytes are copied for
+ * that thread, unless their reader lends them: it leaves them as they are until they are hashed, and saves the copy.
  */
 final class Sha256Count {
 
@@ -43,10 +44,17 @@ final class Sha256Count {
         if (background == null && count + length <= INLINE_BYTES) {
             digest.update(bytes, offset, length);
         } else {
-            if (background == null) {
-                background = new Background();
-            }
-            background.add(bytes, offset, length);
+            background().add(bytes, offset, length);
+        }
+        count += length;
+    }
+
+    /** As {@link #update}, but the bytes are hashed where they lie: the caller leaves them until {@link #hashed}. */
+    void updateInPlace(byte[] bytes, int offset, int length) {
+        if (background == null && count + length <= INLINE_BYTES) {
+            digest.update(bytes, offset, length);
+        } else {
+            background().lend(bytes, offset, length);
         }
         count += length;
     }
@@ -55,15 +63,44 @@ final class Sha256Count {
         return count;
     }
 
+    /** How many of the bytes passed are in the digest: lent bytes before this count may be changed. */
+    long hashed() {
+        return background == null ? count : background.hashed;
+    }
+
+    /** Waits until the first {@code upTo} bytes passed are in the digest. */
+    void awaitHashed(long upTo) throws InterruptedException {
+        if (background != null) {
+            background.await(upTo);
+        }
+    }
+
     /** The hex digest, once every byte passed is hashed; no more bytes may be added afterwards. */
     String hex() {
         if (hex == null) {
-            if (background != null) {
-                background.drain();
+            boolean interrupted = false;
+            while (true) {
+                try {
+                    awaitHashed(count);
+                    break;
+                } catch (InterruptedException e) {
+                    // the hashing task ends on its own, soon: wait for it
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
             hex = HexFormat.of().formatHex(digest.digest());
         }
         return hex;
+    }
+
+    private Background background() {
+        if (background == null) {
+            background = new Background(count);
+        }
+        return background;
     }
 
     /**
@@ -76,11 +113,23 @@ final class Sha256Count {
         private final Queue<byte[]> spare = new ConcurrentLinkedQueue<>();
         /** Whether a hashing task is queued on the pool or running. */
         private final AtomicBoolean scheduled = new AtomicBoolean();
-        private volatile boolean draining;
+        /** Bytes in the digest, counted from the first; written by the hashing task only. */
+        private volatile long hashed;
+        /** What a waiting reader needs hashed: hashing goes on for it however few chunks are queued. */
+        private volatile long awaited;
         private byte[] filling;
         private int filled;
+        /** Lent bytes not queued yet: a reader's contiguous reads into the same array are queued as one chunk. */
+        private byte[] lent;
+        private int lentFrom;
+        private int lentTo;
+
+        Background(long hashed) {
+            this.hashed = hashed;
+        }
 
         void add(byte[] bytes, int offset, int length) {
+            queueLent();
             while (length > 0) {
                 if (filling == null) {
                     free.acquireUninterruptibly();
@@ -94,26 +143,66 @@ final class Sha256Count {
                 offset += n;
                 length -= n;
                 if (filled == CHUNK_BYTES) {
-                    submit();
+                    queueFilling();
                 }
             }
         }
 
-        /** Waits until every byte passed is in the digest. */
-        void drain() {
+        void lend(byte[] bytes, int offset, int length) {
             if (filling != null) {
-                submit();
+                queueFilling();
             }
-            draining = true;
-            schedule();
-            free.acquireUninterruptibly(CHUNKS_IN_FLIGHT);
-            free.release(CHUNKS_IN_FLIGHT);
+            if (lent != null && (lent != bytes || lentTo != offset)) {
+                queueLent();
+            }
+            if (lent == null) {
+                lent = bytes;
+                lentFrom = offset;
+                lentTo = offset;
+            }
+            lentTo += length;
+            if (lentTo - lentFrom >= CHUNK_BYTES) {
+                queueLent();
+            }
         }
 
-        private void submit() {
-            queued.add(new Chunk(filling, filled));
+        /** Waits until the first {@code upTo} bytes are in the digest. */
+        void await(long upTo) throws InterruptedException {
+            if (filling != null) {
+                queueFilling();
+            }
+            queueLent();
+            if (hashed >= upTo) {
+                return;
+            }
+            awaited = upTo;
+            try {
+                schedule();
+                synchronized (this) {
+                    while (hashed < upTo) {
+                        wait();
+                    }
+                }
+            } finally {
+                awaited = 0;
+            }
+        }
+
+        private void queueFilling() {
+            queue(new Chunk(filling, 0, filled, true));
             filling = null;
-            // At most CHUNKS_IN_FLIGHT chunks: counting them is cheap.
+        }
+
+        private void queueLent() {
+            if (lent != null) {
+                queue(new Chunk(lent, lentFrom, lentTo - lentFrom, false));
+                lent = null;
+            }
+        }
+
+        private void queue(Chunk chunk) {
+            queued.add(chunk);
+            // At most CHUNKS_IN_FLIGHT copies and the lender's chunks: counting them is cheap.
             if (queued.size() >= CHUNKS_PER_WAKE) {
                 schedule();
             }
@@ -128,9 +217,17 @@ final class Sha256Count {
         private void hashQueued() {
             do {
                 for (Chunk chunk = queued.poll(); chunk != null; chunk = queued.poll()) {
-                    digest.update(chunk.bytes(), 0, chunk.length());
-                    spare.add(chunk.bytes());
-                    free.release();
+                    digest.update(chunk.bytes(), chunk.offset(), chunk.length());
+                    hashed += chunk.length();
+                    if (chunk.copied()) {
+                        spare.add(chunk.bytes());
+                        free.release();
+                    }
+                    if (awaited != 0) {
+                        synchronized (this) {
+                            notifyAll();
+                        }
+                    }
                 }
                 scheduled.set(false);
                 // A chunk queued after the last poll but before the flag fell did not schedule a task: go on for it.
@@ -139,10 +236,11 @@ final class Sha256Count {
 
         private boolean due() {
             int waiting = queued.size();
-            return waiting >= CHUNKS_PER_WAKE || waiting > 0 && draining;
+            return waiting >= CHUNKS_PER_WAKE || waiting > 0 && awaited > hashed;
         }
     }
 
-    private record Chunk(byte[] bytes, int length) {
+    /** Bytes to hash: a copy, reused once hashed, or lent by the reader. */
+    private record Chunk(byte[] bytes, int offset, int length, boolean copied) {
     }
 }

@@ -2,6 +2,7 @@ package dev.jobharvester.download;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.util.concurrent.Executor;
 
 /**
@@ -13,6 +14,8 @@ public abstract class VerifiedBody extends InputStream {
     private final Sha256Count digest;
     private boolean complete;
     private volatile IOException failure;
+    /** The array a reader lends for the read under way, hashed where the bytes lie; null for an ordinary read. */
+    private byte[] lent;
 
     /** @param hashing runs the hashing of a large body beside its reading */
     protected VerifiedBody(Executor hashing) {
@@ -55,8 +58,41 @@ public abstract class VerifiedBody extends InputStream {
         return error;
     }
 
+    /**
+     * Reads as {@link #read(byte[], int, int)} does, but the bytes are hashed where they lie instead of copied aside for
+     * hashing: the caller leaves them as they are until {@link #awaitHashed} has returned for them (or, giving the
+     * body up, until {@link #hashed} passes them). An end or a wrong SHA-256 is still found by the read that reaches it.
+     */
+    public int readInPlace(byte[] into, int offset, int length) throws IOException {
+        lent = into;
+        try {
+            return read(into, offset, length);
+        } finally {
+            lent = null;
+        }
+    }
+
+    /** How many of the bytes read are hashed: lent bytes before this count may be reused. */
+    public long hashed() {
+        return digest.hashed();
+    }
+
+    /** Waits until the first {@code count} bytes read are hashed. */
+    public void awaitHashed(long count) throws InterruptedIOException {
+        try {
+            digest.awaitHashed(count);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while hashing");
+        }
+    }
+
     protected void passed(byte[] buffer, int offset, int length) {
-        digest.update(buffer, offset, length);
+        if (buffer == lent) {
+            digest.updateInPlace(buffer, offset, length);
+        } else {
+            digest.update(buffer, offset, length);
+        }
     }
 
     protected void markComplete() {
@@ -70,6 +106,9 @@ public abstract class VerifiedBody extends InputStream {
      * @param label names the file in the message
      */
     protected void markComplete(String expectedSha256, String label) throws IOException {
+        if (expectedSha256 != null) {
+            awaitHashed(bytesRead()); // here, where a stop interrupts, rather than in digest.hex()
+        }
         if (expectedSha256 != null && !expectedSha256.equalsIgnoreCase(digest.hex())) {
             throw failed(new IOException(label + ": its SHA-256 is " + digest.hex() + ", not the " + expectedSha256
                     + " the platform listed"));

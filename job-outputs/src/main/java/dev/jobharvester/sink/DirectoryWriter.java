@@ -369,14 +369,19 @@ final class DirectoryWriter {
         UncachedWrites uncached = null;
         boolean uncachedAhead = fsync;
         try {
-            for (int n = fills.next(); n >= 0; n = fills.next()) {
-                if (uncached != null) {
-                    uncached.write(buffer, 0, n);
-                } else {
+            VerifiedBody lender = body instanceof VerifiedBody verified ? verified : null;
+            while (true) {
+                int n = uncached != null && lender != null ? fills.nextInto(uncached, lender) : fills.next();
+                if (n < 0) {
+                    break;
+                }
+                if (uncached == null) {
                     wrapped.clear().limit(n);
                     while (wrapped.hasRemaining()) {
                         out.write(wrapped);
                     }
+                } else if (lender == null) {
+                    uncached.write(buffer, 0, n);
                 }
                 written += n;
                 if (uncachedAhead && written >= uncachedFrom) {
@@ -436,6 +441,16 @@ final class DirectoryWriter {
         BufferFills(InputStream body, byte[] buffer) {
             this.body = body;
             this.buffer = buffer;
+        }
+
+        /** The body's next bytes, as many as one read gives, read straight into a file's uncached chunks. */
+        int nextInto(UncachedWrites uncached, VerifiedBody lender) throws IOException {
+            if (failed != null) {
+                throw failed;
+            }
+            int n = ended ? -1 : uncached.read(lender);
+            ended = n < 0;
+            return n;
         }
 
         /** How many bytes the buffer holds from its start; -1 once the body has ended. */

@@ -1,6 +1,7 @@
 package dev.jobharvester.sink;
 
 import com.sun.nio.file.ExtendedOpenOption;
+import dev.jobharvester.download.VerifiedBody;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -33,31 +34,45 @@ import java.util.concurrent.Semaphore;
  * a resume in the same boot takes as they are ({@link KeptPart}). What comes before the first whole
  * block and after the last goes through the cache. The chunks are shared: {@link #FILES_AT_ONCE} files go around the
  * cache at a time, and another meanwhile goes on through it, so many large files at once cannot take more memory.
+ * <p>
+ * A download is read straight into the chunks and hashed where its bytes lie ({@link VerifiedBody#readInPlace}): a
+ * chunk is filled again only once it is written and hashed. Each write copies its chunk into the file's one buffer
+ * aligned for {@code O_DIRECT}, on the writing thread: that copy is off the reading thread, which would otherwise copy
+ * every byte twice into memory out of the cache (once for the hashing, once for the write), the costliest part of a
+ * large file after SHA-256 itself.
  */
 final class UncachedWrites implements Closeable {
 
     private static final int CHUNK_BYTES = 1 << 20;
+    /** Below half of G1's smallest region: a chunk's arrays are never humongous, whatever the heap. */
+    private static final int SEGMENT_BYTES = 256 << 10;
+    private static final int SEGMENTS = CHUNK_BYTES / SEGMENT_BYTES;
     /** A file's chunks: all but the filling one can be in flight. */
     private static final int CHUNKS_PER_FILE = 8;
     static final int FILES_AT_ONCE = 2;
-    /** Aligned for any block size up to it: the chunks serve every file system. */
+    /** Aligned for any block size up to it: the buffers serve every file system. */
     private static final int ALIGNMENT = 64 << 10;
     /** Taken by each file going around the cache; all free again when none does (package-private: tests check it). */
     static final Semaphore FILES = new Semaphore(FILES_AT_ONCE);
     /** Chunks of files done, for the next: at most FILES_AT_ONCE * CHUNKS_PER_FILE (package-private: a test checks). */
-    static final Queue<ByteBuffer> FREE_CHUNKS = new ConcurrentLinkedQueue<>();
+    static final Queue<byte[][]> FREE_CHUNKS = new ConcurrentLinkedQueue<>();
+    /** The aligned buffers of files done, for the next: at most FILES_AT_ONCE. */
+    private static final Queue<ByteBuffer> FREE_ALIGNED = new ConcurrentLinkedQueue<>();
     private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
     private final FileChannel direct;
     private final FileChannel cached;
     private final int block;
     private final ExecutorService writes;
-    private final Queue<ByteBuffer> chunks = new ArrayDeque<>();
+    private final Queue<byte[][]> chunks = new ArrayDeque<>();
+    /** Where each write copies its chunk to write it around the cache: one write of the file runs at a time. */
+    private final ByteBuffer aligned;
     /** Writes in flight, in the file's order, each with where it ends. */
     private final Queue<Write> writing = new ArrayDeque<>();
     private CompletableFuture<Void> lastWrite = DONE;
     /** Null while a full one is handed over and the next not yet taken: a chunk is never both filling and writing. */
-    private ByteBuffer filling;
+    private byte[][] filling;
+    private int filled;
     /** Where the filling chunk goes in the file. */
     private long position;
     /** How far the file's bytes are written, none in flight before it: what a sync of the file makes durable. */
@@ -65,6 +80,9 @@ final class UncachedWrites implements Closeable {
     private boolean closed;
     /** Bytes still to go through the cache before the first whole block. */
     private int lead;
+    /** The body read into the chunks, and how many of its bytes were read when a chunk last took some; or null. */
+    private VerifiedBody lender;
+    private long lentUpTo;
 
     /** Package-private for a test that makes a write short; {@link #open} is the way in (it takes a slot of FILES). */
     UncachedWrites(FileChannel direct, FileChannel cached, int block, long position, ExecutorService writes) {
@@ -76,14 +94,17 @@ final class UncachedWrites implements Closeable {
         this.done = position;
         this.writes = writes;
         for (int i = 0; i < CHUNKS_PER_FILE; i++) {
-            ByteBuffer chunk = FREE_CHUNKS.poll();
-            chunks.add(chunk != null ? chunk : ByteBuffer.allocateDirect(CHUNK_BYTES + ALIGNMENT)
-                    .alignedSlice(ALIGNMENT).slice(0, CHUNK_BYTES));
+            byte[][] chunk = FREE_CHUNKS.poll();
+            chunks.add(chunk != null ? chunk : new byte[SEGMENTS][SEGMENT_BYTES]);
         }
-        this.filling = chunks.remove().clear();
+        ByteBuffer free = FREE_ALIGNED.poll();
+        this.aligned = free != null ? free
+                : ByteBuffer.allocateDirect(CHUNK_BYTES + ALIGNMENT).alignedSlice(ALIGNMENT).slice(0, CHUNK_BYTES);
+        this.filling = chunks.remove();
     }
 
-    private record Write(Future<Void> future, ByteBuffer chunk, long end) {
+    /** A write in flight, and how many bytes of the lending body its chunk's bytes reach (0: none lent). */
+    private record Write(Future<Void> future, byte[][] chunk, long end, long lentUpTo) {
     }
 
     /**
@@ -116,39 +137,77 @@ final class UncachedWrites implements Closeable {
     void write(byte[] bytes, int offset, int length) throws IOException {
         if (lead > 0) {
             int n = Math.min(lead, length);
-            ByteBuffer first = ByteBuffer.wrap(bytes, offset, n);
-            while (first.hasRemaining()) {
-                cached.write(first);
-            }
-            lead -= n;
+            writeLead(bytes, offset, n);
             offset += n;
             length -= n;
-            done = position - lead;
         }
         while (length > 0) {
-            int n = Math.min(length, filling.remaining());
-            filling.put(bytes, offset, n);
+            int at = filled % SEGMENT_BYTES;
+            int n = Math.min(length, SEGMENT_BYTES - at);
+            System.arraycopy(bytes, offset, filling[filled / SEGMENT_BYTES], at, n);
             offset += n;
             length -= n;
-            if (!filling.hasRemaining()) {
-                ByteBuffer full = filling.flip();
-                long at = position;
-                lastWrite = lastWrite.thenRunAsync(() -> {
-                    try {
-                        writeFully(full, at);
-                    } catch (IOException e) {
-                        throw new UncheckedIOException(e);
-                    }
-                }, this::execute);
-                writing.add(new Write(lastWrite, full, at + CHUNK_BYTES));
-                filling = null;
-                position += CHUNK_BYTES;
-                while (chunks.isEmpty() || !writing.isEmpty() && writing.peek().future().isDone()) {
-                    awaitFirstWrite();
-                }
-                filling = chunks.remove().clear();
-            }
+            filled(n);
         }
+    }
+
+    /**
+     * Reads the body's next bytes straight into the filling chunk, lent to it for hashing: as many as one read gives.
+     * Answers how many, or -1 at the body's end.
+     */
+    int read(VerifiedBody body) throws IOException {
+        byte[] segment = filling[filled / SEGMENT_BYTES];
+        if (lead > 0) {
+            // Bytes before the first whole block go through the cache: read as any others, hashed from a copy.
+            int n = body.read(segment, 0, Math.min(lead, SEGMENT_BYTES));
+            if (n > 0) {
+                writeLead(segment, 0, n);
+            }
+            return n;
+        }
+        int at = filled % SEGMENT_BYTES;
+        int n = body.readInPlace(segment, at, SEGMENT_BYTES - at);
+        if (n > 0) {
+            lender = body;
+            lentUpTo = body.bytesRead();
+            filled(n);
+        }
+        return n;
+    }
+
+    private void writeLead(byte[] bytes, int offset, int n) throws IOException {
+        ByteBuffer first = ByteBuffer.wrap(bytes, offset, n);
+        while (first.hasRemaining()) {
+            cached.write(first);
+        }
+        lead -= n;
+        done = position - lead;
+    }
+
+    /** Counts bytes put in the filling chunk; a full one is handed to the pool to write, and the next taken. */
+    private void filled(int n) throws IOException {
+        filled += n;
+        if (filled < CHUNK_BYTES) {
+            return;
+        }
+        byte[][] full = filling;
+        long at = position;
+        lastWrite = lastWrite.thenRunAsync(() -> {
+            try {
+                writeFully(stage(full, CHUNK_BYTES), at);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, this::execute);
+        writing.add(new Write(lastWrite, full, at + CHUNK_BYTES, lender == null ? 0 : lentUpTo));
+        filling = null;
+        position += CHUNK_BYTES;
+        while (chunks.isEmpty() || !writing.isEmpty() && writing.peek().future().isDone()
+                && hashed(writing.peek())) {
+            awaitFirstWrite();
+        }
+        filling = chunks.remove();
+        filled = 0;
     }
 
     /** How far the file's bytes are written, none in flight before it: what a sync of the file makes durable. */
@@ -156,32 +215,39 @@ final class UncachedWrites implements Closeable {
         return done;
     }
 
-    /** Writes what is left: whole blocks around the cache, the rest through it; the cached channel ends at the end. */
+    /**
+     * Writes what is left: whole blocks around the cache, the rest through it; the cached channel ends at the end. Waits
+     * for the hashing of the lent bytes too, so that the chunks pass on to the next file.
+     */
     void finish() throws IOException {
         while (!writing.isEmpty()) {
             awaitFirstWrite();
         }
+        if (lender != null) {
+            lender.awaitHashed(lentUpTo);
+        }
         if (lead > 0) {
             return; // the file ended before its first whole block, all of it through the cache
         }
-        filling.flip();
-        int whole = filling.remaining() / block * block;
+        ByteBuffer last = stage(filling, filled); // no write in flight: the aligned buffer is free
+        int whole = filled / block * block;
         if (whole > 0) {
-            writeFully(filling.duplicate().limit(whole), position);
+            writeFully(last.duplicate().limit(whole), position);
         }
         long tailAt = position + whole;
-        ByteBuffer tail = filling.position(whole);
+        ByteBuffer tail = last.position(whole);
         while (tail.hasRemaining()) {
             cached.write(tail, tailAt + (tail.position() - whole));
         }
-        done = tailAt + (filling.limit() - whole);
+        done = tailAt + (filled - whole);
         cached.position(done);
     }
 
     /**
      * Waits for the writes in flight, whatever their outcome, so that nothing writes to the file once this returns,
      * and hands the chunks on. Interrupted, it stops waiting: the chunks of writes not seen to end are left to the
-     * garbage collector, since a write may still be reading them.
+     * garbage collector, since a write may still be reading them; so are chunks whose lent bytes a body given up has
+     * not hashed yet.
      */
     @Override
     public void close() throws IOException {
@@ -202,11 +268,16 @@ final class UncachedWrites implements Closeable {
                 }
                 chunks.add(write.chunk());
             }
+            if (!interrupted) {
+                FREE_ALIGNED.add(aligned);
+            }
             writing.clear();
             if (filling != null) {
                 chunks.add(filling);
             }
-            FREE_CHUNKS.addAll(chunks);
+            if (lender == null || lender.hashed() >= lentUpTo) {
+                FREE_CHUNKS.addAll(chunks);
+            }
             chunks.clear();
             FILES.release();
         } finally {
@@ -217,7 +288,10 @@ final class UncachedWrites implements Closeable {
         }
     }
 
-    /** Waits for the oldest write in flight; its chunk is free again and the file is written up to its end. */
+    /**
+     * Waits for the oldest write in flight and for the hashing of its bytes: its chunk is free again, and the file is
+     * written up to its end.
+     */
     private void awaitFirstWrite() throws IOException {
         Write first = writing.peek();
         try {
@@ -230,9 +304,27 @@ final class UncachedWrites implements Closeable {
                     : e.getCause();
             throw cause instanceof IOException io ? io : new IOException(cause);
         }
+        if (lender != null) {
+            lender.awaitHashed(first.lentUpTo());
+        }
         writing.remove();
         chunks.add(first.chunk());
         done = first.end();
+    }
+
+    private boolean hashed(Write write) {
+        return lender == null || lender.hashed() >= write.lentUpTo();
+    }
+
+    /** The first {@code length} bytes of a chunk in the aligned buffer, ready to write. */
+    private ByteBuffer stage(byte[][] chunk, int length) {
+        aligned.clear();
+        for (int i = 0; length > 0; i++) {
+            int n = Math.min(length, SEGMENT_BYTES);
+            aligned.put(chunk[i], 0, n);
+            length -= n;
+        }
+        return aligned.flip();
     }
 
     /** Runs a write on the pool, or right here once the pool refuses (stopping): a queued write never stays unrun. */

@@ -3,10 +3,10 @@ package dev.jobharvester.sink;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.jobharvester.common.Sha256;
 import dev.jobharvester.durability.Directories;
 import dev.jobharvester.durability.LinkRefusedException;
 import java.io.ByteArrayInputStream;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -43,19 +43,26 @@ class DirectoryWriterPropertiesTest {
 
     private static final List<String> SEGMENTS = List.of("a", "b", "out", "x.bin", "deep", "Z.txt");
     private static ExecutorService writeback;
+    /** Hashes the bodies' bytes beside their reading, as a download's workers do. */
+    private static ExecutorService hashing;
 
     @BeforeContainer
     static void startWriteback() {
         writeback = Executors.newSingleThreadExecutor();
+        hashing = Executors.newCachedThreadPool();
     }
 
     @AfterContainer
     static void stopWriteback() {
         writeback.shutdownNow();
+        hashing.shutdownNow();
     }
 
-    /** One write of the world: a name, a body, where it breaks (-1: it does not). */
-    record Write(String name, int size, int breakAt, long seed) {
+    /**
+     * One write of the world: a name, a body, where it breaks (-1: it does not), and whether the SHA-256 the platform
+     * listed for it is wrong.
+     */
+    record Write(String name, int size, int breakAt, long seed, boolean wrongSha256) {
     }
 
     /**
@@ -74,8 +81,10 @@ class DirectoryWriterPropertiesTest {
         Arbitrary<Integer> sizes = Arbitraries.frequencyOf(Tuple.of(4, Arbitraries.integers().between(0, 300_000)),
                 Tuple.of(1, Arbitraries.integers().between(300_000, 2_600_000)));
         Arbitrary<Write> writes = Combinators.combine(names, sizes,
-                Arbitraries.integers().between(-1, 2_600_000).injectDuplicates(0.3), Arbitraries.longs())
-                .as((name, size, breakAt, seed) -> new Write(name, size, breakAt < size ? breakAt : -1, seed));
+                Arbitraries.integers().between(-1, 2_600_000).injectDuplicates(0.3), Arbitraries.longs(),
+                Arbitraries.integers().between(0, 9).map(i -> i == 0))
+                .as((name, size, breakAt, seed, wrong) -> new Write(name, size, breakAt < size ? breakAt : -1, seed,
+                        wrong));
         Arbitrary<Long> uncachedFrom = Arbitraries.of(0L, 4095L, 5000L, 65_536L, DirectoryWriter.UNCACHED_FROM);
         return Combinators.combine(writes.list().ofMinSize(1).ofMaxSize(6), names.list().ofMaxSize(3),
                 names.list().ofMaxSize(2), names.list().ofMaxSize(3), uncachedFrom).as(World::new)
@@ -139,10 +148,15 @@ class DirectoryWriterPropertiesTest {
                     assertThatThrownBy(() -> write(writer, write.name(), new ByteArrayInputStream(body)))
                             .isInstanceOf(LinkRefusedException.class);
                 } else if (write.breakAt() >= 0) {
-                    assertThatThrownBy(() -> write(writer, write.name(), breaking(body, write.breakAt())))
+                    assertThatThrownBy(() -> write(writer, write.name(), new ListedBody(body, write.breakAt(),
+                            write.seed(), Sha256.hex(body), hashing)))
                             .isInstanceOf(IOException.class).hasMessageContaining("the source broke");
+                } else if (write.wrongSha256()) {
+                    assertThatThrownBy(() -> write(writer, write.name(), new ListedBody(body, -1, write.seed(),
+                            Sha256.hex(write.name()), hashing)))
+                            .isInstanceOf(IOException.class).hasMessageContaining("the platform listed");
                 } else {
-                    write(writer, write.name(), new ByteArrayInputStream(body));
+                    write(writer, write.name(), new ListedBody(body, -1, write.seed(), Sha256.hex(body), hashing));
                     expected.put(write.name(), body);
                 }
             }
@@ -288,19 +302,5 @@ class DirectoryWriterPropertiesTest {
             throw failed;
         }
         return staged.target();
-    }
-
-    /** A body whose source breaks after {@code at} bytes, as a download that cannot resume does. */
-    private static InputStream breaking(byte[] body, int at) {
-        return new FilterInputStream(new ByteArrayInputStream(body, 0, at)) {
-            @Override
-            public int read(byte[] b, int off, int len) throws IOException {
-                int n = super.read(b, off, len);
-                if (n < 0) {
-                    throw new IOException("the source broke at byte " + at);
-                }
-                return n;
-            }
-        };
     }
 }

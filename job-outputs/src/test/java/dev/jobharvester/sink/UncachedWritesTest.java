@@ -4,9 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.nio.file.ExtendedOpenOption;
-import java.io.ByteArrayInputStream;
+import dev.jobharvester.common.Sha256;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
@@ -16,6 +15,7 @@ import java.nio.channels.WritableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -29,10 +29,12 @@ import java.util.Set;
 import java.util.concurrent.AbstractExecutorService;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -69,7 +71,7 @@ class UncachedWritesTest {
                     staging.add(downloads.submit(() -> {
                         allStarted.countDown();
                         allStarted.await();
-                        return writer.stage(name, slowly(body));
+                        return writer.stage(name, new ListedBody(body, -1, body.length, Sha256.hex(body), syncs));
                     }));
                 }
                 List<DirectoryWriter.Staged> staged = new ArrayList<>();
@@ -128,6 +130,70 @@ class UncachedWritesTest {
     }
 
     /**
+     * A download is read straight into the chunks and hashed there: a chunk is filled again only once its bytes are
+     * hashed, or the file's digest would be taken of the next bytes. With the hashing held, the reader stops when
+     * every chunk waits for it; let go, the file and its digest are whole.
+     */
+    @Test
+    void aChunkIsFilledAgainOnlyOnceItsBytesAreHashed() throws Exception {
+        byte[] body = new byte[12 * (1 << 20) + 100];
+        new Random(13).nextBytes(body);
+        HeldHashing hashing = new HeldHashing();
+        ListedBody download = new ListedBody(body, -1, 13, Sha256.hex(body), hashing);
+        ExecutorService pool = Executors.newCachedThreadPool();
+        Path temp = dir.resolve(".inprogress-lent.bin");
+        try (FileChannel cached = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            UncachedWrites uncached = UncachedWrites.open(temp, cached, pool);
+            assertThat(uncached).as("this file system takes O_DIRECT").isNotNull();
+            Future<?> reading = pool.submit(() -> {
+                try (uncached) {
+                    while (uncached.read(download) >= 0) {
+                        // on to the end
+                    }
+                    uncached.finish();
+                }
+                return null;
+            });
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(hashing::isWaitedOn);
+            assertThat(download.bytesRead()).as("bytes read while none of the lent ones is hashed")
+                    .isLessThan(10L << 20);
+            hashing.letGo(pool);
+            reading.get(30, TimeUnit.SECONDS);
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(download.sha256()).isEqualTo(Sha256.hex(body));
+        assertThat(Files.readAllBytes(temp)).isEqualTo(body);
+    }
+
+    /** Hashing tasks kept until let go; waited on once a task is held and the reader waits. */
+    private static final class HeldHashing implements Executor {
+        private final List<Runnable> held = new ArrayList<>();
+        private Executor running;
+        private volatile Thread reader;
+
+        @Override
+        public synchronized void execute(Runnable task) {
+            if (running != null) {
+                running.execute(task);
+            } else {
+                reader = Thread.currentThread();
+                held.add(task);
+            }
+        }
+
+        synchronized boolean isWaitedOn() {
+            return !held.isEmpty() && reader.getState() == Thread.State.WAITING;
+        }
+
+        synchronized void letGo(Executor to) {
+            running = to;
+            held.forEach(to::execute);
+            held.clear();
+        }
+    }
+
+    /**
      * Any write may be short (a disk filling up, a signal). O_DIRECT refuses a rest that does not start at a block,
      * which would fail the file: the rest goes through the cache instead.
      */
@@ -159,7 +225,7 @@ class UncachedWritesTest {
         assertThatThrownBy(() -> writeWith(temp, body, (cached, src, position) -> {
             throw new IOException("Input/output error");
         })).isInstanceOf(IOException.class).hasMessage("Input/output error");
-        Set<ByteBuffer> distinct = Collections.newSetFromMap(new IdentityHashMap<>());
+        Set<byte[][]> distinct = Collections.newSetFromMap(new IdentityHashMap<>());
         distinct.addAll(UncachedWrites.FREE_CHUNKS);
         assertThat(distinct).as("chunks free, each once").hasSameSizeAs(UncachedWrites.FREE_CHUNKS);
         assertThat(UncachedWrites.FILES.availablePermits()).isEqualTo(UncachedWrites.FILES_AT_ONCE);
@@ -333,12 +399,4 @@ class UncachedWritesTest {
     }
 
     /** A body read in pieces of a network read's size, as a download's is. */
-    private static InputStream slowly(byte[] body) {
-        return new ByteArrayInputStream(body) {
-            @Override
-            public synchronized int read(byte[] b, int off, int len) {
-                return super.read(b, off, Math.min(len, 16_384));
-            }
-        };
-    }
 }
