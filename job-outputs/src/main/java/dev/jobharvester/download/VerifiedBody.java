@@ -59,9 +59,9 @@ public abstract class VerifiedBody extends InputStream {
     }
 
     /**
-     * Reads as {@link #read(byte[], int, int)} does, but the bytes are hashed where they lie instead of copied aside for
-     * hashing: the caller leaves them as they are until {@link #awaitHashed} has returned for them (or, giving the
-     * body up, until {@link #hashed} passes them). An end or a wrong SHA-256 is still found by the read that reaches it.
+     * Reads as {@link #read(byte[], int, int)} does, but the bytes are hashed where they lie instead of copied aside
+     * for hashing: the caller leaves them as they are until {@link #awaitHashed} has returned for them (or, giving the
+     * body up, until {@link #hashed} passes them). The read that reaches the end still checks the SHA-256.
      */
     public int readInPlace(byte[] into, int offset, int length) throws IOException {
         lent = into;

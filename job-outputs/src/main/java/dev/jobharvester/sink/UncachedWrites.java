@@ -80,9 +80,8 @@ final class UncachedWrites implements Closeable {
     private boolean closed;
     /** Bytes still to go through the cache before the first whole block. */
     private int lead;
-    /** The body read into the chunks, and how many of its bytes were read when a chunk last took some; or null. */
+    /** The body read straight into the chunks, or null. */
     private VerifiedBody lender;
-    private long lentUpTo;
 
     /** Package-private for a test that makes a write short; {@link #open} is the way in (it takes a slot of FILES). */
     UncachedWrites(FileChannel direct, FileChannel cached, int block, long position, ExecutorService writes) {
@@ -169,7 +168,6 @@ final class UncachedWrites implements Closeable {
         int n = body.readInPlace(segment, at, SEGMENT_BYTES - at);
         if (n > 0) {
             lender = body;
-            lentUpTo = body.bytesRead();
             filled(n);
         }
         return n;
@@ -199,7 +197,7 @@ final class UncachedWrites implements Closeable {
                 throw new UncheckedIOException(e);
             }
         }, this::execute);
-        writing.add(new Write(lastWrite, full, at + CHUNK_BYTES, lender == null ? 0 : lentUpTo));
+        writing.add(new Write(lastWrite, full, at + CHUNK_BYTES, lent()));
         filling = null;
         position += CHUNK_BYTES;
         while (chunks.isEmpty() || !writing.isEmpty() && writing.peek().future().isDone()
@@ -216,15 +214,15 @@ final class UncachedWrites implements Closeable {
     }
 
     /**
-     * Writes what is left: whole blocks around the cache, the rest through it; the cached channel ends at the end. Waits
-     * for the hashing of the lent bytes too, so that the chunks pass on to the next file.
+     * Writes what is left: whole blocks around the cache, the rest through it; the cached channel ends at the end.
+     * Waits for the hashing of the lent bytes too, so that the chunks pass on to the next file.
      */
     void finish() throws IOException {
         while (!writing.isEmpty()) {
             awaitFirstWrite();
         }
         if (lender != null) {
-            lender.awaitHashed(lentUpTo);
+            lender.awaitHashed(lent());
         }
         if (lead > 0) {
             return; // the file ended before its first whole block, all of it through the cache
@@ -275,7 +273,7 @@ final class UncachedWrites implements Closeable {
             if (filling != null) {
                 chunks.add(filling);
             }
-            if (lender == null || lender.hashed() >= lentUpTo) {
+            if (lender == null || lender.hashed() >= lent()) {
                 FREE_CHUNKS.addAll(chunks);
             }
             chunks.clear();
@@ -310,6 +308,11 @@ final class UncachedWrites implements Closeable {
         writing.remove();
         chunks.add(first.chunk());
         done = first.end();
+    }
+
+    /** How many of the lending body's bytes must be hashed before the chunks filled so far are reused (0: none). */
+    private long lent() {
+        return lender == null ? 0 : lender.bytesRead();
     }
 
     private boolean hashed(Write write) {

@@ -33,8 +33,8 @@ class Sha256CountTest {
     }
 
     /**
-     * Reads of varying length, the largest beyond a chunk, as sockets hand them out. A copied read's buffer is reused at
-     * once: what the hasher sees must be its own copy. A lender reuses an array only once its bytes are hashed, and
+     * Reads of varying length, the largest beyond a chunk, as sockets hand them out. A copied read's buffer is reused
+     * at once: what the hasher sees must be its own copy. A lender reuses an array only once its bytes are hashed, and
      * scribbles over it the moment it may. A hashing task left unscheduled would leave the reader waiting for ever.
      */
     @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
