@@ -166,7 +166,10 @@ class UncachedWritesTest {
         assertThat(Files.readAllBytes(temp)).isEqualTo(body);
     }
 
-    /** Hashing tasks kept until let go; waited on once a task is held and the reader waits. */
+    /**
+     * Hashing tasks kept until let go; waited on once a task is held and the reader waits for the hashing, not merely
+     * for a write of its chunks (which a reader that does not wait for the hashing also does, before it has read all).
+     */
     private static final class HeldHashing implements Executor {
         private final List<Runnable> held = new ArrayList<>();
         private Executor running;
@@ -183,7 +186,9 @@ class UncachedWritesTest {
         }
 
         synchronized boolean isWaitedOn() {
-            return !held.isEmpty() && reader.getState() == Thread.State.WAITING;
+            return !held.isEmpty() && reader.getState() == Thread.State.WAITING
+                    && Arrays.stream(reader.getStackTrace())
+                            .anyMatch(frame -> frame.getMethodName().equals("awaitHashed"));
         }
 
         synchronized void letGo(Executor to) {
