@@ -12,8 +12,8 @@
 # The harvester runs through its launcher (daemon/target/job-harvester: the shipped JVM settings and class-data
 # archive) unless a row says otherwise. Sizes and repetitions can be changed with BENCH_* variables (see below). Run
 # from anywhere, as root for the SFTP workload (it starts an sshd); needs a Java 17 JDK (its jstat and keytool too),
-# Maven, curl, rclone, aria2c, nginx, OpenSSH, GNU time and python3 (Debian: apt-get install curl rclone aria2
-# nginx-light openssh-server time python3).
+# Maven, curl, rclone, aria2c, nginx, OpenSSH, GNU time, openssl and python3 (Debian: apt-get install curl rclone
+# aria2 nginx-light openssh-server time openssl python3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -569,7 +569,11 @@ for rep in $(seq 1 "$REPS"); do
   large_url=$(cut -f1 "$WORK/large.txt")
   # With the durability workload, the disk itself: dd writing as many bytes through the page cache and syncing them once;
   # and a durable copy by standard tools as the harvester makes it, download and disk at once, around the page cache.
-  large_runs=(curl harvester daemon $SCRATCH ${SCRATCH:+dd} ${SCRATCH:+curlsync} ${SCRATCH:+curldd})
+  # Against nginx also the two bounds of a durable, verified copy, each alone: dd writing as many bytes around the page
+  # cache as the harvester does, and openssl hashing the stored file (SHA-256, from the page cache).
+  bounds=()
+  [[ -n $SCRATCH && $SOURCE == nginx ]] && bounds=(dddirect sha)
+  large_runs=(curl harvester daemon $SCRATCH ${SCRATCH:+dd} ${SCRATCH:+curlsync} ${SCRATCH:+curldd} "${bounds[@]}")
   for ((i = 0; i < ${#large_runs[@]}; i++)); do
     case ${large_runs[$(( (i + rep) % ${#large_runs[@]} ))]} in
       curl) measure large curl curl -sf -o "$WORK/out/large.bin" "$large_url" ;;
@@ -583,6 +587,9 @@ for rep in $(seq 1 "$REPS"); do
               rm -rf "$(job_on_disk large "bench-large-$daemon_job")" ;;
       dd) measure large "dd to disk (fdatasync)" dd if=/dev/zero of="$WORK/out/dd.bin" bs=1M \
             count=$((LARGE_BYTES / 1048576)) conv=fdatasync ;;
+      dddirect) measure large "dd around the page cache (O_DIRECT, fsync)" dd if=/dev/zero of="$WORK/out/dd.bin" \
+                  bs=1M count=$((LARGE_BYTES / 1048576)) oflag=direct conv=fsync ;;
+      sha) measure large "openssl sha256 (hashing alone)" openssl sha256 "$(stored_files large)" ;;
       scratch) steady large "harvester (running daemon, fsync off)" "bench-large-$scratch_job" scratch-large \
                  "$(manifest_on_disk scratch-large "bench-large-$scratch_job")" "$DAEMON_SCRATCH_LARGE" then-sync
                rm -rf "$(job_on_disk scratch-large "bench-large-$scratch_job")" ;;
