@@ -110,12 +110,13 @@ lines = [
        " wait behind our writes)" if source == "nginx" else "")
     + ". The harvester runs through its launcher"
     " (shipped JVM settings, class-data archive) unless a row says otherwise. The running daemons are timed warm: each"
-    " small-file daemon after as many jobs of its kind as it took until one cost its JIT compilers (jstat) under 5% of"
+    " daemon of small files, the large file or S3 after as many jobs of its kind as it took until one cost its JIT"
+    " compilers (jstat) under 5% of"
     f" its CPU, at most {warmups} ({warmed or 'none run'})"
     + ("; the S3 daemon's rounds are one job of small objects and one large object each, the mix it serves"
        if env.get("S3_WARM_MIX") else "")
     + ("; the S3 daemon over https (s3tls) on large objects alone" if "s3tls" in warmed else "")
-    + "; the large-file and SFTP daemons after one job of theirs."
+    + "; the SFTP daemons after one job of theirs."
     + (f" The host took {stolen} of the cores' time for other work (steal, repetition by repetition): every tool's"
        " time moves with it." if stolen else "")
     + (" Free page reporting (the virtual machine's balloon handing freed memory back to its host, which whoever writes"
