@@ -510,10 +510,6 @@ WARMED_AFTER=
 for name in "${!WARMED[@]}"; do
   WARMED_AFTER+="${WARMED_AFTER:+; }$name: ${WARMED[$name]}"
 done
-[[ -n ${DAEMON_S3TLS:-} ]] && WARMING[s3tls]=$DAEMON_S3TLS
-# The large-file daemons too: after one job, the first timed one still spent 0.2-0.4 s of its 2.5 s compiling.
-[[ -n ${DAEMON_LARGE:-} ]] && WARMING[large]=$DAEMON_LARGE
-[[ -n ${DAEMON_SCRATCH_LARGE:-} ]] && WARMING[scratch-large]=$DAEMON_SCRATCH_LARGE
 if runs sftp; then
   for side in near far; do
     drop_job "sftp-$side" "bench-sftp-$COPIES"
