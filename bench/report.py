@@ -174,7 +174,7 @@ for tool in ["curl (1 connection)", "aria2c -x4", "harvester (one-shot, 1 connec
 for count in [listing_small, listing_large]:
     row("listing", f"harvester, {count} outputs")
 
-goals, firmness = [], []
+goals, firmness, floors = [], [], []
 
 
 def goal(text, value, met):
@@ -188,13 +188,28 @@ def compare(text, workload, tool, peer_workload, peer, limit, throughput=False):
     mine, theirs = median(workload, tool)[0], median(peer_workload, peer)[0]
     if not mine or not theirs:
         return
+    pairs = list(zip(runs[(workload, tool)], runs[(peer_workload, peer)]))
     if throughput:
         goal(text, f"{theirs / mine:.0%} ({mine:.2f} s vs {theirs:.2f} s)", theirs / mine >= limit)
-        per_rep = [f"{b[0] / a[0]:.0%}" for a, b in zip(runs[(workload, tool)], runs[(peer_workload, peer)])]
+        per_rep = [f"{b[0] / a[0]:.0%}" for a, b in pairs]
+        allowed = [b[0] / limit for _, b in pairs]
     else:
         goal(text, f"{mine / theirs:.2f}× ({mine:.2f} s vs {theirs:.2f} s)", mine <= limit * theirs)
-        per_rep = [f"{a[0] / b[0]:.2f}×" for a, b in zip(runs[(workload, tool)], runs[(peer_workload, peer)])]
+        per_rep = [f"{a[0] / b[0]:.2f}×" for a, b in pairs]
+        allowed = [limit * b[0] for _, b in pairs]
     firmness.append(f"| {text} | {', '.join(per_rep)} |")
+    if not text.startswith("(not a goal)"):
+        cores_floor(text, [a for a, _ in pairs], allowed)
+
+
+def cores_floor(text, mine, allowed):
+    """The least time each of the harvester's runs could have taken at the CPU it and the servers spent, spread over
+    every core without a gap, against the time the goal allowed that run."""
+    floor = [(cpu_seconds + servers_cpu) / os.cpu_count() for _, _, cpu_seconds, servers_cpu in mine]
+    busy = [least / run[0] for least, run in zip(floor, mine)]
+    within = sum(least <= limit for least, limit in zip(floor, allowed))
+    floors.append(f"| {text} | {statistics.median(allowed):.2f} s | {statistics.median(floor):.2f} s"
+                  f" | {statistics.median(busy):.0%} | {within} of {len(floor)} |")
 
 
 if source == "nginx":
@@ -263,6 +278,15 @@ for workload, limit, label in [("small", 1.15, f"{small_files:,} small files"),
 lines += ["", title, "", "| goal | measured (medians) | met |", "|---|---|---|"] + goals
 lines += ["", "## How firm: each goal's ratio in each repetition", "", "| goal | repetitions 1, 2, … |", "|---|---|"]
 lines += firmness
+lines += ["", "## What the cores allowed", "",
+          f"The CPU the harvester and the servers spent during one of the harvester's runs, spread over the"
+          f" {os.cpu_count()} cores without a gap, is the least time that run could have taken at that CPU. Where it"
+          " lies above the time a goal allowed, the goal needs the work to cost less CPU; where it lies below, the"
+          " cores stood idle part of the time, and less waiting would do. (The host's steal is not counted: it takes"
+          " the cores' time too.)", "",
+          "| goal | time the goal allowed (median) | CPU spent ÷ cores (median) | cores busy (median)"
+          " | repetitions whose CPU fitted in the time allowed |", "|---|---|---|---|---|"]
+lines += floors
 os.makedirs(os.path.dirname(out), exist_ok=True)
 with open(out, "w") as f:
     f.write("\n".join(lines) + "\n")
