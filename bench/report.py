@@ -202,11 +202,11 @@ def compare(text, workload, tool, peer_workload, peer, limit, throughput=False):
         cores_floor(text, [a for a, _ in pairs], allowed)
 
 
-def cores_floor(text, mine, allowed):
+def cores_floor(text, harvester_runs, allowed):
     """The least time each of the harvester's runs could have taken at the CPU it and the servers spent, spread over
     every core without a gap, against the time the goal allowed that run."""
-    floor = [(cpu_seconds + servers_cpu) / os.cpu_count() for _, _, cpu_seconds, servers_cpu in mine]
-    busy = [least / run[0] for least, run in zip(floor, mine)]
+    floor = [(cpu_seconds + servers_cpu) / os.cpu_count() for _, _, cpu_seconds, servers_cpu in harvester_runs]
+    busy = [least / run[0] for least, run in zip(floor, harvester_runs)]
     within = sum(least <= limit for least, limit in zip(floor, allowed))
     floors.append(f"| {text} | {statistics.median(allowed):.2f} s | {statistics.median(floor):.2f} s"
                   f" | {statistics.median(busy):.0%} | {within} of {len(floor)} |")
